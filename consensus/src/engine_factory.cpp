@@ -1,0 +1,16 @@
+// make_engine: the engine genesis names.
+#include "silk/consensus/engine.h"
+
+namespace silk::consensus {
+
+core::Result<std::unique_ptr<Engine>> make_engine(EngineConfig config) {
+  const std::string& type = config.params.type;
+  if (type == "solo") return make_solo_engine(std::move(config));
+  if (type == "raft" || type == "tbft") {
+    return core::Status::invalid("consensus type '" + type + "' is not built yet");
+  }
+  return core::Status::invalid("unknown consensus type '" + type +
+                               "' (expected solo, raft or tbft)");
+}
+
+}  // namespace silk::consensus

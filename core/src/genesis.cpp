@@ -1,0 +1,232 @@
+#include "silk/core/genesis.h"
+
+#include <fstream>
+#include <limits>
+#include <type_traits>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "silk/core/block.h"
+#include "silk/core/merkle.h"
+
+namespace silk::core {
+
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string, std::less<>>& known_roles() {
+  static const std::set<std::string, std::less<>> kRoles = {
+      "admin", "client", "node", "issuer", "regulator", "auditor", "arbitrator"};
+  return kRoles;
+}
+
+Status check_keys(const json& obj, const std::string& where, std::set<std::string> allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (!allowed.count(it.key())) {
+      return Status::invalid("genesis: unknown field '" + where + it.key() + "'");
+    }
+  }
+  return Status::ok();
+}
+
+// Reads an optional field of type T; kInvalid naming the field on a type mismatch.
+template <typename T>
+Status get_opt(const json& obj, const char* key, const std::string& where, T& out) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::ok();
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // Reject what get<T>() would silently wrap or truncate: negatives,
+    // fractions, floats and values past the field's range.
+    if (!it->is_number_unsigned()) {
+      return Status::invalid("genesis: field '" + where + key +
+                             "' must be a non-negative integer, got " + it->dump());
+    }
+    uint64_t v = it->get<uint64_t>();
+    if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+      return Status::invalid("genesis: field '" + where + key + "' is " + std::to_string(v) +
+                             "; at most " + std::to_string(std::numeric_limits<T>::max()));
+    }
+    out = static_cast<T>(v);
+    return Status::ok();
+  }
+  try {
+    out = it->get<T>();
+  } catch (const json::exception&) {
+    return Status::invalid("genesis: field '" + where + key + "' has the wrong type (" +
+                           it->type_name() + ")");
+  }
+  return Status::ok();
+}
+
+Result<Genesis> parse_json(const json& j) {
+  if (!j.is_object()) return Status::invalid("genesis: expected a JSON object");
+  SILK_RETURN_IF_ERROR(check_keys(
+      j, "", {"chain_id", "timestamp_ms", "tx_window_ms", "consensus", "identity", "validators"}));
+  Genesis g;
+  SILK_RETURN_IF_ERROR(get_opt(j, "chain_id", "", g.chain_id));
+  if (g.chain_id.empty()) return Status::invalid("genesis: field 'chain_id' is missing or empty");
+  if (g.chain_id.size() > 128) return Status::invalid("genesis: 'chain_id' longer than 128 bytes");
+  SILK_RETURN_IF_ERROR(get_opt(j, "timestamp_ms", "", g.timestamp_ms));
+  SILK_RETURN_IF_ERROR(get_opt(j, "tx_window_ms", "", g.tx_window_ms));
+
+  if (auto c = j.find("consensus"); c != j.end()) {
+    if (!c->is_object()) return Status::invalid("genesis: 'consensus' must be an object");
+    SILK_RETURN_IF_ERROR(check_keys(*c, "consensus.",
+                                    {"type", "block_interval_ms", "max_block_txs",
+                                     "max_block_bytes", "empty_blocks"}));
+    ConsensusParams& p = g.consensus;
+    SILK_RETURN_IF_ERROR(get_opt(*c, "type", "consensus.", p.type));
+    SILK_RETURN_IF_ERROR(get_opt(*c, "block_interval_ms", "consensus.", p.block_interval_ms));
+    SILK_RETURN_IF_ERROR(get_opt(*c, "max_block_txs", "consensus.", p.max_block_txs));
+    SILK_RETURN_IF_ERROR(get_opt(*c, "max_block_bytes", "consensus.", p.max_block_bytes));
+    SILK_RETURN_IF_ERROR(get_opt(*c, "empty_blocks", "consensus.", p.empty_blocks));
+  }
+  if (g.consensus.type != "solo" && g.consensus.type != "raft" && g.consensus.type != "tbft") {
+    return Status::invalid("genesis: unknown consensus.type '" + g.consensus.type +
+                           "' (solo, raft or tbft)");
+  }
+  if (g.consensus.max_block_txs == 0) return Status::invalid("genesis: consensus.max_block_txs is 0");
+  if (g.consensus.max_block_bytes < 1024) {
+    return Status::invalid("genesis: consensus.max_block_bytes below 1024");
+  }
+  if (g.consensus.block_interval_ms == 0) {
+    return Status::invalid("genesis: consensus.block_interval_ms is 0");
+  }
+
+  auto id = j.find("identity");
+  if (id == j.end() || !id->is_object()) {
+    return Status::invalid("genesis: field 'identity' is missing or not an object");
+  }
+  SILK_RETURN_IF_ERROR(check_keys(*id, "identity.", {"mode", "members"}));
+  SILK_RETURN_IF_ERROR(get_opt(*id, "mode", "identity.", g.identity_mode));
+  if (g.identity_mode != "with-key") {
+    return Status::invalid("genesis: identity.mode '" + g.identity_mode +
+                           "' is not supported (with-key)");
+  }
+  auto members = id->find("members");
+  if (members == id->end() || !members->is_array() || members->empty()) {
+    return Status::invalid("genesis: identity.members must be a non-empty array");
+  }
+  std::set<PublicKey> seen;
+  for (size_t i = 0; i < members->size(); ++i) {
+    const json& m = (*members)[i];
+    const std::string where = "identity.members[" + std::to_string(i) + "].";
+    if (!m.is_object()) return Status::invalid("genesis: " + where + " must be an object");
+    SILK_RETURN_IF_ERROR(check_keys(m, where, {"name", "public_key", "org", "roles"}));
+    Member mem;
+    std::string pk_hex;
+    SILK_RETURN_IF_ERROR(get_opt(m, "name", where, mem.name));
+    SILK_RETURN_IF_ERROR(get_opt(m, "public_key", where, pk_hex));
+    SILK_RETURN_IF_ERROR(get_opt(m, "org", where, mem.org));
+    SILK_RETURN_IF_ERROR(get_opt(m, "roles", where, mem.roles));
+    auto pk = public_key_from_hex(pk_hex);
+    if (!pk) return pk.status().with_context("genesis: " + where + "public_key");
+    mem.public_key = *pk;
+    if (mem.org.empty()) return Status::invalid("genesis: " + where + "org is missing");
+    for (const std::string& r : mem.roles) {
+      if (!is_known_role(r)) return Status::invalid("genesis: " + where + "roles: unknown role '" + r + "'");
+    }
+    if (!seen.insert(mem.public_key).second) {
+      return Status::invalid("genesis: " + where + "public_key " + pk_hex + " is listed twice");
+    }
+    g.members.push_back(std::move(mem));
+  }
+
+  auto vals = j.find("validators");
+  if (vals == j.end() || !vals->is_array() || vals->empty()) {
+    return Status::invalid("genesis: validators must be a non-empty array of public keys");
+  }
+  std::set<PublicKey> vseen;
+  for (size_t i = 0; i < vals->size(); ++i) {
+    const std::string where = "validators[" + std::to_string(i) + "]";
+    if (!(*vals)[i].is_string()) return Status::invalid("genesis: " + where + " must be a hex string");
+    auto pk = public_key_from_hex((*vals)[i].get<std::string>());
+    if (!pk) return pk.status().with_context("genesis: " + where);
+    if (!vseen.insert(*pk).second) return Status::invalid("genesis: " + where + " is listed twice");
+    g.validators.push_back(*pk);
+  }
+
+  g.canonical_json = g.to_json();
+  g.hash = sha256(g.canonical_json);
+  return g;
+}
+
+}  // namespace
+
+bool Member::has_role(std::string_view role) const {
+  for (const std::string& r : roles) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
+bool is_known_role(std::string_view role) { return known_roles().count(role) > 0; }
+
+Result<Genesis> Genesis::parse(std::string_view json_text) {
+  json j;
+  try {
+    j = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::parse_error& e) {
+    return Status::invalid(std::string("genesis: not valid JSON: ") + e.what());
+  }
+  return parse_json(j);
+}
+
+std::string Genesis::to_json() const {
+  json members_j = json::array();
+  for (const Member& m : members) {
+    members_j.push_back({{"name", m.name},
+                         {"public_key", to_hex(ByteSpan(m.public_key.data(), m.public_key.size()))},
+                         {"org", m.org},
+                         {"roles", m.roles}});
+  }
+  json vals = json::array();
+  for (const PublicKey& pk : validators) vals.push_back(to_hex(ByteSpan(pk.data(), pk.size())));
+  json j = {{"chain_id", chain_id},
+            {"timestamp_ms", timestamp_ms},
+            {"tx_window_ms", tx_window_ms},
+            {"consensus",
+             {{"type", consensus.type},
+              {"block_interval_ms", consensus.block_interval_ms},
+              {"max_block_txs", consensus.max_block_txs},
+              {"max_block_bytes", consensus.max_block_bytes},
+              {"empty_blocks", consensus.empty_blocks}}},
+            {"identity", {{"mode", identity_mode}, {"members", members_j}}},
+            {"validators", vals}};
+  return j.dump();
+}
+
+const Member* Genesis::find_member(const PublicKey& pk) const {
+  for (const Member& m : members) {
+    if (m.public_key == pk) return &m;
+  }
+  return nullptr;
+}
+
+Result<Genesis> load_genesis_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found("genesis file " + path + " cannot be opened");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto g = Genesis::parse(ss.str());
+  if (!g) return g.status().with_context(path);
+  return g;
+}
+
+Block make_genesis_block(const Genesis& genesis) {
+  Block b;
+  b.header.chain_id = genesis.chain_id;
+  b.header.height = 0;
+  b.header.timestamp_ms = genesis.timestamp_ms;
+  b.header.tx_count = 0;
+  b.header.tx_root = merkle_root({});
+  b.header.receipts_root = merkle_root({});
+  b.header.state_root = genesis.hash;
+  b.header.validator_set_hash = validator_set_hash(genesis.validators);
+  return b;
+}
+
+}  // namespace silk::core

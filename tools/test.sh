@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing, builds release and sanitizer (ASan + UBSan) configurations, runs
+# the unit and functional tests in release and the unit tests under the
+# sanitizers.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JOBS="$(nproc)"
+
+"$ROOT/tools/setup.sh" release
+echo "== unit and functional tests (release)"
+(cd "$ROOT/build" && ctest --output-on-failure -j"$JOBS" --timeout 900)
+
+"$ROOT/tools/setup.sh" debug
+echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+(cd "$ROOT/build-debug" && ctest --output-on-failure -j"$JOBS" -L unit --timeout 900)
