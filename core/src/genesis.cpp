@@ -169,7 +169,7 @@ Result<Genesis> Genesis::parse(std::string_view json_text) {
   json j;
   try {
     j = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     return Status::invalid(std::string("genesis: not valid JSON: ") + e.what());
   }
   return parse_json(j);
