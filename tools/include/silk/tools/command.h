@@ -1,0 +1,51 @@
+// What every `silk` command function takes and returns.
+//
+// Command functions live in tools/src so tests can call them; the CLI
+// (cli.h) parses arguments, calls one, and prints its output. A command
+// returns a non-OK Status when it failed outright ("silk: error: <message>",
+// exit 1), or a CommandOutput, whose exit_code is 1 when it ran but part of
+// it failed (a refused anchor, a file not anchored, a failed receipt).
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "silk/core/clock.h"
+#include "silk/core/status.h"
+#include "silk/tools/node_client.h"
+#include "silk/tools/passphrase.h"
+
+namespace silk::tools {
+
+struct CommandOutput {
+  std::string text;     // human-readable, printed without --json (ends with a newline)
+  nlohmann::json json;  // the one document printed with --json
+  int exit_code = 0;    // 0, or 1 when part of the command failed
+  std::string error;    // with exit_code 1: the one line for stderr (without "silk: error: ")
+};
+
+// The environment a command runs in. Not thread-safe.
+class CommandContext {
+ public:
+  CommandContext(std::string node_url, PassphraseSource passphrase, const core::Clock& clock);
+  ~CommandContext();
+
+  // The node client, created on first use (offline commands never contact
+  // the node). kInvalid for a malformed node URL.
+  core::Result<NodeClient*> node();
+  const std::string& node_url() const { return node_url_; }
+  const PassphraseSource& passphrase() const { return passphrase_; }
+  const core::Clock& clock() const { return clock_; }
+
+ private:
+  std::string node_url_;
+  PassphraseSource passphrase_;
+  const core::Clock& clock_;
+  std::unique_ptr<NodeClient> node_;
+};
+
+// Formats Unix milliseconds as UTC ISO 8601: "2025-01-31T12:34:56.789Z".
+std::string format_utc_ms(uint64_t ms);
+
+}  // namespace silk::tools

@@ -1,0 +1,185 @@
+#include "silk/tools/init_solo.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "silk/core/genesis.h"
+#include "silk/core/key_file.h"
+
+namespace silk::tools {
+
+using core::Result;
+using core::Status;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Creates `path` (never overwriting) with `mode` and writes `text`.
+Status write_new_file(const fs::path& path, const std::string& text, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    int err = errno;
+    if (err == EEXIST) return Status::conflict(path.string() + " already exists");
+    return Status::io_error("cannot create " + path.string() + ": " + std::strerror(err));
+  }
+  bool ok = ::fchmod(fd, mode) == 0;
+  size_t off = 0;
+  while (ok && off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    off += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlink(path.c_str());
+    return Status::io_error("cannot write " + path.string() + ": " + std::strerror(err));
+  }
+  return Status::ok();
+}
+
+// A random passphrase: 32 random bytes as hex.
+std::string random_passphrase() {
+  std::array<uint8_t, 32> raw{};
+  randombytes_buf(raw.data(), raw.size());
+  std::string hex = core::to_hex(core::ByteSpan(raw.data(), raw.size()));
+  sodium_memzero(raw.data(), raw.size());
+  return hex;
+}
+
+// Writes DIR/keys/<name>.key and DIR/keys/<name>.pass; returns the public key.
+Result<core::PublicKey> write_member_key(const fs::path& keys_dir, const std::string& name,
+                                         const core::KeyFileOptions& options) {
+  core::SecretKey key = core::SecretKey::generate();
+  std::string passphrase = random_passphrase();
+  std::string pass_line = passphrase + "\n";
+  Status st = write_new_file(keys_dir / (name + ".pass"), pass_line, 0600);
+  if (st.is_ok()) {
+    st = core::write_key_file((keys_dir / (name + ".key")).string(), key, passphrase, options);
+  }
+  sodium_memzero(passphrase.data(), passphrase.size());
+  sodium_memzero(pass_line.data(), pass_line.size());
+  SILK_RETURN_IF_ERROR(st);
+  return key.public_key();
+}
+
+Status prepare_dir(const fs::path& dir) {
+  std::error_code ec;
+  auto st = fs::status(dir, ec);
+  if (!ec && fs::exists(st)) {
+    if (!fs::is_directory(st)) {
+      return Status::conflict(dir.string() + " exists and is not a folder");
+    }
+    if (!fs::is_empty(dir, ec) || ec) {
+      return Status::conflict(dir.string() + " is not empty: refusing to write a chain into it");
+    }
+  } else {
+    fs::create_directories(dir, ec);
+    if (ec) return Status::io_error("cannot create " + dir.string() + ": " + ec.message());
+  }
+  fs::path keys = dir / "keys";
+  if (::mkdir(keys.c_str(), 0700) != 0) {
+    return Status::io_error("cannot create " + keys.string() + ": " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+json solo_node_config(uint16_t port) {
+  return {
+      {"data_dir", "data"},
+      {"genesis", "genesis.json"},
+      {"node_key", "keys/node.key"},
+      {"passphrase_file", "keys/node.pass"},
+      {"rpc",
+       {{"listen", "127.0.0.1"}, {"port", port}, {"max_body_bytes", 16777216}, {"threads", 2}}},
+      {"mempool", {{"capacity", 100000}, {"verify_threads", 0}}},
+      {"log", {{"level", "info"}, {"file", ""}}},
+  };
+}
+
+Result<CommandOutput> run_init_solo(CommandContext& ctx, const InitSoloOptions& options) {
+  SILK_RETURN_IF_ERROR(core::crypto_init());
+  if (options.dir.empty()) return Status::invalid("--dir is empty");
+  if (options.chain_id.empty()) return Status::invalid("--chain-id is empty");
+  if (options.port == 0) return Status::invalid("--port must be 1..65535");
+  if (options.block_interval_ms == 0) return Status::invalid("--block-interval-ms must be > 0");
+
+  const fs::path dir(options.dir);
+  SILK_RETURN_IF_ERROR(prepare_dir(dir));
+  const fs::path keys = dir / "keys";
+  const core::KeyFileOptions key_options = key_file_options(options.kdf);
+
+  SILK_ASSIGN_OR_RETURN(core::PublicKey node_pk, write_member_key(keys, "node", key_options));
+  SILK_ASSIGN_OR_RETURN(core::PublicKey client_pk, write_member_key(keys, "client", key_options));
+
+  core::Genesis genesis;
+  genesis.chain_id = options.chain_id;
+  genesis.timestamp_ms = ctx.clock().now_ms();
+  genesis.consensus.type = "solo";
+  genesis.consensus.block_interval_ms = options.block_interval_ms;
+  genesis.identity_mode = "with-key";
+  genesis.members.push_back({"node", node_pk, "org1", {"node", "admin"}});
+  genesis.members.push_back({"client", client_pk, "org1", {"client", "issuer"}});
+  genesis.validators.push_back(node_pk);
+  // Written exactly as canonicalised, so `sha256sum genesis.json` is the genesis hash.
+  const std::string genesis_text = genesis.to_json();
+  SILK_ASSIGN_OR_RETURN(core::Genesis parsed, core::Genesis::parse(genesis_text));
+  SILK_RETURN_IF_ERROR(write_new_file(dir / "genesis.json", genesis_text, 0644));
+  SILK_RETURN_IF_ERROR(
+      write_new_file(dir / "node.json", solo_node_config(options.port).dump(2) + "\n", 0644));
+
+  const std::string d = dir.string();
+  const std::string node_hex = core::to_hex(node_pk);
+  const std::string client_hex = core::to_hex(client_pk);
+  const std::string start = "silkd --config " + (dir / "node.json").string();
+  const std::string url = "http://127.0.0.1:" + std::to_string(options.port);
+  const std::string anchor = "silk --node " + url + " --passphrase-file " +
+                             (keys / "client.pass").string() + " notary anchor FILE --key " +
+                             (keys / "client.key").string();
+
+  CommandOutput out;
+  std::ostringstream t;
+  t << "initialised a solo chain \"" << options.chain_id << "\" in " << d << "\n"
+    << "  genesis.json      genesis hash " << core::to_hex(parsed.hash) << "\n"
+    << "  node.json         rpc on 127.0.0.1:" << options.port << ", data in " << d << "/data\n"
+    << "  keys/node.key     member \"node\" (org1: node, admin), validator " << node_hex << "\n"
+    << "  keys/node.pass    its passphrase (0600)\n"
+    << "  keys/client.key   member \"client\" (org1: client, issuer) " << client_hex << "\n"
+    << "  keys/client.pass  its passphrase (0600)\n"
+    << "start the node:\n  " << start << "\n"
+    << "then record a file:\n  " << anchor << "\n";
+  out.text = t.str();
+  out.json = {
+      {"dir", d},
+      {"chain_id", options.chain_id},
+      {"genesis_hash", core::to_hex(parsed.hash)},
+      {"node_public_key", node_hex},
+      {"client_public_key", client_hex},
+      {"files",
+       {"genesis.json", "node.json", "keys/node.key", "keys/node.pass", "keys/client.key",
+        "keys/client.pass"}},
+      {"rpc_url", url},
+      {"start", start},
+  };
+  return out;
+}
+
+}  // namespace silk::tools
