@@ -1,5 +1,7 @@
 #include "silk/contracts/executor.h"
 
+#include "silk/core/json_depth.h"
+
 #include <exception>
 #include <new>
 #include <optional>
@@ -194,6 +196,12 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
     }
     Contract& contract = *found->second;
 
+    if (core::json_nesting_depth(tx.args) > core::kMaxJsonDepth) {
+      out.receipts.push_back(failed_receipt(
+          tx_id, Status::invalid("args: nested deeper than " +
+                                 std::to_string(core::kMaxJsonDepth) + " levels")));
+      continue;
+    }
     nlohmann::json args;
     try {
       args = nlohmann::json::parse(tx.args);

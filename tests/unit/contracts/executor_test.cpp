@@ -247,6 +247,22 @@ TEST_SUITE("executor") {
     CHECK(exec.writes.empty());
   }
 
+  TEST_CASE("args nested too deeply fail the tx before they are parsed") {
+    // 200,000 levels would overflow the stack in nlohmann's recursive copy and
+    // dump: a block arriving by sync skips the mempool, so the executor guards too.
+    Fixture f;
+    const size_t depth = 200000;
+    std::string deep = R"({"key": "k", "value": "v", "x": )" + std::string(depth, '[') +
+                       std::string(depth, ']') + "}";
+    std::string ok_depth = R"({"key": "k", "value": "v", "x": )" + std::string(60, '[') +
+                           std::string(60, ']') + "}";
+    BlockExecution exec = f.run({f.chain.tx(f.chain.alice, "kv", "set", deep),
+                                 f.chain.tx(f.chain.alice, "kv", "set", ok_depth)});
+    CHECK(exec.receipts[0].code == code_of(Status::Code::kInvalid));
+    CHECK(exec.receipts[0].message == "args: nested deeper than 64 levels");
+    CHECK(exec.receipts[1].code == 0);
+  }
+
   TEST_CASE("an unknown contract or method fails the tx with kNotFound") {
     Fixture f;
     std::vector<core::Tx> txs = {

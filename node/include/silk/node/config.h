@@ -1,0 +1,64 @@
+// silkd's configuration: node.json (documented option by option in docs/config.md).
+//
+// Every field is optional with the default below, except `genesis` and
+// `node_key`. Relative paths are resolved against the folder that holds the
+// config file. Unknown keys are rejected, naming the key, so a typo does not
+// silently fall back to a default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "silk/core/status.h"
+
+namespace silk::node {
+
+struct RpcConfig {
+  std::string listen = "127.0.0.1";   // IPv4 or IPv6 address to bind
+  uint16_t port = 8645;               // 0 = any free port (tests)
+  size_t max_body_bytes = 16u << 20;  // larger request bodies get 413
+  unsigned threads = 2;               // I/O threads serving HTTP
+};
+
+struct MempoolConfig {
+  size_t capacity = 100000;     // txs held at most; more get "pool full"
+  unsigned verify_threads = 0;  // signature-verification threads; 0 = hardware concurrency
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  std::string file;            // "" = standard error; else this file (appended)
+};
+
+struct NodeConfig {
+  std::string data_dir;         // RocksDB folder (default "data")
+  std::string genesis;          // genesis JSON file (required)
+  std::string node_key;         // encrypted key file of this node's validator key (required)
+  std::string passphrase_file;  // "" = take the passphrase from SILK_NODE_PASSPHRASE
+  RpcConfig rpc;
+  MempoolConfig mempool;
+  LogConfig log;
+};
+
+// Parses node.json text. Paths are made absolute against `base_dir`.
+// kInvalid naming the key for a parse error, a wrong type, an out-of-range
+// value, a missing required key or an unknown key ("unknown key 'rpc.prot'").
+core::Result<NodeConfig> parse_config(std::string_view json_text,
+                                      const std::filesystem::path& base_dir);
+
+// Reads and parses the file at `path`; relative paths inside it are resolved
+// against its folder. kNotFound / kIOError when it cannot be read; errors from
+// parse_config are prefixed with "config <path>: ".
+core::Result<NodeConfig> load_config(const std::string& path);
+
+// The node key's passphrase: the first line of passphrase_file when set,
+// else the environment variable SILK_NODE_PASSPHRASE. kInvalid naming both
+// sources when neither gives one.
+core::Result<std::string> resolve_passphrase(const NodeConfig& config);
+
+inline constexpr const char* kPassphraseEnv = "SILK_NODE_PASSPHRASE";
+
+}  // namespace silk::node

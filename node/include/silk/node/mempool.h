@@ -1,0 +1,131 @@
+// The mempool: admitted, signature-verified txs waiting for a block (DESIGN.md §6).
+//
+// Admission checks, in order, each with a message that names the failure:
+//   1. size       encoded size <= core::Tx::kMaxEncodedBytes   kInvalid "tx is N bytes; limit is M"
+//   2. decode     strict, canonical                            kInvalid with the decoder's reason;
+//                 args nested deeper than kMaxJsonDepth        kInvalid "tx args are nested deeper
+//                 than 64 levels"
+//   3. chain id                                                kInvalid "wrong chain id 'x': this
+//   node serves 'y'"
+//   4. time       |timestamp_ms - clock| <= genesis.tx_window_ms
+//                 kInvalid "tx timestamp T is N ms ahead of|behind node time; window is ±W ms"
+//   5. duplicate  kConflict "tx <id> already in the pool" / "tx <id> already committed at height H"
+//   6. signature  kInvalid "signature does not match sender <hex>"
+//   7. sender     Executor::authorize: kUnauthorized (or kInvalid for a sender kind the
+//                 identity mode does not take)
+//   8. capacity   kExhausted "pool full: N of N txs"
+// Steps 1-4 and 6-7 run in parallel on the thread pool for a batch. The pool
+// holds verified txs only, and blocks are built from the pool, so a tx's
+// signature is checked once: the pool is the verification cache.
+//
+// Duplicates are race-free: a tx stays in the pool until after its block is
+// durably stored (the driver calls remove() after Store::commit_block), and
+// the final duplicate check looks at the pool and then the store while no
+// remove() can run in between (see add_batch in mempool.cpp).
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "silk/contracts/executor.h"
+#include "silk/core/bytes.h"
+#include "silk/core/clock.h"
+#include "silk/core/genesis.h"
+#include "silk/core/status.h"
+#include "silk/core/tx.h"
+#include "silk/node/thread_pool.h"
+#include "silk/storage/store.h"
+
+namespace silk::node {
+
+// An admitted tx with what admission computed, so nobody computes it again.
+struct PoolTx {
+  core::Tx tx;
+  core::Hash tx_id{};
+  core::Hash leaf_hash{};  // core::merkle_leaf_hash(tx.encode()): its tx_root leaf
+  size_t encoded_bytes = 0;
+};
+
+// Hashes a tx_id (already uniformly distributed) for unordered containers.
+struct TxIdHash {
+  size_t operator()(const core::Hash& h) const noexcept {
+    size_t v;
+    static_assert(sizeof(v) <= sizeof(core::Hash));
+    __builtin_memcpy(&v, h.data(), sizeof(v));
+    return v;
+  }
+};
+
+class Mempool {
+ public:
+  // The pool reads `genesis` (chain id, window), asks `executor` who may send,
+  // looks for committed duplicates in `store`, reads time from `clock` and
+  // verifies on `verifiers`; all must outlive the pool. `capacity` >= 1.
+  Mempool(const core::Genesis& genesis, const contracts::Executor& executor,
+          const storage::Store& store, const core::Clock& clock, ThreadPool& verifiers,
+          size_t capacity);
+  Mempool(const Mempool&) = delete;
+  Mempool& operator=(const Mempool&) = delete;
+
+  // Admits one encoded tx; its tx_id, or the failed check's Status.
+  core::Result<core::Hash> add(core::ByteSpan encoded);
+
+  // Admits a batch: one result per input, in order. One bad tx does not
+  // affect the others; a tx_id repeated within the batch is admitted once
+  // and the repeats get "already in the pool". Signatures are verified in
+  // parallel. The spans must stay valid during the call.
+  std::vector<core::Result<core::Hash>> add_batch(const std::vector<core::ByteSpan>& encoded);
+
+  // Up to max_txs txs whose encoded sizes sum to at most max_bytes, oldest
+  // first, for a block proposal. They stay in the pool until remove(). The
+  // shared pointers stay valid after the txs are removed.
+  std::vector<std::shared_ptr<const PoolTx>> take(size_t max_txs, uint64_t max_bytes) const;
+
+  // Removes these txs (ids not in the pool are skipped). Call only after the
+  // block holding them is durably stored.
+  void remove(const std::vector<core::Hash>& tx_ids);
+
+  // The pooled tx, or nullptr.
+  std::shared_ptr<const PoolTx> get(const core::Hash& tx_id) const;
+  bool contains(const core::Hash& tx_id) const;
+  size_t size() const;
+  size_t capacity() const { return capacity_; }
+
+  // Called (on the admitting thread, outside the pool's lock) after a call to
+  // add or add_batch admitted at least one tx. Set it before the pool is
+  // shared between threads; it must be cheap and must not call back into the pool.
+  void set_on_admitted(std::function<void()> on_admitted) { on_admitted_ = std::move(on_admitted); }
+
+ private:
+  // What the checks before the duplicate check made of one input.
+  struct Candidate;
+  void precheck(core::ByteSpan encoded, Candidate& c) const;
+  void check_committed(Candidate& c) const;
+  void verify(Candidate& c) const;
+
+  const core::Genesis& genesis_;
+  const contracts::Executor& executor_;
+  const storage::Store& store_;
+  const core::Clock& clock_;
+  ThreadPool& verifiers_;
+  const size_t capacity_;
+  std::function<void()> on_admitted_;
+
+  mutable std::mutex mu_;  // guards the four fields below
+  uint64_t next_seq_ = 0;
+  // Bumped by every remove(): admission re-checks the store when it changed.
+  uint64_t removals_ = 0;
+  std::map<uint64_t, std::shared_ptr<const PoolTx>> by_seq_;      // FIFO order
+  std::unordered_map<core::Hash, uint64_t, TxIdHash> seq_by_id_;  // tx_id -> key in by_seq_
+};
+
+}  // namespace silk::node

@@ -1,0 +1,110 @@
+// silkd: one node, wired together (DESIGN.md §6).
+//
+//   Store (RocksDB) <- Executor, Mempool (+ verify ThreadPool), CommitWaiters
+//   ChainDriver (engine thread) -> Store, Mempool, CommitWaiters
+//   RpcServer (I/O threads) -> RpcApi -> Store, Mempool, CommitWaiters
+//
+// Lifecycle: open()/create() -> start() -> stop() (also from the destructor).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "silk/contracts/executor.h"
+#include "silk/core/clock.h"
+#include "silk/core/crypto.h"
+#include "silk/core/genesis.h"
+#include "silk/core/status.h"
+#include "silk/node/chain_driver.h"
+#include "silk/node/commit_waiters.h"
+#include "silk/node/config.h"
+#include "silk/node/mempool.h"
+#include "silk/node/rpc_api.h"
+#include "silk/node/rpc_server.h"
+#include "silk/node/thread_pool.h"
+#include "silk/storage/store.h"
+
+namespace silk::node {
+
+// What a node is made of. open() builds it from the files a config names;
+// tests build it by hand (a memory store, a manual clock, port 0).
+struct NodeParts {
+  NodeConfig config;  // rpc and mempool sections are used; paths are not
+  core::Genesis genesis;
+  core::SecretKey node_key;
+  std::unique_ptr<storage::Store> store;
+  const core::Clock* clock = nullptr;  // nullptr = the system clock; borrowed
+};
+
+class Node {
+ public:
+  // Loads the genesis and the node key (passphrase from passphrase_file or
+  // SILK_NODE_PASSPHRASE), checks the key is a genesis validator, opens the
+  // RocksDB store at data_dir (kIOError naming the folder when it is locked
+  // by another silkd), then create(). Errors name the file at fault.
+  static core::Result<std::unique_ptr<Node>> open(const NodeConfig& config);
+
+  // Checks the node key is a genesis validator, writes block 0 on an empty
+  // store (on a used one: checks its genesis hash matches, kConflict
+  // otherwise), builds the executor, mempool, engine, driver and RPC server.
+  // Starts nothing.
+  static core::Result<std::unique_ptr<Node>> create(NodeParts parts);
+
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Starts the block pipeline and the RPC server; logs "silkd started ...".
+  // kIOError when the RPC port cannot be bound (nothing is left running).
+  core::Status start();
+
+  // Stops accepting RPC, lets the block in flight finish, answers pending
+  // waits with 503, stops the RPC threads; logs "silkd stopped height=N".
+  // The store stays open until the Node is destroyed. Idempotent; not from
+  // a node thread.
+  void stop();
+
+  // True once the block pipeline stopped on an error of ours (the node
+  // must then be stopped and the process exit non-zero); failure() says why.
+  bool failed() const { return failed_.load(); }
+  core::Status failure() const;
+
+  uint16_t rpc_port() const { return rpc_->port(); }
+  std::string rpc_endpoint() const { return rpc_->endpoint(); }
+  uint64_t height() const { return driver_->height(); }
+  const core::Genesis& genesis() const { return genesis_; }
+  const storage::Store& store() const { return *store_; }
+  Mempool& mempool() { return *mempool_; }
+
+ private:
+  explicit Node(NodeParts parts);
+  core::Status build();
+
+  const NodeConfig config_;
+  const core::Genesis genesis_;
+  const core::SecretKey node_key_;
+  const core::Clock& clock_;
+  // Declared in dependency order: destroyed users first, the store last.
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<contracts::Executor> executor_;
+  std::unique_ptr<ThreadPool> verifiers_;
+  std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<CommitWaiters> waiters_;
+  std::unique_ptr<ChainDriver> driver_;
+  std::unique_ptr<RpcApi> api_;
+  std::unique_ptr<RpcServer> rpc_;
+
+  std::atomic<bool> failed_{false};
+  mutable std::mutex mu_;  // guards failure_, started_, stopped_
+  core::Status failure_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+// Checks `key` is one of the genesis validators; kInvalid naming it otherwise.
+core::Status check_validator(const core::Genesis& genesis, const core::PublicKey& key);
+
+}  // namespace silk::node

@@ -1,0 +1,54 @@
+// The RPC routes of docs/api.md over the node's store, mempool and commit
+// waiters. Transport (HTTP, limits) is RpcServer's; this is the API.
+//
+//   POST /v1/tx, POST /v1/txs           submit one / a batch (optionally wait)
+//   GET  /v1/tx/{tx_id}                  tx with receipt, or pending
+//   GET  /v1/block/{height} | /v1/block/hash/{hash} | /v1/block/latest   [?hex=1]
+//   GET  /v1/state?key=                  current value
+//   GET  /v1/history?key=&offset=&limit= key versions, oldest first
+//   GET  /v1/chain, GET /v1/health
+//
+// Errors are {"error": {"code", "message"}} with the HTTP status of the
+// table in docs/api.md. Never throws; an unexpected exception is a 500.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "silk/core/genesis.h"
+#include "silk/node/commit_waiters.h"
+#include "silk/node/mempool.h"
+#include "silk/node/rpc_server.h"
+#include "silk/storage/store.h"
+
+namespace silk::node {
+
+inline constexpr size_t kMaxBatchTxs = 10000;
+inline constexpr uint64_t kDefaultWaitMs = 10000;
+inline constexpr uint64_t kMaxWaitMs = 60000;
+inline constexpr uint32_t kDefaultHistoryLimit = 100;
+inline constexpr uint32_t kMaxHistoryLimit = 1000;
+
+// The HTTP status for a Status code (kUnavailable: 503; the wait timeout's
+// 504 is chosen where it happens).
+unsigned http_status_for(const core::Status& status);
+
+class RpcApi final : public RequestHandler {
+ public:
+  // Everything is borrowed and must outlive the API (and the server using
+  // it). `consensus` is the engine's name, shown by /v1/chain.
+  RpcApi(const core::Genesis& genesis, const storage::Store& store, Mempool& mempool,
+         CommitWaiters& waiters, std::string consensus);
+
+  void handle(HttpRequest request, boost::asio::any_io_executor executor,
+              Responder respond) override;
+
+ private:
+  const core::Genesis& genesis_;
+  const storage::Store& store_;
+  Mempool& mempool_;
+  CommitWaiters& waiters_;
+  const std::string consensus_;
+};
+
+}  // namespace silk::node

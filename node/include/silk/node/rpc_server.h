@@ -1,0 +1,104 @@
+// The HTTP/1.1 server under the RPC (Boost.Beast, asynchronous, keep-alive).
+//
+// It knows HTTP, not the API: each request goes to a RequestHandler, which
+// answers through a Responder, now or later, from any thread. The server
+// enforces the transport limits itself: a body over max_body_bytes gets 413
+// (the limit named), a malformed request 400; both close the connection. One
+// request per connection at a time (no pipelining).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "silk/core/status.h"
+#include "silk/node/config.h"
+
+namespace silk::node {
+
+struct HttpRequest {
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string method_name;  // as sent ("GET", or an unknown verb's text)
+  std::string target;       // as sent: path and query
+  std::string body;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string body;   // JSON
+  std::string allow;  // the Allow header of a 405; empty otherwise
+};
+
+// Sends the response to one request. Call it exactly once, from any thread.
+using Responder = std::function<void(HttpResponse)>;
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Handles one request. Runs on the connection's strand, `executor`; it may
+  // respond before it returns or later, and must not block for long (the
+  // I/O threads are few). Must not throw.
+  virtual void handle(HttpRequest request, boost::asio::any_io_executor executor,
+                      Responder respond) = 0;
+};
+
+class RpcServer {
+ public:
+  // `handler` is borrowed and must outlive the server.
+  RpcServer(RpcConfig config, RequestHandler& handler);
+  // stop(), then frees the connections.
+  ~RpcServer();
+  RpcServer(const RpcServer&) = delete;
+  RpcServer& operator=(const RpcServer&) = delete;
+
+  // Binds and listens on config.listen:config.port, then starts config.threads
+  // I/O threads. kInvalid for an address that does not parse; kIOError
+  // "cannot listen on 127.0.0.1:8645: Address already in use" and the like.
+  core::Status start();
+
+  // The bound port (the real one when config.port is 0). Valid after start().
+  uint16_t port() const { return port_; }
+  // "127.0.0.1:8645"; "[::1]:8645" for IPv6.
+  std::string endpoint() const;
+
+  // Closes the listening socket; requests that arrive on open connections
+  // get 503 "node is shutting down" and their connection is closed.
+  // Thread-safe, idempotent.
+  void stop_accepting();
+
+  // stop_accepting(), waits up to `grace` for the requests being handled to
+  // be answered and written, then stops the I/O threads and joins them.
+  // Thread-safe, idempotent; not from an I/O thread.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+
+  // Requests read and not yet answered and written. Thread-safe.
+  size_t in_flight() const;
+
+  struct Shared;  // state the connections share with the server
+
+ private:
+  void accept();
+
+  const RpcConfig config_;
+  const std::shared_ptr<Shared> shared_;
+  uint16_t port_ = 0;
+  std::string address_;
+  std::unique_ptr<boost::asio::io_context> ioc_;
+  // On a strand of ioc_; freed before ioc_ (see the destructor).
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::vector<std::thread> threads_;  // run ioc_
+  std::mutex stop_mu_;                // serialises stop()
+  bool stopped_ = false;              // guarded by stop_mu_
+};
+
+}  // namespace silk::node

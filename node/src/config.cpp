@@ -1,0 +1,186 @@
+#include "silk/node/config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+#include "silk/core/key_file.h"
+
+namespace silk::node {
+namespace {
+
+using core::Result;
+using core::Status;
+using nlohmann::json;
+
+Status check_keys(const json& obj, const std::string& where, const std::set<std::string>& known) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (known.count(it.key()) == 0) {
+      return Status::invalid("unknown key '" + where + it.key() + "'");
+    }
+  }
+  return Status::ok();
+}
+
+Status get_string(const json& obj, const char* key, const std::string& where, std::string& out) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::ok();
+  if (!it->is_string()) {
+    return Status::invalid("'" + where + key + "' must be a string, got " + it->type_name());
+  }
+  out = it->get<std::string>();
+  return Status::ok();
+}
+
+Status get_uint(const json& obj, const char* key, const std::string& where, uint64_t min,
+                uint64_t max, uint64_t& out) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::ok();
+  if (!it->is_number_unsigned()) {
+    return Status::invalid("'" + where + key + "' must be a non-negative integer, got " +
+                           (it->is_number() ? it->dump() : std::string(it->type_name())));
+  }
+  const uint64_t v = it->get<uint64_t>();
+  if (v < min || v > max) {
+    return Status::invalid("'" + where + key + "' is " + std::to_string(v) + "; must be " +
+                           std::to_string(min) + ".." + std::to_string(max));
+  }
+  out = v;
+  return Status::ok();
+}
+
+Status get_object(const json& obj, const char* key, const json*& out) {
+  out = nullptr;
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::ok();
+  if (!it->is_object()) {
+    return Status::invalid("'" + std::string(key) + "' must be an object, got " + it->type_name());
+  }
+  out = &*it;
+  return Status::ok();
+}
+
+std::string resolve(const std::filesystem::path& base, const std::string& p) {
+  if (p.empty()) return p;
+  std::filesystem::path path(p);
+  if (path.is_absolute()) return path.lexically_normal().string();
+  return (base / path).lexically_normal().string();
+}
+
+bool known_level(const std::string& level) {
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  return kLevels.count(level) != 0;
+}
+
+Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base) {
+  if (!j.is_object())
+    return Status::invalid(std::string("expected a JSON object, got ") + j.type_name());
+  SILK_RETURN_IF_ERROR(check_keys(
+      j, "", {"data_dir", "genesis", "node_key", "passphrase_file", "rpc", "mempool", "log"}));
+  NodeConfig c;
+  c.data_dir = "data";
+  SILK_RETURN_IF_ERROR(get_string(j, "data_dir", "", c.data_dir));
+  SILK_RETURN_IF_ERROR(get_string(j, "genesis", "", c.genesis));
+  SILK_RETURN_IF_ERROR(get_string(j, "node_key", "", c.node_key));
+  SILK_RETURN_IF_ERROR(get_string(j, "passphrase_file", "", c.passphrase_file));
+  if (c.data_dir.empty()) return Status::invalid("'data_dir' must not be empty");
+  if (c.genesis.empty()) return Status::invalid("'genesis' is required (path of the genesis file)");
+  if (c.node_key.empty())
+    return Status::invalid("'node_key' is required (path of the node key file)");
+
+  const json* rpc = nullptr;
+  SILK_RETURN_IF_ERROR(get_object(j, "rpc", rpc));
+  if (rpc != nullptr) {
+    SILK_RETURN_IF_ERROR(check_keys(*rpc, "rpc.", {"listen", "port", "max_body_bytes", "threads"}));
+    SILK_RETURN_IF_ERROR(get_string(*rpc, "listen", "rpc.", c.rpc.listen));
+    if (c.rpc.listen.empty()) return Status::invalid("'rpc.listen' must not be empty");
+    uint64_t v = c.rpc.port;
+    SILK_RETURN_IF_ERROR(get_uint(*rpc, "port", "rpc.", 0, 65535, v));
+    c.rpc.port = static_cast<uint16_t>(v);
+    v = c.rpc.max_body_bytes;
+    SILK_RETURN_IF_ERROR(get_uint(*rpc, "max_body_bytes", "rpc.", 1024, 1ull << 30, v));
+    c.rpc.max_body_bytes = static_cast<size_t>(v);
+    v = c.rpc.threads;
+    SILK_RETURN_IF_ERROR(get_uint(*rpc, "threads", "rpc.", 1, 256, v));
+    c.rpc.threads = static_cast<unsigned>(v);
+  }
+
+  const json* mempool = nullptr;
+  SILK_RETURN_IF_ERROR(get_object(j, "mempool", mempool));
+  if (mempool != nullptr) {
+    SILK_RETURN_IF_ERROR(check_keys(*mempool, "mempool.", {"capacity", "verify_threads"}));
+    uint64_t v = c.mempool.capacity;
+    SILK_RETURN_IF_ERROR(get_uint(*mempool, "capacity", "mempool.", 1, 100'000'000, v));
+    c.mempool.capacity = static_cast<size_t>(v);
+    v = c.mempool.verify_threads;
+    SILK_RETURN_IF_ERROR(get_uint(*mempool, "verify_threads", "mempool.", 0, 1024, v));
+    c.mempool.verify_threads = static_cast<unsigned>(v);
+  }
+
+  const json* log = nullptr;
+  SILK_RETURN_IF_ERROR(get_object(j, "log", log));
+  if (log != nullptr) {
+    SILK_RETURN_IF_ERROR(check_keys(*log, "log.", {"level", "file"}));
+    SILK_RETURN_IF_ERROR(get_string(*log, "level", "log.", c.log.level));
+    SILK_RETURN_IF_ERROR(get_string(*log, "file", "log.", c.log.file));
+    if (!known_level(c.log.level)) {
+      return Status::invalid("'log.level' is '" + c.log.level +
+                             "'; expected trace, debug, info, warn, error or off");
+    }
+  }
+
+  c.data_dir = resolve(base, c.data_dir);
+  c.genesis = resolve(base, c.genesis);
+  c.node_key = resolve(base, c.node_key);
+  c.passphrase_file = resolve(base, c.passphrase_file);
+  c.log.file = resolve(base, c.log.file);
+  return c;
+}
+
+}  // namespace
+
+Result<NodeConfig> parse_config(std::string_view json_text, const std::filesystem::path& base_dir) {
+  json j;
+  try {
+    j = json::parse(json_text);
+  } catch (const json::exception& e) {
+    return Status::invalid(std::string("not valid JSON: ") + e.what());
+  }
+  return parse_object(j, base_dir);
+}
+
+Result<NodeConfig> load_config(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::not_found("config file " + path + " does not exist");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::io_error("config file " + path + " cannot be opened");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::io_error("config file " + path + " cannot be read");
+  std::filesystem::path base = std::filesystem::absolute(path, ec).parent_path();
+  if (ec) base = std::filesystem::path(path).parent_path();
+  Result<NodeConfig> parsed = parse_config(text.str(), base);
+  if (!parsed.is_ok()) return parsed.status().with_context("config " + path);
+  return parsed;
+}
+
+Result<std::string> resolve_passphrase(const NodeConfig& config) {
+  if (!config.passphrase_file.empty()) {
+    Result<std::string> p = core::read_passphrase_file(config.passphrase_file);
+    if (!p.is_ok()) return p.status().with_context("passphrase_file");
+    return p;
+  }
+  const char* env = std::getenv(kPassphraseEnv);
+  if (env != nullptr && env[0] != '\0') return std::string(env);
+  return Status::invalid(std::string("no passphrase for the node key: set 'passphrase_file' in "
+                                     "the config or the environment variable ") +
+                         kPassphraseEnv);
+}
+
+}  // namespace silk::node

@@ -1,0 +1,255 @@
+#include "silk/node/mempool.h"
+
+#include <algorithm>
+#include <string>
+
+#include "silk/core/merkle.h"
+#include "silk/node/json_view.h"
+
+namespace silk::node {
+
+using core::Hash;
+using core::Result;
+using core::Status;
+
+struct Mempool::Candidate {
+  Status status;                  // non-OK once a check failed
+  std::shared_ptr<PoolTx> entry;  // set by precheck when it passes
+};
+
+Mempool::Mempool(const core::Genesis& genesis, const contracts::Executor& executor,
+                 const storage::Store& store, const core::Clock& clock, ThreadPool& verifiers,
+                 size_t capacity)
+    : genesis_(genesis),
+      executor_(executor),
+      store_(store),
+      clock_(clock),
+      verifiers_(verifiers),
+      capacity_(std::max<size_t>(1, capacity)) {}
+
+void Mempool::precheck(core::ByteSpan encoded, Candidate& c) const {
+  // A tx larger than a block could never be proposed: it would sit at the head
+  // of the FIFO forever. So the limit is the smaller of the two.
+  const uint64_t limit =
+      std::min<uint64_t>(core::Tx::kMaxEncodedBytes, genesis_.consensus.max_block_bytes);
+  if (encoded.size() > limit) {
+    c.status = Status::invalid("tx is " + std::to_string(encoded.size()) + " bytes; limit is " +
+                               std::to_string(limit));
+    return;
+  }
+  Result<core::Tx> decoded = core::Tx::decode(encoded);
+  if (!decoded.is_ok()) {
+    c.status = decoded.status();
+    return;
+  }
+  auto entry = std::make_shared<PoolTx>();
+  entry->tx = std::move(decoded).value();
+  const core::Tx& tx = entry->tx;
+  // The block stores the re-encoded tx and tx_root hashes its encoding: insist
+  // they are the bytes the client signed and sent.
+  if (tx.encode() != core::Bytes(encoded.begin(), encoded.end())) {
+    c.status = Status::invalid("tx encoding is not canonical");
+    return;
+  }
+  // Contracts parse args with nlohmann::json, whose dump and copy recurse
+  // once per nesting level: deep args would overflow the executor's stack.
+  if (json_nesting_depth(tx.args) > kMaxJsonDepth) {
+    c.status = Status::invalid("tx args are nested deeper than " + std::to_string(kMaxJsonDepth) +
+                               " levels");
+    return;
+  }
+  if (tx.chain_id != genesis_.chain_id) {
+    c.status = Status::invalid("wrong chain id '" + tx.chain_id + "': this node serves '" +
+                               genesis_.chain_id + "'");
+    return;
+  }
+  const uint64_t now = clock_.now_ms();
+  const uint64_t window = genesis_.tx_window_ms;
+  if (tx.timestamp_ms > now && tx.timestamp_ms - now > window) {
+    c.status =
+        Status::invalid("tx timestamp " + std::to_string(tx.timestamp_ms) + " is " +
+                        std::to_string(tx.timestamp_ms - now) +
+                        " ms ahead of node time; window is ±" + std::to_string(window) + " ms");
+    return;
+  }
+  if (tx.timestamp_ms < now && now - tx.timestamp_ms > window) {
+    c.status =
+        Status::invalid("tx timestamp " + std::to_string(tx.timestamp_ms) + " is " +
+                        std::to_string(now - tx.timestamp_ms) +
+                        " ms behind node time; window is ±" + std::to_string(window) + " ms");
+    return;
+  }
+  // docs/formats.md: tx := signing_bytes signature (64 raw bytes), and the
+  // bytes were just checked to be canonical, so this is tx.tx_id() without
+  // encoding the tx once more.
+  entry->tx_id = core::sha256(encoded.first(encoded.size() - core::Signature().size()));
+  entry->leaf_hash = core::merkle_leaf_hash(encoded);
+  entry->encoded_bytes = encoded.size();
+  c.entry = std::move(entry);
+}
+
+void Mempool::check_committed(Candidate& c) const {
+  const Hash& id = c.entry->tx_id;
+  if (!store_.has_tx(id)) return;
+  Result<storage::TxLocation> loc = store_.tx_location(id);
+  c.status = Status::conflict("tx " + core::to_hex(id) + " already committed" +
+                              (loc.is_ok() ? " at height " + std::to_string(loc->height) : ""));
+}
+
+void Mempool::verify(Candidate& c) const {
+  const core::Tx& tx = c.entry->tx;
+  if (tx.sender_kind == core::SenderKind::kPublicKey) {
+    const Hash& id = c.entry->tx_id;
+    if (!core::verify(tx.sender, core::ByteSpan(id.data(), id.size()), tx.signature)) {
+      c.status = Status::invalid("signature does not match sender " + core::to_hex(tx.sender));
+      return;
+    }
+  }
+  Result<const core::Member*> member = executor_.authorize(tx);
+  if (!member.is_ok()) {
+    c.status = member.status();
+    return;
+  }
+  if (tx.sender_kind != core::SenderKind::kPublicKey) {
+    // authorize() admitted a certificate sender: this node cannot check its
+    // signature yet, so it must not take the tx.
+    c.status = Status::invalid("certificate senders are not supported by this node yet");
+  }
+}
+
+Result<Hash> Mempool::add(core::ByteSpan encoded) {
+  std::vector<Result<Hash>> results = add_batch({encoded});
+  return std::move(results.front());
+}
+
+std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& encoded) {
+  const size_t n = encoded.size();
+  std::vector<Candidate> cands(n);
+  auto alive = [&](size_t i) { return cands[i].status.is_ok(); };
+
+  // 1-4: size, decode, chain id, time window. Parallel: decoding and hashing
+  // are per-tx work.
+  verifiers_.parallel_for(n, [&](size_t i) { precheck(encoded[i], cands[i]); });
+
+  // 5a: already in the pool? And is there room at all? A full pool refuses
+  // before spending verification work.
+  uint64_t removals_seen = 0;
+  {
+    std::lock_guard lock(mu_);
+    removals_seen = removals_;
+    const bool full = by_seq_.size() >= capacity_;
+    for (size_t i = 0; i < n; ++i) {
+      if (!alive(i)) continue;
+      if (seq_by_id_.count(cands[i].entry->tx_id) != 0) {
+        cands[i].status =
+            Status::conflict("tx " + core::to_hex(cands[i].entry->tx_id) + " already in the pool");
+      } else if (full) {
+        cands[i].status = Status::exhausted("pool full: " + std::to_string(by_seq_.size()) +
+                                            " of " + std::to_string(capacity_) + " txs");
+      }
+    }
+  }
+
+  // 5b-7: already committed? Then signature and sender, in parallel.
+  verifiers_.parallel_for(n, [&](size_t i) {
+    if (!alive(i)) return;
+    check_committed(cands[i]);
+    if (alive(i)) verify(cands[i]);
+  });
+
+  // 8: insert. The store check above is still valid if no remove() ran since
+  // the pool check in 5a: a tx reaches the store only from the pool (block
+  // building takes from it) and leaves the pool only by remove() after its
+  // block is stored. If a remove() did run, check the store again, outside
+  // the lock while that is cheap to retry, under it as a last resort.
+  size_t admitted = 0;
+  for (int attempt = 0;; ++attempt) {
+    std::unique_lock lock(mu_);
+    if (removals_ != removals_seen) {
+      removals_seen = removals_;
+      if (attempt < 3) {
+        lock.unlock();
+        for (size_t i = 0; i < n; ++i) {
+          if (alive(i)) check_committed(cands[i]);
+        }
+        continue;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (alive(i)) check_committed(cands[i]);
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (!alive(i)) continue;
+      const Hash& id = cands[i].entry->tx_id;
+      if (seq_by_id_.count(id) != 0) {
+        cands[i].status = Status::conflict("tx " + core::to_hex(id) + " already in the pool");
+        continue;
+      }
+      if (by_seq_.size() >= capacity_) {
+        cands[i].status = Status::exhausted("pool full: " + std::to_string(by_seq_.size()) +
+                                            " of " + std::to_string(capacity_) + " txs");
+        continue;
+      }
+      const uint64_t seq = next_seq_++;
+      seq_by_id_.emplace(id, seq);
+      by_seq_.emplace_hint(by_seq_.end(), seq, cands[i].entry);
+      ++admitted;
+    }
+    break;
+  }
+  if (admitted > 0 && on_admitted_) on_admitted_();
+
+  std::vector<Result<Hash>> results;
+  results.reserve(n);
+  for (Candidate& c : cands) {
+    if (c.status.is_ok()) {
+      results.emplace_back(c.entry->tx_id);
+    } else {
+      results.emplace_back(std::move(c.status));
+    }
+  }
+  return results;
+}
+
+std::vector<std::shared_ptr<const PoolTx>> Mempool::take(size_t max_txs, uint64_t max_bytes) const {
+  std::vector<std::shared_ptr<const PoolTx>> out;
+  std::lock_guard lock(mu_);
+  out.reserve(std::min(max_txs, by_seq_.size()));
+  uint64_t bytes = 0;
+  for (const auto& [seq, entry] : by_seq_) {
+    if (out.size() >= max_txs || bytes + entry->encoded_bytes > max_bytes) break;
+    bytes += entry->encoded_bytes;
+    out.push_back(entry);
+  }
+  return out;
+}
+
+void Mempool::remove(const std::vector<Hash>& tx_ids) {
+  std::lock_guard lock(mu_);
+  ++removals_;
+  for (const Hash& id : tx_ids) {
+    auto it = seq_by_id_.find(id);
+    if (it == seq_by_id_.end()) continue;
+    by_seq_.erase(it->second);
+    seq_by_id_.erase(it);
+  }
+}
+
+std::shared_ptr<const PoolTx> Mempool::get(const Hash& tx_id) const {
+  std::lock_guard lock(mu_);
+  auto it = seq_by_id_.find(tx_id);
+  if (it == seq_by_id_.end()) return nullptr;
+  return by_seq_.at(it->second);
+}
+
+bool Mempool::contains(const Hash& tx_id) const {
+  std::lock_guard lock(mu_);
+  return seq_by_id_.count(tx_id) != 0;
+}
+
+size_t Mempool::size() const {
+  std::lock_guard lock(mu_);
+  return by_seq_.size();
+}
+
+}  // namespace silk::node

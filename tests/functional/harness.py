@@ -1,0 +1,172 @@
+"""Helpers for functional tests: real silkd and silk processes on loopback.
+
+Each test makes its own temporary folder and free port, starts silkd as a
+child process, talks to it over HTTP and through the silk CLI, and cleans up.
+Nothing here fakes the node: a test fails if the real binaries misbehave.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin-dir", required=True, help="folder holding silkd and silk")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return p.parse_args()
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Failure(AssertionError):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Http:
+    def __init__(self, base):
+        self.base = base
+
+    def request(self, method, path, body=None, raw=None, timeout=30):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            text = e.read()
+            try:
+                return e.code, json.loads(text)
+            except ValueError:
+                return e.code, {"raw": text.decode(errors="replace")}
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+
+class Env:
+    """A temporary folder with a solo chain made by `silk init-solo`."""
+
+    def __init__(self, args, name):
+        self.bin = os.path.abspath(args.bin_dir)
+        self.silk_bin = os.path.join(self.bin, "silk")
+        self.silkd_bin = os.path.join(self.bin, "silkd")
+        self.keep = args.keep
+        self.root = tempfile.mkdtemp(prefix=f"silk-{name}-")
+        self.port = free_port()
+        self.chain = os.path.join(self.root, "chain")
+        self.node_url = f"http://127.0.0.1:{self.port}"
+        self.http = Http(self.node_url)
+        self.proc = None
+        self.log_path = os.path.join(self.root, "silkd.log")
+        self.log_file = None
+
+    def silk(self, *argv, check_rc=True, timeout=120, input=None):
+        env = dict(os.environ, SILK_NODE=self.node_url)
+        env.pop("SILK_PASSPHRASE", None)
+        r = subprocess.run([self.silk_bin, *argv], capture_output=True, text=True, env=env,
+                           timeout=timeout, input=input)
+        if check_rc and r.returncode != 0:
+            raise Failure(f"silk {' '.join(argv)} exited {r.returncode}:\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def silk_json(self, *argv, **kw):
+        r = self.silk("--json", *argv, **kw)
+        try:
+            return json.loads(r.stdout)
+        except ValueError:
+            raise Failure(f"silk --json {' '.join(argv)} printed no JSON:\n{r.stdout}\n{r.stderr}")
+
+    def init_solo(self, *extra):
+        self.silk("init-solo", "--dir", self.chain, "--port", str(self.port),
+                  "--key-kdf", "fast", *extra)
+
+    def key(self, name):
+        return ["--key", os.path.join(self.chain, "keys", f"{name}.key"),
+                "--passphrase-file", os.path.join(self.chain, "keys", f"{name}.pass")]
+
+    def start(self, wait=True):
+        self.log_file = open(self.log_path, "a")
+        self.proc = subprocess.Popen([self.silkd_bin, "--config", os.path.join(self.chain, "node.json")],
+                                     stdout=self.log_file, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_ready()
+        return self.proc
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise Failure(f"silkd exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                status, body = self.http.get("/v1/health", timeout=2)
+                if status == 200:
+                    return body
+            except (urllib.error.URLError, ConnectionError, socket.timeout, OSError):
+                pass
+            time.sleep(0.05)
+        raise Failure(f"silkd not ready after {timeout}s:\n{self.log()}")
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=60)
+        rc = self.proc.returncode if self.proc else None
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+        return rc
+
+    def log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()[-6000:]
+        except OSError:
+            return ""
+
+    def close(self):
+        self.kill()
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            print(f"kept {self.root}")
+
+
+def run(test_fn, name):
+    """Runs test_fn(env) and prints one closing line the way CI reads it."""
+    args = parse_args()
+    env = Env(args, name)
+    try:
+        test_fn(env)
+    except Exception as e:  # noqa: BLE001 - report any failure with the node log
+        print(f"FAIL {name}: {e}", file=sys.stderr)
+        print("---- silkd log (tail) ----", file=sys.stderr)
+        print(env.log(), file=sys.stderr)
+        env.keep = True
+        env.close()
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    env.close()
+    print(f"PASS {name}")

@@ -1,0 +1,125 @@
+#include "silk/node/config.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace silk::node {
+namespace {
+
+using core::Status;
+
+TEST_SUITE("config") {
+  TEST_CASE("defaults, and paths resolved against the config folder") {
+    auto c =
+        parse_config(R"({"genesis": "genesis.json", "node_key": "keys/node.key"})", "/srv/chain");
+    REQUIRE_MESSAGE(c.is_ok(), c.status().to_string());
+    CHECK(c->data_dir == "/srv/chain/data");
+    CHECK(c->genesis == "/srv/chain/genesis.json");
+    CHECK(c->node_key == "/srv/chain/keys/node.key");
+    CHECK(c->passphrase_file.empty());
+    CHECK(c->rpc.listen == "127.0.0.1");
+    CHECK(c->rpc.port == 8645);
+    CHECK(c->rpc.max_body_bytes == 16777216);
+    CHECK(c->rpc.threads == 2);
+    CHECK(c->mempool.capacity == 100000);
+    CHECK(c->mempool.verify_threads == 0);
+    CHECK(c->log.level == "info");
+    CHECK(c->log.file.empty());
+  }
+
+  TEST_CASE("every field") {
+    auto c = parse_config(R"({
+      "data_dir": "/var/lib/silk", "genesis": "g.json", "node_key": "k", "passphrase_file": "p",
+      "rpc": {"listen": "::1", "port": 0, "max_body_bytes": 4096, "threads": 4},
+      "mempool": {"capacity": 7, "verify_threads": 3},
+      "log": {"level": "debug", "file": "silkd.log"}})",
+                          "/c");
+    REQUIRE_MESSAGE(c.is_ok(), c.status().to_string());
+    CHECK(c->data_dir == "/var/lib/silk");
+    CHECK(c->passphrase_file == "/c/p");
+    CHECK(c->rpc.listen == "::1");
+    CHECK(c->rpc.port == 0);
+    CHECK(c->rpc.max_body_bytes == 4096);
+    CHECK(c->rpc.threads == 4);
+    CHECK(c->mempool.capacity == 7);
+    CHECK(c->mempool.verify_threads == 3);
+    CHECK(c->log.level == "debug");
+    CHECK(c->log.file == "/c/silkd.log");
+  }
+
+  TEST_CASE("errors name the key") {
+    auto err = [](const char* text) {
+      auto c = parse_config(text, "/c");
+      REQUIRE_FALSE(c.is_ok());
+      CHECK(c.status().code() == Status::Code::kInvalid);
+      return c.status().message();
+    };
+    CHECK(err(R"({"node_key": "k"})") == "'genesis' is required (path of the genesis file)");
+    CHECK(err(R"({"genesis": "g"})") == "'node_key' is required (path of the node key file)");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "rpc": {"prot": 1}})") ==
+          "unknown key 'rpc.prot'");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "datadir": "x"})") == "unknown key 'datadir'");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "rpc": {"port": 70000}})") ==
+          "'rpc.port' is 70000; must be 0..65535");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "rpc": {"port": "80"}})") ==
+          "'rpc.port' must be a non-negative integer, got string");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "mempool": {"capacity": 0}})") ==
+          "'mempool.capacity' is 0; must be 1..100000000");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "log": {"level": "loud"}})") ==
+          "'log.level' is 'loud'; expected trace, debug, info, warn, error or off");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "rpc": 5})") ==
+          "'rpc' must be an object, got number");
+    CHECK(err("[1]") == "expected a JSON object, got array");
+    CHECK(err("{").rfind("not valid JSON: ", 0) == 0);
+  }
+
+  TEST_CASE("load_config reads a file and names it in errors") {
+    const auto dir = std::filesystem::temp_directory_path() / "silk-config-test";
+    std::filesystem::create_directories(dir);
+    const auto path = (dir / "node.json").string();
+    {
+      std::ofstream out(path);
+      out << R"({"genesis": "genesis.json", "node_key": "keys/node.key", "rpc": {"port": 9}})";
+    }
+    auto c = load_config(path);
+    REQUIRE_MESSAGE(c.is_ok(), c.status().to_string());
+    CHECK(c->genesis == (dir / "genesis.json").string());
+    CHECK(c->rpc.port == 9);
+    {
+      std::ofstream out(path);
+      out << R"({"genesis": "g", "node_key": "k", "bogus": 1})";
+    }
+    auto bad = load_config(path);
+    REQUIRE_FALSE(bad.is_ok());
+    CHECK(bad.status().message() == "config " + path + ": unknown key 'bogus'");
+    auto missing = load_config((dir / "nope.json").string());
+    CHECK(missing.status().code() == Status::Code::kNotFound);
+    std::filesystem::remove_all(dir);
+  }
+
+  TEST_CASE("the passphrase comes from the file, else the environment") {
+    const auto dir = std::filesystem::temp_directory_path() / "silk-pass-test";
+    std::filesystem::create_directories(dir);
+    NodeConfig c;
+    ::unsetenv(kPassphraseEnv);
+    auto none = resolve_passphrase(c);
+    REQUIRE_FALSE(none.is_ok());
+    CHECK(none.status().message().find("SILK_NODE_PASSPHRASE") != std::string::npos);
+    ::setenv(kPassphraseEnv, "from-env", 1);
+    CHECK(resolve_passphrase(c).value() == "from-env");
+    c.passphrase_file = (dir / "node.pass").string();
+    {
+      std::ofstream out(c.passphrase_file);
+      out << "from-file\n";
+    }
+    CHECK(resolve_passphrase(c).value() == "from-file");
+    ::unsetenv(kPassphraseEnv);
+    std::filesystem::remove_all(dir);
+  }
+}
+
+}  // namespace
+}  // namespace silk::node
