@@ -74,6 +74,7 @@ if silk notary verify "$DIR/tampered_certificate_of_origin.json"; then
   echo "ERROR: a tampered document verified" >&2
   exit 1
 fi
+echo "-> refused, as it should be: the chain holds the original's digest, not this one's"
 
 step "Recording the same certificate twice is refused, and the refusal is on the record"
 if silk notary anchor "$DOCS/certificate_of_origin.json" --key "$DIR/chain/keys/client.key" \
@@ -81,6 +82,7 @@ if silk notary anchor "$DOCS/certificate_of_origin.json" --key "$DIR/chain/keys/
   echo "ERROR: a second anchor of the same digest was accepted" >&2
   exit 1
 fi
+echo "-> refused, as it should be; the refused tx is on chain with its reason"
 
 step "What an auditor sees: the chain, the latest block, the history of the certificate's key"
 DIGEST="$(sha256sum "$DOCS/certificate_of_origin.json" | cut -d' ' -f1)"
