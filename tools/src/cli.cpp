@@ -4,11 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <sstream>
 
+#include "silk/tools/audit_verify_chain.h"
+#include "silk/tools/bench.h"
+#include "silk/tools/ca_commands.h"
 #include "silk/tools/command.h"
 #include "silk/tools/init_solo.h"
 #include "silk/tools/notary_commands.h"
@@ -247,6 +251,123 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     init_cmd->add_option("--key-kdf", init_kdf, "interactive (default) or fast")
         ->check(CLI::IsMember({"interactive", "fast"}));
 
+    // bench verify | load
+    auto* bench_cmd =
+        app.add_subcommand("bench", "measure the verify bound and a node's throughput");
+    bench_cmd->require_subcommand(1);
+    BenchVerifyOptions bench_verify;
+    auto* bench_verify_cmd = bench_cmd->add_subcommand(
+        "verify", "Ed25519 verifies/s per core and verify_bound (offline)");
+    bench_verify_cmd->add_option("--seconds", bench_verify.seconds, "seconds per phase (default 3)")
+        ->check(CLI::Range(0.01, 3600.0));
+    bench_verify_cmd
+        ->add_option("--nodes", bench_verify.nodes, "nodes sharing the cores (default 1)")
+        ->check(kDecimal)
+        ->check(CLI::Range(1u, 1000u));
+    BenchLoadOptions bench_load;
+    double bench_rate = 0;
+    auto* bench_load_cmd = bench_cmd->add_subcommand(
+        "load", "sign N anchors, submit them in batches, measure commits");
+    bench_load_cmd->add_option("--key", bench_load.key_file, "the signer's key file")->required();
+    bench_load_cmd->add_option("--txs", bench_load.txs, "txs to send (default 20000)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{10000000}));
+    bench_load_cmd
+        ->add_option("--concurrency", bench_load.concurrency, "client connections (default 8)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{1024}));
+    bench_load_cmd->add_option("--batch", bench_load.batch, "txs per POST /v1/txs (default 200)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{10000}));
+    auto* bench_rate_opt = bench_load_cmd
+                               ->add_option("--rate", bench_rate,
+                                            "open loop at this many txs/s (default: closed loop)")
+                               ->check(CLI::PositiveNumber);
+    bench_load_cmd
+        ->add_option("--timeout-ms", bench_load.timeout_ms, "wait per batch (default 60000)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint64_t{1}, uint64_t{60000}));
+
+    // audit verify-chain (the "audit" group may already exist: other audit commands share it)
+    std::vector<CLI::App*> audit_found =
+        app.get_subcommands([](CLI::App* c) { return c->get_name() == "audit"; });
+    CLI::App* audit_cmd = audit_found.empty() ? nullptr : audit_found.front();
+    if (audit_cmd == nullptr) {
+      audit_cmd = app.add_subcommand("audit", "verify what the ledger says, offline");
+      audit_cmd->require_subcommand(1);
+    }
+    AuditVerifyChainOptions verify_chain_options;
+    auto* verify_chain_cmd = audit_cmd->add_subcommand(
+        "verify-chain", "re-verify and re-execute a whole chain from a stopped node's data folder");
+    verify_chain_cmd
+        ->add_option("--data-dir", verify_chain_options.data_dir, "the node's data_dir (RocksDB)")
+        ->required();
+    verify_chain_cmd->add_option("--genesis", verify_chain_options.genesis_file, "genesis.json")
+        ->required();
+    verify_chain_cmd->add_flag("--keep-going", verify_chain_options.keep_going,
+                               "list every difference instead of stopping at the first");
+
+    // ca init; cert issue | show (the "cert" group may already exist: revoke/freeze share it)
+    auto* ca_cmd = app.add_subcommand("ca", "an organisation's certificate authority");
+    ca_cmd->require_subcommand(1);
+    CaInitOptions ca_init;
+    std::string ca_init_kdf = "interactive";
+    auto* ca_init_cmd = ca_cmd->add_subcommand(
+        "init", "create a CA key (DIR/ca.key) and self-signed certificate (DIR/ca.pem)");
+    ca_init_cmd->add_option("--org", ca_init.org, "organisation id, e.g. org1")->required();
+    ca_init_cmd->add_option("--jurisdiction", ca_init.jurisdiction, "ISO 3166 alpha-2, e.g. SG")
+        ->required();
+    ca_init_cmd->add_option("--out-dir", ca_init.out_dir, "folder for ca.key, ca.pem, ca.json")
+        ->required();
+    ca_init_cmd->add_option("--name", ca_init.name, "the organisation's display name");
+    ca_init_cmd->add_option("--days", ca_init.days, "validity in days (default 3650)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
+    ca_init_cmd->add_option("--key-kdf", ca_init_kdf, "interactive (default) or fast")
+        ->check(CLI::IsMember({"interactive", "fast"}));
+
+    std::vector<CLI::App*> cert_found =
+        app.get_subcommands([](CLI::App* c) { return c->get_name() == "cert"; });
+    CLI::App* cert_cmd = cert_found.empty() ? nullptr : cert_found.front();
+    if (cert_cmd == nullptr) {
+      cert_cmd = app.add_subcommand("cert", "member keys and X.509 certificates");
+      cert_cmd->require_subcommand(1);
+    }
+    CertIssueOptions cert_issue;
+    std::string cert_issue_kdf = "interactive";
+    auto* cert_issue_cmd = cert_cmd->add_subcommand(
+        "issue",
+        "create a member key (OUT/NAME.key) and a certificate signed by the org's CA "
+        "(OUT/NAME.pem); the new key's passphrase from --passphrase-file / $SILK_PASSPHRASE / "
+        "prompt, the CA key's from --ca-passphrase-file / $SILK_CA_PASSPHRASE / prompt");
+    cert_issue_cmd->add_option("--ca-dir", cert_issue.ca_dir, "the CA folder (ca.key, ca.pem)")
+        ->required();
+    cert_issue_cmd->add_option("--org", cert_issue.org, "organisation id (the CA's O)")
+        ->required();
+    cert_issue_cmd
+        ->add_option("--role", cert_issue.role,
+                     "admin, client, node, issuer, regulator, auditor or arbitrator")
+        ->required();
+    cert_issue_cmd->add_option("--name", cert_issue.name, "common name and file stem")
+        ->required();
+    cert_issue_cmd->add_option("--out-dir", cert_issue.out_dir, "folder for NAME.key, NAME.pem")
+        ->required();
+    cert_issue_cmd->add_option("--days", cert_issue.days, "validity in days (default 365)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
+    cert_issue_cmd->add_option("--jurisdiction", cert_issue.jurisdiction,
+                               "ISO 3166 alpha-2 (default: the CA's)");
+    cert_issue_cmd->add_option("--key-kdf", cert_issue_kdf, "interactive (default) or fast")
+        ->check(CLI::IsMember({"interactive", "fast"}));
+    cert_issue_cmd->add_option("--ca-passphrase-file", cert_issue.ca_passphrase_file,
+                               "read the CA key's passphrase from the first line of this file "
+                               "(else $SILK_CA_PASSPHRASE, else a terminal prompt)");
+    std::string cert_show_file;
+    auto* cert_show_cmd = cert_cmd->add_subcommand(
+        "show", "print a certificate: subject, issuer, validity, fingerprint, role");
+    cert_show_cmd->add_option("file", cert_show_file, "certificate file (PEM or DER)")
+        ->required();
+
     std::vector<const char*> argv;
     argv.reserve(args.size());
     for (const std::string& a : args) argv.push_back(a.c_str());
@@ -326,6 +447,47 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     } else if (init_cmd->parsed()) {
       init.kdf = parse_key_kdf(init_kdf).value();
       result = run_init_solo(ctx, init);
+    }
+
+    if (bench_verify_cmd->parsed()) {
+      result = run_bench_verify(ctx, bench_verify);
+    } else if (bench_load_cmd->parsed()) {
+      if (bench_rate_opt->count() > 0) bench_load.rate = bench_rate;
+      if (env.err == &std::cerr && ::isatty(STDERR_FILENO) == 1) bench_load.progress = env.err;
+      result = run_bench_load(ctx, bench_load);
+    }
+
+    if (verify_chain_cmd->parsed()) {
+      VerifyChainProgressFn progress;
+      bool progress_line_open = false;
+      if (env.err == &std::cerr && ::isatty(STDERR_FILENO) == 1) {
+        progress = [&env, &progress_line_open, last = std::chrono::steady_clock::time_point()](
+                       const VerifyChainProgress& p) mutable {
+          const auto now = std::chrono::steady_clock::now();
+          if (p.height != p.tip_height && now - last < std::chrono::milliseconds(200)) return;
+          last = now;
+          const double rate = p.elapsed_ms > 0 ? (p.height + 1) * 1000.0 / p.elapsed_ms : 0;
+          *env.err << "\rverify-chain: height " << p.height << "/" << p.tip_height << ", " << p.txs
+                   << " txs, " << static_cast<uint64_t>(rate) << " blocks/s\x1b[K";
+          progress_line_open = true;
+          env.err->flush();
+        };
+      }
+      result = run_audit_verify_chain(verify_chain_options, progress);
+      if (progress_line_open) *env.err << "\n";
+    }
+
+    if (ca_init_cmd->parsed()) {
+      ca_init.kdf = parse_key_kdf(ca_init_kdf).value();
+      result = run_ca_init(ctx, ca_init);
+    } else if (cert_issue_cmd->parsed()) {
+      cert_issue.kdf = parse_key_kdf(cert_issue_kdf).value();
+      cert_issue.ca_passphrase_env =
+          env.getenv ? env.getenv("SILK_CA_PASSPHRASE") : std::nullopt;
+      cert_issue.prompt = env.prompt;
+      result = run_cert_issue(ctx, cert_issue);
+    } else if (cert_show_cmd->parsed()) {
+      result = run_cert_show(ctx, cert_show_file);
     }
 
     if (!result.is_ok()) return printer.status(result.status());

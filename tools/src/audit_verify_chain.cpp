@@ -1,0 +1,573 @@
+#include "silk/tools/audit_verify_chain.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <utility>
+
+#include "silk/contracts/executor.h"
+#include "silk/core/block.h"
+#include "silk/core/crypto.h"
+#include "silk/core/receipt.h"
+#include "silk/core/write_set.h"
+
+namespace silk::tools {
+
+using core::Hash;
+using core::Result;
+using core::Status;
+using nlohmann::json;
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr uint32_t kHistoryPage = 1000;
+
+std::string h(uint64_t height) { return "height " + std::to_string(height) + ": "; }
+
+std::string quoted_key(std::string_view key) {
+  std::string out = "\"";
+  for (char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// "120 bytes, sha256 3f12..." — enough to tell two values apart without printing them.
+std::string describe_value(const std::optional<std::string>& v) {
+  if (!v) return "absent";
+  return std::to_string(v->size()) + " bytes, sha256 " + core::to_hex(core::sha256(*v));
+}
+
+// Names the first field in which two receipts of one tx differ.
+std::string receipt_difference(const core::Receipt& stored, const core::Receipt& replayed) {
+  if (stored.code != replayed.code || stored.message != replayed.message) {
+    return "stored code " + std::to_string(stored.code) + " \"" + stored.message +
+           "\", replayed code " + std::to_string(replayed.code) + " \"" + replayed.message + "\"";
+  }
+  if (stored.result != replayed.result) {
+    return "result differs (stored " + describe_value(stored.result) + ", replayed " +
+           describe_value(replayed.result) + ")";
+  }
+  if (stored.write_set_hash != replayed.write_set_hash) {
+    return "write_set_hash stored " + core::to_hex(stored.write_set_hash) + " != replayed " +
+           core::to_hex(replayed.write_set_hash);
+  }
+  if (stored.events.size() != replayed.events.size()) {
+    return std::to_string(stored.events.size()) + " events stored, " +
+           std::to_string(replayed.events.size()) + " replayed";
+  }
+  for (size_t i = 0; i < stored.events.size(); ++i) {
+    const core::ContractEvent& a = stored.events[i];
+    const core::ContractEvent& b = replayed.events[i];
+    if (a.contract != b.contract || a.name != b.name || a.data != b.data) {
+      return "event " + std::to_string(i) + " differs";
+    }
+  }
+  return "encodings differ";
+}
+
+// The state as of the last replayed block, built only from re-executed
+// writes, with every version kept (contracts may read history).
+class ReplayState final : public contracts::StateView {
+ public:
+  Result<std::optional<std::string>> get(std::string_view key) const override {
+    auto it = current_.find(key);
+    if (it == current_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
+                                                uint32_t limit) const override {
+    std::vector<core::KeyVersion> out;
+    auto it = history_.find(key);
+    if (it == history_.end()) return out;
+    for (uint64_t i = offset; i < it->second.size() && out.size() < limit; ++i) {
+      out.push_back(it->second[i]);
+    }
+    return out;
+  }
+
+  // Applies one block's writes as storage::Store::commit_block does.
+  void apply(const std::vector<core::StateWrite>& writes, const std::vector<Hash>& tx_ids,
+             uint64_t height, uint64_t block_time_ms) {
+    for (const core::StateWrite& w : writes) {
+      core::KeyVersion v;
+      v.height = height;
+      v.tx_index = w.tx_index;
+      v.tx_id = w.tx_index < tx_ids.size() ? tx_ids[w.tx_index] : Hash{};
+      v.timestamp_ms = block_time_ms;
+      v.deleted = !w.value.has_value();
+      v.value = w.value.value_or("");
+      std::vector<core::KeyVersion>& versions = history_[w.key];
+      if (!versions.empty() && versions.back().height == height &&
+          versions.back().tx_index == w.tx_index) {
+        versions.back() = std::move(v);
+      } else {
+        versions.push_back(std::move(v));
+      }
+      if (w.value) {
+        current_[w.key] = *w.value;
+      } else {
+        current_.erase(w.key);
+      }
+    }
+  }
+
+  const std::map<std::string, std::vector<core::KeyVersion>, std::less<>>& all_history() const {
+    return history_;
+  }
+
+ private:
+  std::map<std::string, std::string, std::less<>> current_;
+  std::map<std::string, std::vector<core::KeyVersion>, std::less<>> history_;
+};
+
+// Runs the checks and records the differences.
+class ChainVerifier {
+ public:
+  ChainVerifier(const storage::Store& store, const core::Genesis& genesis,
+                const VerifyChainOptions& options, const VerifyChainProgressFn& progress)
+      : store_(store),
+        genesis_(genesis),
+        options_(options),
+        progress_(progress),
+        executor_(genesis) {}
+
+  Result<VerifyChainReport> run() {
+    started_ = SteadyClock::now();
+    report_.chain_id = genesis_.chain_id;
+    report_.genesis_hash = genesis_.hash;
+    std::optional<storage::ChainTip> tip = store_.tip();
+    if (!tip) return Status::not_found("the store holds no chain (no genesis block)");
+    report_.tip_height = tip->height;
+
+    SILK_ASSIGN_OR_RETURN(bool go_on, verify_blocks(*tip));
+    if (go_on) go_on = verify_tip(*tip);
+    if (go_on) go_on = verify_state();
+    report_.complete = go_on;
+    finish();
+    return std::move(report_);
+  }
+
+ private:
+  // False when the verification must stop here.
+  bool add(std::optional<uint64_t> height, std::string message) {
+    if (report_.differences.size() >= options_.max_differences) {
+      report_.truncated = true;
+      return false;
+    }
+    report_.differences.push_back({height, std::move(message)});
+    if (!options_.keep_going) return false;
+    if (report_.differences.size() >= options_.max_differences) {
+      report_.truncated = true;
+      return false;
+    }
+    return true;
+  }
+  // A difference after which the replay cannot go on, even with keep_going.
+  bool add_fatal(std::optional<uint64_t> height, std::string message) {
+    (void)add(height, std::move(message));
+    stopped_ = true;
+    return false;
+  }
+
+  void finish() {
+    report_.duration_ms =
+        std::chrono::duration<double, std::milli>(SteadyClock::now() - started_).count();
+  }
+
+  Result<bool> verify_blocks(const storage::ChainTip& tip) {
+    Hash prev_hash{};
+    Hash prev_state_root{};
+    uint64_t prev_time = 0;
+    for (uint64_t height = 0; height <= tip.height; ++height) {
+      Result<core::Block> read = store_.block_by_height(height);
+      if (!read.is_ok()) {
+        return add_fatal(height, h(height) + "block cannot be read: " + read.status().message());
+      }
+      const core::Block& block = read.value();
+      bool go_on = true;
+      if (height == 0) {
+        go_on = verify_genesis(block);
+      } else {
+        SILK_ASSIGN_OR_RETURN(go_on,
+                              verify_block(block, height, prev_hash, prev_state_root, prev_time));
+      }
+      if (stopped_) return false;
+      report_.blocks_checked = height + 1;
+      report_.txs_checked += block.txs.size();
+      prev_hash = block.hash();
+      prev_state_root = block.header.state_root;
+      prev_time = block.header.timestamp_ms;
+      if (progress_) {
+        finish();
+        progress_({height, tip.height, report_.txs_checked, report_.duration_ms});
+      }
+      if (!go_on) return false;
+    }
+    return true;
+  }
+
+  bool verify_genesis(const core::Block& block) {
+    const core::Block expected = core::make_genesis_block(genesis_);
+    if (block.encode() != expected.encode()) {
+      if (!add(0, h(0) + "block 0 is not the genesis block of this genesis file (stored hash " +
+                      core::to_hex(block.hash()) + ", expected " + core::to_hex(expected.hash()) +
+                      ")")) {
+        return false;
+      }
+    }
+    Result<std::string> stored_json = store_.genesis_json();
+    if (!stored_json.is_ok()) {
+      return add(0, h(0) + "stored genesis JSON cannot be read: " + stored_json.status().message());
+    }
+    Result<core::Genesis> stored = core::Genesis::parse(*stored_json);
+    if (!stored.is_ok()) {
+      return add(0, h(0) + "stored genesis JSON does not parse: " + stored.status().message());
+    }
+    if (stored->hash != genesis_.hash) {
+      return add(0, h(0) + "stored genesis JSON hashes to " + core::to_hex(stored->hash) +
+                        ", the genesis file to " + core::to_hex(genesis_.hash));
+    }
+    return true;
+  }
+
+  Result<bool> verify_block(const core::Block& block, uint64_t height, const Hash& prev_hash,
+                            const Hash& prev_state_root, uint64_t prev_time) {
+    const core::BlockHeader& hd = block.header;
+    const std::string at = h(height);
+    const Hash hash = block.hash();
+    if (hd.height != height && !add(height, at + "header.height is " + std::to_string(hd.height))) {
+      return false;
+    }
+    if (hd.chain_id != genesis_.chain_id &&
+        !add(height,
+             at + "chain_id \"" + hd.chain_id + "\" != genesis \"" + genesis_.chain_id + "\"")) {
+      return false;
+    }
+    if (hd.prev_hash != prev_hash &&
+        !add(height, at + "prev_hash " + core::to_hex(hd.prev_hash) + " != hash of block " +
+                         std::to_string(height - 1) + " " + core::to_hex(prev_hash))) {
+      return false;
+    }
+    if (hd.timestamp_ms < prev_time &&
+        !add(height, at + "timestamp_ms " + std::to_string(hd.timestamp_ms) + " is before block " +
+                         std::to_string(height - 1) + "'s " + std::to_string(prev_time))) {
+      return false;
+    }
+    Result<core::Block> by_hash = store_.block_by_hash(hash);
+    if (!by_hash.is_ok()) {
+      if (!add(height, at + "lookup by block hash " + core::to_hex(hash) +
+                           " fails: " + by_hash.status().message())) {
+        return false;
+      }
+    } else if (by_hash->header.height != height || by_hash->hash() != hash) {
+      if (!add(height, at + "lookup by block hash " + core::to_hex(hash) + " gives height " +
+                           std::to_string(by_hash->header.height))) {
+        return false;
+      }
+    }
+    if (hd.tx_count != block.txs.size() &&
+        !add(height, at + "tx_count " + std::to_string(hd.tx_count) +
+                         " != " + std::to_string(block.txs.size()) + " txs in the block")) {
+      return false;
+    }
+    const Hash tx_root = core::Block::compute_tx_root(block.txs);
+    if (tx_root != hd.tx_root && !add(height, at + "tx_root in header " + core::to_hex(hd.tx_root) +
+                                                  " != computed " + core::to_hex(tx_root))) {
+      return false;
+    }
+    std::vector<Hash> tx_ids;
+    tx_ids.reserve(block.txs.size());
+    for (size_t i = 0; i < block.txs.size(); ++i) {
+      const core::Tx& tx = block.txs[i];
+      tx_ids.push_back(tx.tx_id());
+      const std::string which =
+          at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
+      if (tx.sender_kind != core::SenderKind::kPublicKey) {
+        if (!add(height, which + " has a certificate sender, which this chain cannot admit: "
+                                 "its signature cannot be verified")) {
+          return false;
+        }
+      } else if (!tx.verify_signature(tx.sender)) {
+        if (!add(height,
+                 which + " signature does not verify against sender " + core::to_hex(tx.sender))) {
+          return false;
+        }
+      }
+    }
+    if (Status cert = core::verify_commit_cert(hd, block.cert, genesis_.validators);
+        !cert.is_ok() &&
+        !add(height, at + "commit certificate does not verify: " + cert.message())) {
+      return false;
+    }
+
+    // Re-execute over the replayed state as of block height-1.
+    Result<contracts::BlockExecution> exec =
+        executor_.execute_block(block.txs, height, hd.timestamp_ms, prev_state_root, replay_);
+    if (!exec.is_ok()) {
+      return exec.status().with_context("re-executing block " + std::to_string(height));
+    }
+    replay_.apply(exec->writes, tx_ids, height, hd.timestamp_ms);
+
+    if (exec->receipts_root != hd.receipts_root &&
+        !add(height, at + "receipts_root in header " + core::to_hex(hd.receipts_root) +
+                         " != replayed " + core::to_hex(exec->receipts_root))) {
+      return false;
+    }
+    if (exec->state_root != hd.state_root &&
+        !add(height, at + "state_root in header " + core::to_hex(hd.state_root) + " != replayed " +
+                         core::to_hex(exec->state_root))) {
+      return false;
+    }
+    for (size_t i = 0; i < block.txs.size(); ++i) {
+      const std::string which =
+          at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
+      Result<core::Receipt> stored = store_.receipt(tx_ids[i]);
+      if (!stored.is_ok()) {
+        if (!add(height, which + " receipt cannot be read: " + stored.status().message())) {
+          return false;
+        }
+      } else if (i < exec->receipts.size() && stored->encode() != exec->receipts[i].encode()) {
+        if (!add(height, which + " stored receipt differs from replay: " +
+                             receipt_difference(*stored, exec->receipts[i]))) {
+          return false;
+        }
+      }
+      Result<storage::TxLocation> loc = store_.tx_location(tx_ids[i]);
+      if (!loc.is_ok()) {
+        if (!add(height, which + " tx index entry cannot be read: " + loc.status().message())) {
+          return false;
+        }
+      } else if (loc->height != height || loc->index != i) {
+        if (!add(height, which + " tx index points to height " + std::to_string(loc->height) +
+                             " index " + std::to_string(loc->index) + ", not height " +
+                             std::to_string(height) + " index " + std::to_string(i))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  bool verify_tip(const storage::ChainTip& tip) {
+    Result<core::Block> block = store_.block_by_height(tip.height);
+    if (!block.is_ok()) return add(std::nullopt, "tip: " + block.status().message());
+    if (tip.block_hash != block->hash()) {
+      return add(std::nullopt, "tip: stored tip hash " + core::to_hex(tip.block_hash) +
+                                   " != hash of block " + std::to_string(tip.height) + " " +
+                                   core::to_hex(block->hash()));
+    }
+    if (tip.state_root != block->header.state_root) {
+      return add(std::nullopt, "tip: stored tip state_root " + core::to_hex(tip.state_root) +
+                                   " != block " + std::to_string(tip.height) + "'s " +
+                                   core::to_hex(block->header.state_root));
+    }
+    if (tip.total_txs != report_.txs_checked) {
+      return add(std::nullopt, "tip: stored total_txs " + std::to_string(tip.total_txs) +
+                                   " != " + std::to_string(report_.txs_checked) +
+                                   " txs in blocks 0.." + std::to_string(tip.height));
+    }
+    return true;
+  }
+
+  bool verify_state() {
+    for (const auto& [key, versions] : replay_.all_history()) {
+      const std::string name = "state key " + quoted_key(key);
+      Result<std::optional<std::string>> replayed = replay_.get(key);
+      Result<std::optional<std::string>> stored = store_.get_state(key);
+      ++report_.state_keys_checked;
+      if (!stored.is_ok()) {
+        if (!add(std::nullopt,
+                 name + ": stored value cannot be read: " + stored.status().message())) {
+          return false;
+        }
+      } else if (*stored != *replayed) {
+        if (!add(std::nullopt, name + ": stored value differs from replay (stored " +
+                                   describe_value(*stored) + "; replayed " +
+                                   describe_value(*replayed) + ")")) {
+          return false;
+        }
+      }
+      if (!verify_history(key, name, versions)) return false;
+    }
+    return true;
+  }
+
+  bool verify_history(const std::string& key, const std::string& name,
+                      const std::vector<core::KeyVersion>& expected) {
+    std::vector<core::KeyVersion> stored;
+    for (;;) {
+      Result<std::vector<core::KeyVersion>> page = store_.history(key, stored.size(), kHistoryPage);
+      if (!page.is_ok()) {
+        return add(std::nullopt, name + ": history cannot be read: " + page.status().message());
+      }
+      const size_t n = page->size();
+      for (core::KeyVersion& v : *page) stored.push_back(std::move(v));
+      if (n < kHistoryPage || stored.size() > expected.size()) break;
+    }
+    report_.history_versions_checked += std::min(stored.size(), expected.size());
+    for (size_t i = 0; i < std::min(stored.size(), expected.size()); ++i) {
+      const core::KeyVersion& s = stored[i];
+      const core::KeyVersion& e = expected[i];
+      std::string what;
+      if (s.height != e.height || s.tx_index != e.tx_index) {
+        what = "is at height " + std::to_string(s.height) + " tx " + std::to_string(s.tx_index);
+      } else if (s.tx_id != e.tx_id) {
+        what = "names tx " + core::to_hex(s.tx_id) + ", replay " + core::to_hex(e.tx_id);
+      } else if (s.timestamp_ms != e.timestamp_ms) {
+        what = "has time " + std::to_string(s.timestamp_ms) + ", replay " +
+               std::to_string(e.timestamp_ms);
+      } else if (s.deleted != e.deleted || s.value != e.value) {
+        what = "value differs (stored " +
+               describe_value(s.deleted ? std::nullopt : std::optional<std::string>(s.value)) +
+               "; replayed " +
+               describe_value(e.deleted ? std::nullopt : std::optional<std::string>(e.value)) + ")";
+      }
+      if (!what.empty()) {
+        return add(std::nullopt, name + ": history version " + std::to_string(i) + " (height " +
+                                     std::to_string(e.height) + " tx " +
+                                     std::to_string(e.tx_index) + ") " + what);
+      }
+    }
+    if (stored.size() != expected.size()) {
+      return add(std::nullopt, name + ": store holds " + std::to_string(stored.size()) +
+                                   (stored.size() > expected.size() ? "+" : "") +
+                                   " history versions, replay " + std::to_string(expected.size()));
+    }
+    return true;
+  }
+
+  const storage::Store& store_;
+  const core::Genesis& genesis_;
+  const VerifyChainOptions& options_;
+  const VerifyChainProgressFn& progress_;
+  contracts::Executor executor_;
+  ReplayState replay_;
+  VerifyChainReport report_;
+  SteadyClock::time_point started_;
+  bool stopped_ = false;  // a fatal difference ended the replay
+};
+
+bool mentions_lock(const std::string& message) {
+  std::string lower = message;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("lock") != std::string::npos;
+}
+
+std::string format_seconds(double ms) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(2);
+  s << ms / 1000.0 << " s";
+  return s.str();
+}
+
+}  // namespace
+
+Result<VerifyChainReport> verify_chain(const storage::Store& store, const core::Genesis& genesis,
+                                       const VerifyChainOptions& options,
+                                       const VerifyChainProgressFn& progress) {
+  try {
+    ChainVerifier verifier(store, genesis, options, progress);
+    return verifier.run();
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("verify-chain: unexpected failure: ") + e.what());
+  }
+}
+
+Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& options,
+                                             const VerifyChainProgressFn& progress) {
+  namespace fs = std::filesystem;
+  Result<core::Genesis> genesis = core::load_genesis_file(options.genesis_file);
+  if (!genesis.is_ok()) return genesis.status();
+
+  std::error_code ec;
+  if (!fs::is_directory(options.data_dir, ec)) {
+    return Status::not_found("data folder " + options.data_dir +
+                             " does not exist or is not a folder");
+  }
+  storage::RocksDbOptions open_options;
+  open_options.create_if_missing = false;
+  open_options.sync_writes = false;  // the audit never writes a block
+  Result<std::unique_ptr<storage::Store>> store =
+      storage::open_rocksdb_store(options.data_dir, open_options);
+  if (!store.is_ok()) {
+    const std::string& m = store.status().message();
+    if (mentions_lock(m)) {
+      return Status::unavailable("data folder " + options.data_dir +
+                                 " is locked by a running silkd; stop it, or verify a copy of "
+                                 "the folder (cp -a) instead (" +
+                                 m + ")");
+    }
+    return Status(store.status().code(), "cannot open data folder " + options.data_dir + ": " + m);
+  }
+
+  VerifyChainOptions verify_options;
+  verify_options.keep_going = options.keep_going;
+  SILK_ASSIGN_OR_RETURN(VerifyChainReport report,
+                        verify_chain(**store, *genesis, verify_options, progress));
+
+  CommandOutput out;
+  json differences = json::array();
+  for (const ChainDifference& d : report.differences) {
+    differences.push_back(
+        {{"height", d.height ? json(*d.height) : json(nullptr)}, {"message", d.message}});
+  }
+  out.json = {{"ok", report.ok()},
+              {"complete", report.complete},
+              {"chain_id", report.chain_id},
+              {"genesis_hash", core::to_hex(report.genesis_hash)},
+              {"tip_height", report.tip_height},
+              {"blocks_checked", report.blocks_checked},
+              {"txs_checked", report.txs_checked},
+              {"state_keys_checked", report.state_keys_checked},
+              {"history_versions_checked", report.history_versions_checked},
+              {"duration_ms", report.duration_ms},
+              {"differences", differences},
+              {"truncated", report.truncated}};
+
+  std::ostringstream t;
+  t << "chain:       " << report.chain_id << " (genesis " << core::to_hex(report.genesis_hash)
+    << ")\n";
+  t << "blocks:      " << report.blocks_checked << " of " << report.tip_height + 1
+    << " (heights 0.." << report.tip_height << ")\n";
+  t << "txs:         " << report.txs_checked << "\n";
+  t << "state keys:  " << report.state_keys_checked << " (" << report.history_versions_checked
+    << " history versions)\n";
+  const double blocks_per_s = report.duration_ms > 0 ? static_cast<double>(report.blocks_checked) *
+                                                           1000.0 / report.duration_ms
+                                                     : 0.0;
+  t << "duration:    " << format_seconds(report.duration_ms) << " ("
+    << static_cast<uint64_t>(blocks_per_s) << " blocks/s)\n";
+  if (report.ok()) {
+    t << "result:      OK: every hash link, signature, commit certificate, receipt, state root "
+         "and replayed state value matches\n";
+  } else {
+    t << "result:      DIFFERS";
+    if (!report.complete) t << " (verification stopped early)";
+    t << "\n";
+    for (const ChainDifference& d : report.differences) t << "  " << d.message << "\n";
+    if (report.truncated) t << "  (more differences not listed)\n";
+    out.exit_code = 1;
+    out.error = report.differences.empty() ? "chain verification did not complete"
+                                           : "chain differs: " + report.differences.front().message;
+  }
+  out.text = t.str();
+  return out;
+}
+
+}  // namespace silk::tools
