@@ -1,7 +1,5 @@
 #include "silk/contracts/executor.h"
 
-#include "silk/core/json_depth.h"
-
 #include <exception>
 #include <new>
 #include <optional>
@@ -9,6 +7,7 @@
 #include <utility>
 
 #include "silk/contracts/notary.h"
+#include "silk/core/json_depth.h"
 #include "silk/core/merkle.h"
 
 namespace silk::contracts {
@@ -197,9 +196,9 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
     Contract& contract = *found->second;
 
     if (core::json_nesting_depth(tx.args) > core::kMaxJsonDepth) {
-      out.receipts.push_back(failed_receipt(
-          tx_id, Status::invalid("args: nested deeper than " +
-                                 std::to_string(core::kMaxJsonDepth) + " levels")));
+      out.receipts.push_back(
+          failed_receipt(tx_id, Status::invalid("args: nested deeper than " +
+                                                std::to_string(core::kMaxJsonDepth) + " levels")));
       continue;
     }
     nlohmann::json args;

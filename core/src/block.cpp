@@ -189,7 +189,8 @@ Status verify_commit_cert(const BlockHeader& header, const CommitCert& cert,
   for (const CommitVote& v : cert.votes) {
     bool known = false;
     for (const PublicKey& pk : validators) known = known || pk == v.signer;
-    if (!known) return Status::invalid(where + ": signer " + to_hex(v.signer) + " is not a validator");
+    if (!known)
+      return Status::invalid(where + ": signer " + to_hex(v.signer) + " is not a validator");
     if (!seen.insert(v.signer).second) {
       return Status::invalid(where + ": duplicate vote by " + to_hex(v.signer));
     }

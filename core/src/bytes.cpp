@@ -40,7 +40,8 @@ Result<Bytes> from_hex(std::string_view hex) {
 
 Result<Hash> hash_from_hex(std::string_view hex) {
   if (hex.size() != 64) {
-    return Status::invalid("bad hash: expected 64 hex characters, got " + std::to_string(hex.size()));
+    return Status::invalid("bad hash: expected 64 hex characters, got " +
+                           std::to_string(hex.size()));
   }
   SILK_ASSIGN_OR_RETURN(Bytes b, from_hex(hex));
   Hash h{};

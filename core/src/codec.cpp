@@ -58,7 +58,9 @@ bool Reader::bytes(Bytes& v, const char* field, uint32_t max_len) {
   if (!u32(len, field)) return false;
   if (len > max_len) {
     pos_ = start;
-    return fail(field, ("length " + std::to_string(len) + " over limit " + std::to_string(max_len)).c_str());
+    return fail(
+        field,
+        ("length " + std::to_string(len) + " over limit " + std::to_string(max_len)).c_str());
   }
   if (remaining() < len) {
     pos_ = start;
@@ -76,7 +78,9 @@ bool Reader::str(std::string& v, const char* field, uint32_t max_len) {
   if (!u32(len, field)) return false;
   if (len > max_len) {
     pos_ = start;
-    return fail(field, ("length " + std::to_string(len) + " over limit " + std::to_string(max_len)).c_str());
+    return fail(
+        field,
+        ("length " + std::to_string(len) + " over limit " + std::to_string(max_len)).c_str());
   }
   if (remaining() < len) {
     pos_ = start;

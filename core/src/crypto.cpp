@@ -29,9 +29,7 @@ Hash sha256(ByteSpan data) {
   return out;
 }
 
-Sha256::Sha256() {
-  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
-}
+Sha256::Sha256() { crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_)); }
 
 Sha256& Sha256::update(ByteSpan data) {
   crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_), data.data(),

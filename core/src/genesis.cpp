@@ -2,11 +2,10 @@
 
 #include <fstream>
 #include <limits>
-#include <type_traits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "silk/core/block.h"
 #include "silk/core/merkle.h"
@@ -74,9 +73,9 @@ Result<Genesis> parse_json(const json& j) {
 
   if (auto c = j.find("consensus"); c != j.end()) {
     if (!c->is_object()) return Status::invalid("genesis: 'consensus' must be an object");
-    SILK_RETURN_IF_ERROR(check_keys(*c, "consensus.",
-                                    {"type", "block_interval_ms", "max_block_txs",
-                                     "max_block_bytes", "empty_blocks"}));
+    SILK_RETURN_IF_ERROR(check_keys(
+        *c, "consensus.",
+        {"type", "block_interval_ms", "max_block_txs", "max_block_bytes", "empty_blocks"}));
     ConsensusParams& p = g.consensus;
     SILK_RETURN_IF_ERROR(get_opt(*c, "type", "consensus.", p.type));
     SILK_RETURN_IF_ERROR(get_opt(*c, "block_interval_ms", "consensus.", p.block_interval_ms));
@@ -88,7 +87,8 @@ Result<Genesis> parse_json(const json& j) {
     return Status::invalid("genesis: unknown consensus.type '" + g.consensus.type +
                            "' (solo, raft or tbft)");
   }
-  if (g.consensus.max_block_txs == 0) return Status::invalid("genesis: consensus.max_block_txs is 0");
+  if (g.consensus.max_block_txs == 0)
+    return Status::invalid("genesis: consensus.max_block_txs is 0");
   if (g.consensus.max_block_bytes < 1024) {
     return Status::invalid("genesis: consensus.max_block_bytes below 1024");
   }
@@ -127,7 +127,8 @@ Result<Genesis> parse_json(const json& j) {
     mem.public_key = *pk;
     if (mem.org.empty()) return Status::invalid("genesis: " + where + "org is missing");
     for (const std::string& r : mem.roles) {
-      if (!is_known_role(r)) return Status::invalid("genesis: " + where + "roles: unknown role '" + r + "'");
+      if (!is_known_role(r))
+        return Status::invalid("genesis: " + where + "roles: unknown role '" + r + "'");
     }
     if (!seen.insert(mem.public_key).second) {
       return Status::invalid("genesis: " + where + "public_key " + pk_hex + " is listed twice");
@@ -142,7 +143,8 @@ Result<Genesis> parse_json(const json& j) {
   std::set<PublicKey> vseen;
   for (size_t i = 0; i < vals->size(); ++i) {
     const std::string where = "validators[" + std::to_string(i) + "]";
-    if (!(*vals)[i].is_string()) return Status::invalid("genesis: " + where + " must be a hex string");
+    if (!(*vals)[i].is_string())
+      return Status::invalid("genesis: " + where + " must be a hex string");
     auto pk = public_key_from_hex((*vals)[i].get<std::string>());
     if (!pk) return pk.status().with_context("genesis: " + where);
     if (!vseen.insert(*pk).second) return Status::invalid("genesis: " + where + " is listed twice");

@@ -45,7 +45,8 @@ Result<Receipt> Receipt::decode(ByteSpan in) {
       return r.error().with_context("receipt");
     }
   }
-  if (!r.hash(rc.write_set_hash, "receipt.write_set_hash")) return r.error().with_context("receipt");
+  if (!r.hash(rc.write_set_hash, "receipt.write_set_hash"))
+    return r.error().with_context("receipt");
   SILK_RETURN_IF_ERROR(r.finish("receipt"));
   return rc;
 }

@@ -36,16 +36,26 @@ Status Status::with_context(std::string_view context) const {
 
 const char* code_name(Status::Code code) {
   switch (code) {
-    case Status::Code::kOk: return "ok";
-    case Status::Code::kInvalid: return "invalid";
-    case Status::Code::kNotFound: return "not_found";
-    case Status::Code::kUnauthorized: return "unauthorized";
-    case Status::Code::kConflict: return "conflict";
-    case Status::Code::kExhausted: return "exhausted";
-    case Status::Code::kUnavailable: return "unavailable";
-    case Status::Code::kCorruption: return "corruption";
-    case Status::Code::kIOError: return "io_error";
-    case Status::Code::kInternal: return "internal";
+    case Status::Code::kOk:
+      return "ok";
+    case Status::Code::kInvalid:
+      return "invalid";
+    case Status::Code::kNotFound:
+      return "not_found";
+    case Status::Code::kUnauthorized:
+      return "unauthorized";
+    case Status::Code::kConflict:
+      return "conflict";
+    case Status::Code::kExhausted:
+      return "exhausted";
+    case Status::Code::kUnavailable:
+      return "unavailable";
+    case Status::Code::kCorruption:
+      return "corruption";
+    case Status::Code::kIOError:
+      return "io_error";
+    case Status::Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }

@@ -342,14 +342,12 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
         "prompt, the CA key's from --ca-passphrase-file / $SILK_CA_PASSPHRASE / prompt");
     cert_issue_cmd->add_option("--ca-dir", cert_issue.ca_dir, "the CA folder (ca.key, ca.pem)")
         ->required();
-    cert_issue_cmd->add_option("--org", cert_issue.org, "organisation id (the CA's O)")
-        ->required();
+    cert_issue_cmd->add_option("--org", cert_issue.org, "organisation id (the CA's O)")->required();
     cert_issue_cmd
         ->add_option("--role", cert_issue.role,
                      "admin, client, node, issuer, regulator, auditor or arbitrator")
         ->required();
-    cert_issue_cmd->add_option("--name", cert_issue.name, "common name and file stem")
-        ->required();
+    cert_issue_cmd->add_option("--name", cert_issue.name, "common name and file stem")->required();
     cert_issue_cmd->add_option("--out-dir", cert_issue.out_dir, "folder for NAME.key, NAME.pem")
         ->required();
     cert_issue_cmd->add_option("--days", cert_issue.days, "validity in days (default 365)")
@@ -365,8 +363,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     std::string cert_show_file;
     auto* cert_show_cmd = cert_cmd->add_subcommand(
         "show", "print a certificate: subject, issuer, validity, fingerprint, role");
-    cert_show_cmd->add_option("file", cert_show_file, "certificate file (PEM or DER)")
-        ->required();
+    cert_show_cmd->add_option("file", cert_show_file, "certificate file (PEM or DER)")->required();
 
     std::vector<const char*> argv;
     argv.reserve(args.size());
@@ -482,8 +479,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       result = run_ca_init(ctx, ca_init);
     } else if (cert_issue_cmd->parsed()) {
       cert_issue.kdf = parse_key_kdf(cert_issue_kdf).value();
-      cert_issue.ca_passphrase_env =
-          env.getenv ? env.getenv("SILK_CA_PASSPHRASE") : std::nullopt;
+      cert_issue.ca_passphrase_env = env.getenv ? env.getenv("SILK_CA_PASSPHRASE") : std::nullopt;
       cert_issue.prompt = env.prompt;
       result = run_cert_issue(ctx, cert_issue);
     } else if (cert_show_cmd->parsed()) {

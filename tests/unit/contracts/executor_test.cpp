@@ -254,8 +254,8 @@ TEST_SUITE("executor") {
     const size_t depth = 200000;
     std::string deep = R"({"key": "k", "value": "v", "x": )" + std::string(depth, '[') +
                        std::string(depth, ']') + "}";
-    std::string ok_depth = R"({"key": "k", "value": "v", "x": )" + std::string(60, '[') +
-                           std::string(60, ']') + "}";
+    std::string ok_depth =
+        R"({"key": "k", "value": "v", "x": )" + std::string(60, '[') + std::string(60, ']') + "}";
     BlockExecution exec = f.run({f.chain.tx(f.chain.alice, "kv", "set", deep),
                                  f.chain.tx(f.chain.alice, "kv", "set", ok_depth)});
     CHECK(exec.receipts[0].code == code_of(Status::Code::kInvalid));

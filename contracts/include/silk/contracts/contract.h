@@ -5,12 +5,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "silk/core/bytes.h"
 #include "silk/core/genesis.h"
@@ -27,9 +26,8 @@ class StateView {
  public:
   virtual ~StateView() = default;
   virtual core::Result<std::optional<std::string>> get(std::string_view key) const = 0;
-  virtual core::Result<std::vector<core::KeyVersion>> history(std::string_view key,
-                                                             uint64_t offset,
-                                                             uint32_t limit) const = 0;
+  virtual core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
+                                                              uint32_t limit) const = 0;
 };
 
 // One tx's execution context. Reads see committed state, then earlier txs of

@@ -14,8 +14,9 @@
 namespace silk::contracts {
 
 struct BlockExecution {
-  std::vector<core::Receipt> receipts;     // one per tx, same order
-  std::vector<core::StateWrite> writes;    // successful txs' writes, in tx order, keys sorted within a tx
+  std::vector<core::Receipt> receipts;  // one per tx, same order
+  std::vector<core::StateWrite>
+      writes;  // successful txs' writes, in tx order, keys sorted within a tx
   core::Hash receipts_root{};
   core::Hash write_set_root{};
   core::Hash state_root{};

@@ -22,12 +22,12 @@ struct BlockHeader {
   uint64_t timestamp_ms = 0;
   PublicKey proposer{};
   uint32_t tx_count = 0;
-  Hash tx_root{};          // RFC 6962 root over leaf = Tx::encode()
-  Hash receipts_root{};    // RFC 6962 root over leaf = Receipt::encode()
-  Hash state_root{};       // SHA-256(prev state_root || write-set root)
+  Hash tx_root{};        // RFC 6962 root over leaf = Tx::encode()
+  Hash receipts_root{};  // RFC 6962 root over leaf = Receipt::encode()
+  Hash state_root{};     // SHA-256(prev state_root || write-set root)
   Hash validator_set_hash{};
-  uint64_t term = 0;       // raft term / tbft height-epoch; 0 for solo
-  uint32_t round = 0;      // tbft round; 0 otherwise
+  uint64_t term = 0;   // raft term / tbft height-epoch; 0 for solo
+  uint32_t round = 0;  // tbft round; 0 otherwise
 
   Bytes encode() const;
   static Result<BlockHeader> decode(ByteSpan in);

@@ -14,9 +14,9 @@
 namespace silk::core {
 
 struct Member {
-  std::string name;        // "org1-admin"
+  std::string name;  // "org1-admin"
   PublicKey public_key{};
-  std::string org;         // "org1"
+  std::string org;                 // "org1"
   std::vector<std::string> roles;  // admin, client, node, issuer, regulator, auditor, arbitrator
 
   bool has_role(std::string_view role) const;
@@ -27,13 +27,14 @@ struct ConsensusParams {
   uint64_t block_interval_ms = 100;  // at most this long between a tx arriving and its block
   uint32_t max_block_txs = 5000;
   uint64_t max_block_bytes = 8u << 20;
-  bool empty_blocks = false;         // produce blocks with no txs every interval
+  bool empty_blocks = false;  // produce blocks with no txs every interval
 };
 
 struct Genesis {
   std::string chain_id;
   uint64_t timestamp_ms = 0;
-  uint64_t tx_window_ms = 10 * 60 * 1000;  // a tx's timestamp may differ from the node clock by this much
+  uint64_t tx_window_ms =
+      10 * 60 * 1000;  // a tx's timestamp may differ from the node clock by this much
   ConsensusParams consensus;
   std::string identity_mode = "with-key";
   std::vector<Member> members;

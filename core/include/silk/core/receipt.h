@@ -18,11 +18,11 @@ struct ContractEvent {
 
 struct Receipt {
   Hash tx_id{};
-  uint32_t code = 0;        // 0 = success, else a Status::Code value
-  std::string message;      // why it failed; empty on success
-  std::string result;       // JSON text the method returned ("" when none)
+  uint32_t code = 0;    // 0 = success, else a Status::Code value
+  std::string message;  // why it failed; empty on success
+  std::string result;   // JSON text the method returned ("" when none)
   std::vector<ContractEvent> events;
-  Hash write_set_hash{};    // SHA-256 of the tx's write set encoding
+  Hash write_set_hash{};  // SHA-256 of the tx's write set encoding
 
   bool ok() const { return code == 0; }
   Bytes encode() const;

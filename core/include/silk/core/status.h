@@ -77,8 +77,8 @@ const char* code_name(Status::Code code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                  // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}           // NOLINT: must not be OK
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be OK
 
   bool is_ok() const { return std::holds_alternative<T>(v_); }
   explicit operator bool() const { return is_ok(); }
@@ -101,10 +101,10 @@ class [[nodiscard]] Result {
 }  // namespace silk::core
 
 // Return early from a function returning Status or Result<T>.
-#define SILK_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::silk::core::Status _st = (expr);      \
-    if (!_st.is_ok()) return _st;           \
+#define SILK_RETURN_IF_ERROR(expr)     \
+  do {                                 \
+    ::silk::core::Status _st = (expr); \
+    if (!_st.is_ok()) return _st;      \
   } while (0)
 
 #define SILK_CONCAT_INNER(a, b) a##b

@@ -24,12 +24,12 @@ struct Tx {
   uint64_t nonce = 0;         // any value; makes otherwise equal txs distinct
   uint64_t timestamp_ms = 0;  // client time; must be inside the chain's window
   SenderKind sender_kind = SenderKind::kPublicKey;
-  Hash sender{};              // public key or certificate fingerprint
-  Bytes sender_cert;          // DER certificate, optional (a sender's first tx)
-  std::string contract;       // "notary"
-  std::string method;         // "anchor"
-  std::string args;           // UTF-8 JSON text
-  Signature signature{};      // Ed25519 over tx_id()
+  Hash sender{};          // public key or certificate fingerprint
+  Bytes sender_cert;      // DER certificate, optional (a sender's first tx)
+  std::string contract;   // "notary"
+  std::string method;     // "anchor"
+  std::string args;       // UTF-8 JSON text
+  Signature signature{};  // Ed25519 over tx_id()
 
   // The encoding without the signature: what tx_id hashes.
   Bytes signing_bytes() const;

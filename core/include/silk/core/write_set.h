@@ -25,7 +25,7 @@ struct KeyVersion {
   Hash tx_id{};
   uint64_t timestamp_ms = 0;  // the block's time
   bool deleted = false;
-  std::string value;          // empty when deleted
+  std::string value;  // empty when deleted
 };
 
 // Encoding of one write (docs/formats.md#write-set):

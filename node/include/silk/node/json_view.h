@@ -9,10 +9,10 @@
 #include <string_view>
 
 #include "silk/core/block.h"
+#include "silk/core/json_depth.h"
 #include "silk/core/receipt.h"
 #include "silk/core/status.h"
 #include "silk/core/tx.h"
-#include "silk/core/json_depth.h"
 #include "silk/core/write_set.h"
 
 namespace silk::node {

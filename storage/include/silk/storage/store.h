@@ -83,13 +83,12 @@ class Store {
   // Versions of `key`, oldest first, skipping `offset` and returning at most
   // `limit`. Deletions are versions too. An unknown key, an offset past the
   // end or a limit of 0 give an empty list. Cost: O(offset + limit).
-  virtual core::Result<std::vector<core::KeyVersion>> history(std::string_view key,
-                                                             uint64_t offset,
-                                                             uint32_t limit) const = 0;
+  virtual core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
+                                                              uint32_t limit) const = 0;
 };
 
 struct RocksDbOptions {
-  bool sync_writes = true;             // fsync each block's batch (keep true outside benchmarks)
+  bool sync_writes = true;  // fsync each block's batch (keep true outside benchmarks)
   size_t block_cache_bytes = 64u << 20;
   bool create_if_missing = true;
 };
@@ -98,7 +97,7 @@ struct RocksDbOptions {
 // RocksDB's reason when it cannot be opened (for example, locked by a
 // running silkd).
 core::Result<std::unique_ptr<Store>> open_rocksdb_store(const std::string& path,
-                                                       const RocksDbOptions& options = {});
+                                                        const RocksDbOptions& options = {});
 
 // A store that lives in memory, for tests.
 std::unique_ptr<Store> make_memory_store();
