@@ -90,6 +90,13 @@ silk query chain
 silk query block latest
 silk query history "notary/$DIGEST"
 
+if [ -z "${SILK_DEMO_KEEP:-}" ]; then
+  step "An auditor stops the node and re-verifies the whole chain from its data folder"
+  kill -TERM "$SILKD"
+  wait "$SILKD" || true
+  silk audit verify-chain --data-dir "$DIR/chain/data" --genesis "$DIR/chain/genesis.json"
+fi
+
 step "Done"
 echo "chain data: $DIR/chain/data   node log: $DIR/silkd.log"
 if [ -n "${SILK_DEMO_KEEP:-}" ]; then echo "silkd is still running (pid $SILKD) at $SILK_NODE"; fi
