@@ -9,6 +9,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "silk/core/file_io.h"
+
 namespace silk::core {
 namespace {
 
@@ -167,20 +169,6 @@ Result<ParsedKeyFile> parse_key_file(const std::string& path) {
   return out;
 }
 
-// Writes all of `data` to fd, retrying on EINTR and short writes.
-bool write_all(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 Status write_key_file(const std::string& path, const SecretKey& key, const std::string& passphrase,
@@ -229,25 +217,11 @@ Status write_key_file(const std::string& path, const SecretKey& key, const std::
   };
   std::string text = doc.dump(2) + "\n";
 
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    int err = errno;
-    if (err == EEXIST) {
-      return Status::conflict("key file " + path + " already exists: refusing to overwrite it");
-    }
-    return Status::io_error("cannot create key file " + path + ": " + errno_text(err));
+  Status st = write_new_file(path, text, 0600);
+  if (st.code() == Status::Code::kConflict) {
+    return Status::conflict("key file " + path + " already exists: refusing to overwrite it");
   }
-  // The umask can only remove bits, but be exact regardless.
-  bool ok = ::fchmod(fd, 0600) == 0 && write_all(fd, text) && ::fsync(fd) == 0;
-  int err = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    ::unlink(path.c_str());
-    return Status::io_error("cannot write key file " + path + ": " + errno_text(err));
-  }
+  if (!st.is_ok()) return st.with_context("key file");
   return Status::ok();
 }
 

@@ -301,6 +301,13 @@ void RpcServer::stop(std::chrono::milliseconds grace) {
   ioc_->stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  // The close posted by stop_accepting() may not have run before ioc_->stop():
+  // close here too (no thread runs the context now), or the kernel would keep
+  // accepting connections into a backlog nobody serves.
+  if (acceptor_) {
+    beast::error_code ignored;
+    acceptor_->close(ignored);
+  }
 }
 
 size_t RpcServer::in_flight() const { return shared_->in_flight.load(); }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
 #include "silk/core/key_file.h"
 #include "silk/core/x509.h"
@@ -22,6 +23,10 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
+
+Status write_file_once(const fs::path& path, const std::string& text, mode_t mode) {
+  return core::write_new_file(path.string(), text, mode);
+}
 
 constexpr uint64_t kDayMs = 24ull * 60 * 60 * 1000;
 constexpr size_t kMaxOrgChars = 60;   // "<org> CA" must fit in a 64-character CN
@@ -89,36 +94,6 @@ Status ensure_dir(const fs::path& dir) {
   fs::create_directories(dir, ec);
   if (ec) return Status::io_error("cannot create directory " + dir.string() + ": " + ec.message());
   if (!fs::is_directory(dir, ec)) return Status::io_error(dir.string() + " is not a directory");
-  return Status::ok();
-}
-
-// Creates `path` (never overwriting) with `mode`, writes `text` and syncs it.
-Status write_new_file(const fs::path& path, const std::string& text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    int err = errno;
-    if (err == EEXIST) return Status::conflict(path.string() + " already exists");
-    return Status::io_error("cannot create " + path.string() + ": " + std::strerror(err));
-  }
-  bool ok = ::fchmod(fd, mode) == 0;
-  size_t off = 0;
-  while (ok && off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    off += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  int err = errno;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok) {
-    std::error_code ec;
-    fs::remove(path, ec);
-    return Status::io_error("cannot write " + path.string() + ": " + std::strerror(err));
-  }
   return Status::ok();
 }
 
@@ -233,9 +208,9 @@ Result<CommandOutput> run_ca_init(CommandContext& ctx, const CaInitOptions& opti
   SILK_RETURN_IF_ERROR(core::write_key_file(key_path.string(), key, passphrase.str(),
                                             key_file_options(options.kdf)));
   rollback.add(key_path);
-  SILK_RETURN_IF_ERROR(write_new_file(cert_path, cert.pem(), 0644));
+  SILK_RETURN_IF_ERROR(write_file_once(cert_path, cert.pem(), 0644));
   rollback.add(cert_path);
-  SILK_RETURN_IF_ERROR(write_new_file(info_path, info.dump(2) + "\n", 0644));
+  SILK_RETURN_IF_ERROR(write_file_once(info_path, info.dump(2) + "\n", 0644));
   rollback.commit();
 
   CommandOutput out;
@@ -338,7 +313,7 @@ Result<CommandOutput> run_cert_issue(CommandContext& ctx, const CertIssueOptions
   SILK_RETURN_IF_ERROR(core::write_key_file(key_path.string(), key, passphrase.str(),
                                             key_file_options(options.kdf)));
   rollback.add(key_path);
-  SILK_RETURN_IF_ERROR(write_new_file(cert_path, cert.pem(), 0644));
+  SILK_RETURN_IF_ERROR(write_file_once(cert_path, cert.pem(), 0644));
   rollback.commit();
 
   const std::string fingerprint = fingerprint_hex(cert);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
 #include "silk/core/key_file.h"
 
@@ -22,36 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Creates `path` (never overwriting) with `mode` and writes `text`.
-Status write_new_file(const fs::path& path, const std::string& text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    int err = errno;
-    if (err == EEXIST) return Status::conflict(path.string() + " already exists");
-    return Status::io_error("cannot create " + path.string() + ": " + std::strerror(err));
-  }
-  bool ok = ::fchmod(fd, mode) == 0;
-  size_t off = 0;
-  while (ok && off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    off += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  int err = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    ::unlink(path.c_str());
-    return Status::io_error("cannot write " + path.string() + ": " + std::strerror(err));
-  }
-  return Status::ok();
+Status write_file_once(const fs::path& path, const std::string& text, mode_t mode) {
+  return core::write_new_file(path.string(), text, mode);
 }
 
 // A random passphrase: 32 random bytes as hex.
@@ -69,7 +42,7 @@ Result<core::PublicKey> write_member_key(const fs::path& keys_dir, const std::st
   core::SecretKey key = core::SecretKey::generate();
   std::string passphrase = random_passphrase();
   std::string pass_line = passphrase + "\n";
-  Status st = write_new_file(keys_dir / (name + ".pass"), pass_line, 0600);
+  Status st = write_file_once(keys_dir / (name + ".pass"), pass_line, 0600);
   if (st.is_ok()) {
     st = core::write_key_file((keys_dir / (name + ".key")).string(), key, passphrase, options);
   }
@@ -142,9 +115,9 @@ Result<CommandOutput> run_init_solo(CommandContext& ctx, const InitSoloOptions& 
   // Written exactly as canonicalised, so `sha256sum genesis.json` is the genesis hash.
   const std::string genesis_text = genesis.to_json();
   SILK_ASSIGN_OR_RETURN(core::Genesis parsed, core::Genesis::parse(genesis_text));
-  SILK_RETURN_IF_ERROR(write_new_file(dir / "genesis.json", genesis_text, 0644));
+  SILK_RETURN_IF_ERROR(write_file_once(dir / "genesis.json", genesis_text, 0644));
   SILK_RETURN_IF_ERROR(
-      write_new_file(dir / "node.json", solo_node_config(options.port).dump(2) + "\n", 0644));
+      write_file_once(dir / "node.json", solo_node_config(options.port).dump(2) + "\n", 0644));
 
   const std::string d = dir.string();
   const std::string node_hex = core::to_hex(node_pk);

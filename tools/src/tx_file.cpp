@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "silk/core/file_io.h"
+
 namespace silk::tools {
 
 using core::Result;
@@ -48,19 +50,6 @@ Result<std::string> read_file(const std::string& path) {
   }
   ::close(fd);
   return text;
-}
-
-bool write_all(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -104,7 +93,7 @@ Status write_tx_file(const std::string& path, const core::Tx& tx, bool is_signed
   if (fd < 0) {
     return Status::io_error("cannot write tx file " + path + ": " + std::strerror(errno));
   }
-  bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, text) && ::fsync(fd) == 0;
+  bool ok = ::fchmod(fd, 0644) == 0 && core::write_all(fd, text) && ::fsync(fd) == 0;
   int err = errno;
   if (::close(fd) != 0 && ok) {
     ok = false;
