@@ -9,6 +9,7 @@
 
 #include "silk/core/block.h"
 #include "silk/core/merkle.h"
+#include "silk/core/x509.h"
 
 namespace silk::core {
 
@@ -60,10 +61,60 @@ Status get_opt(const json& obj, const char* key, const std::string& where, T& ou
   return Status::ok();
 }
 
+Status parse_orgs(const json& id, Genesis& g) {
+  auto orgs = id.find("orgs");
+  if (orgs == id.end() || !orgs->is_array() || orgs->empty()) {
+    return Status::invalid("genesis: identity.orgs must be a non-empty array in with-cert mode");
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < orgs->size(); ++i) {
+    const json& o = (*orgs)[i];
+    const std::string where = "identity.orgs[" + std::to_string(i) + "].";
+    if (!o.is_object()) return Status::invalid("genesis: " + where + " must be an object");
+    SILK_RETURN_IF_ERROR(check_keys(o, where, {"id", "name", "jurisdiction", "ca_certs"}));
+    OrgEntry org;
+    SILK_RETURN_IF_ERROR(get_opt(o, "id", where, org.id));
+    SILK_RETURN_IF_ERROR(get_opt(o, "name", where, org.name));
+    SILK_RETURN_IF_ERROR(get_opt(o, "jurisdiction", where, org.jurisdiction));
+    SILK_RETURN_IF_ERROR(get_opt(o, "ca_certs", where, org.ca_certs_pem));
+    if (!is_valid_org_id(org.id)) {
+      return Status::invalid("genesis: " + where + "id '" + org.id +
+                             "' is not 1-60 of [A-Za-z0-9._-] starting alphanumeric");
+    }
+    if (!seen.insert(org.id).second) {
+      return Status::invalid("genesis: " + where + "id '" + org.id + "' is listed twice");
+    }
+    if (!is_valid_jurisdiction(org.jurisdiction)) {
+      return Status::invalid("genesis: " + where + "jurisdiction '" + org.jurisdiction +
+                             "' is not an ISO 3166-1 alpha-2 code (two upper-case letters)");
+    }
+    if (org.ca_certs_pem.empty()) {
+      return Status::invalid("genesis: " + where + "ca_certs must list at least one certificate");
+    }
+    for (size_t k = 0; k < org.ca_certs_pem.size(); ++k) {
+      const std::string cw = where + "ca_certs[" + std::to_string(k) + "]";
+      Result<Certificate> ca = parse_certificate(org.ca_certs_pem[k]);
+      if (!ca.is_ok()) return ca.status().with_context("genesis: " + cw);
+      if (!ca->is_ca()) return Status::invalid("genesis: " + cw + " is not a CA certificate");
+      if (ca->subject().organization != org.id) {
+        return Status::invalid("genesis: " + cw + " names organisation '" +
+                               ca->subject().organization + "', not '" + org.id + "'");
+      }
+      if (!ca->subject().country.empty() && ca->subject().country != org.jurisdiction) {
+        return Status::invalid("genesis: " + cw + " names jurisdiction '" + ca->subject().country +
+                               "', not '" + org.jurisdiction + "'");
+      }
+    }
+    g.orgs.push_back(std::move(org));
+  }
+  return Status::ok();
+}
+
 Result<Genesis> parse_json(const json& j) {
   if (!j.is_object()) return Status::invalid("genesis: expected a JSON object");
-  SILK_RETURN_IF_ERROR(check_keys(
-      j, "", {"chain_id", "timestamp_ms", "tx_window_ms", "consensus", "identity", "validators"}));
+  SILK_RETURN_IF_ERROR(check_keys(j, "",
+                                  {"chain_id", "timestamp_ms", "tx_window_ms", "consensus",
+                                   "identity", "policies", "validators"}));
   Genesis g;
   SILK_RETURN_IF_ERROR(get_opt(j, "chain_id", "", g.chain_id));
   if (g.chain_id.empty()) return Status::invalid("genesis: field 'chain_id' is missing or empty");
@@ -100,40 +151,64 @@ Result<Genesis> parse_json(const json& j) {
   if (id == j.end() || !id->is_object()) {
     return Status::invalid("genesis: field 'identity' is missing or not an object");
   }
-  SILK_RETURN_IF_ERROR(check_keys(*id, "identity.", {"mode", "members"}));
+  SILK_RETURN_IF_ERROR(check_keys(*id, "identity.", {"mode", "members", "orgs"}));
   SILK_RETURN_IF_ERROR(get_opt(*id, "mode", "identity.", g.identity_mode));
-  if (g.identity_mode != "with-key") {
+  if (g.identity_mode == "with-cert") {
+    SILK_RETURN_IF_ERROR(parse_orgs(*id, g));
+  } else if (g.identity_mode != "with-key") {
     return Status::invalid("genesis: identity.mode '" + g.identity_mode +
-                           "' is not supported (with-key)");
+                           "' is not supported (with-key or with-cert)");
   }
   auto members = id->find("members");
-  if (members == id->end() || !members->is_array() || members->empty()) {
+  if (g.identity_mode == "with-cert") {
+    if (members != id->end() && !(members->is_array() && members->empty())) {
+      return Status::invalid(
+          "genesis: identity.members is for with-key mode; with-cert members are certificates");
+    }
+  } else if (id->contains("orgs")) {
+    return Status::invalid("genesis: identity.orgs is for with-cert mode");
+  } else if (members == id->end() || !members->is_array() || members->empty()) {
     return Status::invalid("genesis: identity.members must be a non-empty array");
   }
-  std::set<PublicKey> seen;
-  for (size_t i = 0; i < members->size(); ++i) {
-    const json& m = (*members)[i];
-    const std::string where = "identity.members[" + std::to_string(i) + "].";
-    if (!m.is_object()) return Status::invalid("genesis: " + where + " must be an object");
-    SILK_RETURN_IF_ERROR(check_keys(m, where, {"name", "public_key", "org", "roles"}));
-    Member mem;
-    std::string pk_hex;
-    SILK_RETURN_IF_ERROR(get_opt(m, "name", where, mem.name));
-    SILK_RETURN_IF_ERROR(get_opt(m, "public_key", where, pk_hex));
-    SILK_RETURN_IF_ERROR(get_opt(m, "org", where, mem.org));
-    SILK_RETURN_IF_ERROR(get_opt(m, "roles", where, mem.roles));
-    auto pk = public_key_from_hex(pk_hex);
-    if (!pk) return pk.status().with_context("genesis: " + where + "public_key");
-    mem.public_key = *pk;
-    if (mem.org.empty()) return Status::invalid("genesis: " + where + "org is missing");
-    for (const std::string& r : mem.roles) {
-      if (!is_known_role(r))
-        return Status::invalid("genesis: " + where + "roles: unknown role '" + r + "'");
+  if (g.identity_mode == "with-key") {
+    std::set<PublicKey> seen;
+    for (size_t i = 0; i < members->size(); ++i) {
+      const json& m = (*members)[i];
+      const std::string where = "identity.members[" + std::to_string(i) + "].";
+      if (!m.is_object()) return Status::invalid("genesis: " + where + " must be an object");
+      SILK_RETURN_IF_ERROR(check_keys(m, where, {"name", "public_key", "org", "roles"}));
+      Member mem;
+      std::string pk_hex;
+      SILK_RETURN_IF_ERROR(get_opt(m, "name", where, mem.name));
+      SILK_RETURN_IF_ERROR(get_opt(m, "public_key", where, pk_hex));
+      SILK_RETURN_IF_ERROR(get_opt(m, "org", where, mem.org));
+      SILK_RETURN_IF_ERROR(get_opt(m, "roles", where, mem.roles));
+      auto pk = public_key_from_hex(pk_hex);
+      if (!pk) return pk.status().with_context("genesis: " + where + "public_key");
+      mem.public_key = *pk;
+      if (mem.org.empty()) return Status::invalid("genesis: " + where + "org is missing");
+      for (const std::string& r : mem.roles) {
+        if (!is_known_role(r))
+          return Status::invalid("genesis: " + where + "roles: unknown role '" + r + "'");
+      }
+      if (!seen.insert(mem.public_key).second) {
+        return Status::invalid("genesis: " + where + "public_key " + pk_hex + " is listed twice");
+      }
+      g.members.push_back(std::move(mem));
     }
-    if (!seen.insert(mem.public_key).second) {
-      return Status::invalid("genesis: " + where + "public_key " + pk_hex + " is listed twice");
+  }
+
+  if (auto p = j.find("policies"); p != j.end()) {
+    if (!p->is_object()) return Status::invalid("genesis: 'policies' must be an object");
+    for (auto it = p->begin(); it != p->end(); ++it) {
+      if (it.key().empty() || it.key().size() > 200) {
+        return Status::invalid("genesis: policies: a policy name must be 1-200 bytes");
+      }
+      if (!it->is_object()) {
+        return Status::invalid("genesis: policies." + it.key() + " must be an object");
+      }
     }
-    g.members.push_back(std::move(mem));
+    g.policies = *p;
   }
 
   auto vals = j.find("validators");
@@ -167,6 +242,27 @@ bool Member::has_role(std::string_view role) const {
 
 bool is_known_role(std::string_view role) { return known_roles().count(role) > 0; }
 
+std::string Member::id_hex() const {
+  if (cert_fingerprint) return to_hex(ByteSpan(cert_fingerprint->data(), cert_fingerprint->size()));
+  return to_hex(ByteSpan(public_key.data(), public_key.size()));
+}
+
+bool is_valid_org_id(std::string_view id) {
+  if (id.empty() || id.size() > 60) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(id[0])) return false;
+  for (char c : id) {
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+bool is_valid_jurisdiction(std::string_view code) {
+  return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z';
+}
+
 Result<Genesis> Genesis::parse(std::string_view json_text) {
   json j;
   try {
@@ -196,8 +292,21 @@ std::string Genesis::to_json() const {
               {"max_block_txs", consensus.max_block_txs},
               {"max_block_bytes", consensus.max_block_bytes},
               {"empty_blocks", consensus.empty_blocks}}},
-            {"identity", {{"mode", identity_mode}, {"members", members_j}}},
             {"validators", vals}};
+  if (identity_mode == "with-cert") {
+    json orgs_j = json::array();
+    for (const OrgEntry& o : orgs) {
+      orgs_j.push_back({{"id", o.id},
+                        {"name", o.name},
+                        {"jurisdiction", o.jurisdiction},
+                        {"ca_certs", o.ca_certs_pem}});
+    }
+    j["identity"] = {{"mode", identity_mode}, {"orgs", orgs_j}};
+  } else {
+    j["identity"] = {{"mode", identity_mode}, {"members", members_j}};
+  }
+  // Left out when empty, so that genesis files from before policies keep their hash.
+  if (policies.is_object() && !policies.empty()) j["policies"] = policies;
   return j.dump();
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,9 +20,29 @@ struct Member {
   PublicKey public_key{};
   std::string org;                 // "org1"
   std::vector<std::string> roles;  // admin, client, node, issuer, regulator, auditor, arbitrator
+  // with-cert mode only (never in genesis): the certificate's C and its fingerprint.
+  std::string jurisdiction{};
+  std::optional<Hash> cert_fingerprint{};
 
   bool has_role(std::string_view role) const;
+  // The sender as a tx names it: the certificate fingerprint, else the public key (hex).
+  std::string id_hex() const;
 };
+
+// A consortium organisation in with-cert mode: its CA certificates (PEM; more than one while a CA
+// is rotated) and its jurisdiction (ISO 3166-1 alpha-2). Genesis::parse checks that each CA
+// certificate parses, is a CA, and names the organisation as its O and the jurisdiction as its C.
+struct OrgEntry {
+  std::string id;            // "org1": 1-60 of [A-Za-z0-9._-], starting alphanumeric
+  std::string name;          // display name
+  std::string jurisdiction;  // "SG"
+  std::vector<std::string> ca_certs_pem;
+};
+
+// Whether `id` is a valid organisation id (the rule above).
+bool is_valid_org_id(std::string_view id);
+// Whether `code` is two upper-case ASCII letters.
+bool is_valid_jurisdiction(std::string_view code);
 
 struct ConsensusParams {
   std::string type = "solo";
@@ -36,15 +58,20 @@ struct Genesis {
   uint64_t tx_window_ms =
       10 * 60 * 1000;  // a tx's timestamp may differ from the node clock by this much
   ConsensusParams consensus;
-  std::string identity_mode = "with-key";
-  std::vector<Member> members;
+  std::string identity_mode = "with-key";  // or "with-cert"
+  std::vector<Member> members;             // with-key: non-empty; with-cert: empty
+  std::vector<OrgEntry> orgs;              // with-cert: non-empty, unique ids; with-key: empty
+  // "contract.method" (or "proposal.<kind>") -> policy JSON (contracts/policy.h). Genesis::parse
+  // checks only that it is an object of objects; contracts::ChainConfig::from_genesis parses them.
+  nlohmann::json policies = nlohmann::json::object();
   std::vector<PublicKey> validators;
 
   std::string canonical_json;  // the file as parsed, re-serialised canonically
   Hash hash{};                 // SHA-256(canonical_json)
 
   // Parses and validates (non-empty chain_id, known consensus type, at least one
-  // validator, unique member keys, known roles). Errors name the field.
+  // validator, unique member keys, known roles, well-formed orgs and their CA
+  // certificates). Errors name the field.
   static Result<Genesis> parse(std::string_view json_text);
   // The canonical JSON for these fields (what `silk init-solo` writes).
   std::string to_json() const;
