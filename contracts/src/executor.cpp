@@ -1,16 +1,26 @@
 #include "silk/contracts/executor.h"
 
 #include <exception>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "silk/contracts/governance.h"
+#include "silk/contracts/identity.h"
 #include "silk/contracts/notary.h"
 #include "silk/core/json_depth.h"
 #include "silk/core/merkle.h"
 
 namespace silk::contracts {
+
+core::Result<std::string> Contract::query(std::string_view method, const nlohmann::json&,
+                                          ReadContext&) const {
+  return core::Status::not_found("contract '" + std::string(name()) + "' has no query '" +
+                                 std::string(method) + "'");
+}
+
 namespace {
 
 using core::Result;
@@ -28,41 +38,123 @@ Status check_key(std::string_view key) {
   return Status::ok();
 }
 
+std::string full_key(std::string_view contract, std::string_view key) {
+  std::string k;
+  k.reserve(contract.size() + 1 + key.size());
+  k.append(contract).append("/").append(key);
+  return k;
+}
+
+// Reads for a query: committed state only.
+class QueryContextImpl final : public ReadContext {
+ public:
+  QueryContextImpl(const ChainConfig& config, const core::Genesis& genesis, uint64_t height,
+                   uint64_t time_ms, std::string_view contract, const StateView& state)
+      : config_(config),
+        genesis_(genesis),
+        height_(height),
+        time_ms_(time_ms),
+        contract_(contract),
+        state_(state) {}
+
+  const ChainConfig& config() const override { return config_; }
+  const core::Genesis& genesis() const override { return genesis_; }
+  uint64_t height() const override { return height_; }
+  uint64_t block_time_ms() const override { return time_ms_; }
+  Result<std::optional<std::string>> get(std::string_view key) override {
+    return get_from(contract_, key);
+  }
+  Result<std::optional<std::string>> get_from(std::string_view contract,
+                                              std::string_view key) override {
+    SILK_RETURN_IF_ERROR(check_key(key));
+    return state_.get(full_key(contract, key));
+  }
+  Result<std::vector<core::KeyVersion>> history_from(std::string_view contract,
+                                                     std::string_view key, uint64_t offset,
+                                                     uint32_t limit) override {
+    SILK_RETURN_IF_ERROR(check_key(key));
+    return state_.history(full_key(contract, key), offset, limit);
+  }
+
+ private:
+  const ChainConfig& config_;
+  const core::Genesis& genesis_;
+  const uint64_t height_;
+  const uint64_t time_ms_;
+  const std::string contract_;
+  const StateView& state_;
+};
+
+// What a tx's execution needs to know besides its own fields.
+struct BlockEnv {
+  const ChainConfig& config;
+  const core::Genesis& genesis;
+  uint64_t height;
+  uint64_t block_time_ms;
+  const Overlay& block_writes;
+  const StateView& state;
+};
+
 // One tx's view: its own writes, over the block's earlier writes, over
 // committed state. Records the first misuse (a bad key) and the first state
 // read failure, which the executor inspects after the call.
 class TxContextImpl final : public TxContext {
  public:
   TxContextImpl(const core::Tx& tx, const core::Hash& tx_id, const core::Member& sender,
-                uint64_t height, uint64_t block_time_ms, uint32_t tx_index,
-                std::string_view contract, const Overlay& block_writes, const StateView& state)
+                uint32_t tx_index, std::string_view contract, const Policy& policy,
+                std::string policy_name, const BlockEnv& env)
       : tx_(tx),
         tx_id_(tx_id),
         sender_(sender),
-        height_(height),
-        block_time_ms_(block_time_ms),
         tx_index_(tx_index),
         contract_(contract),
         prefix_(std::string(contract) + "/"),
-        block_writes_(block_writes),
-        state_(state) {}
+        policy_(policy),
+        policy_name_(std::move(policy_name)),
+        env_(env) {}
 
+  const ChainConfig& config() const override { return env_.config; }
+  const core::Genesis& genesis() const override { return env_.genesis; }
   const core::Tx& tx() const override { return tx_; }
   const core::Hash& tx_id() const override { return tx_id_; }
   const core::Member& sender() const override { return sender_; }
-  uint64_t height() const override { return height_; }
-  uint64_t block_time_ms() const override { return block_time_ms_; }
+  uint64_t height() const override { return env_.height; }
+  uint64_t block_time_ms() const override { return env_.block_time_ms; }
   uint32_t tx_index() const override { return tx_index_; }
 
   Result<std::optional<std::string>> get(std::string_view key) override {
+    return get_from(contract_, key);
+  }
+
+  Result<std::optional<std::string>> get_from(std::string_view contract,
+                                              std::string_view key) override {
     if (Status st = check_key(key); !st.is_ok()) {
       note_misuse(st);
       return st;
     }
-    const std::string full = prefix_ + std::string(key);
+    return read_full(full_key(contract, key));
+  }
+
+  Result<std::vector<core::KeyVersion>> history_from(std::string_view contract,
+                                                     std::string_view key, uint64_t offset,
+                                                     uint32_t limit) override {
+    if (Status st = check_key(key); !st.is_ok()) {
+      note_misuse(st);
+      return st;
+    }
+    const std::string full = full_key(contract, key);
+    Result<std::vector<core::KeyVersion>> read = env_.state.history(full, offset, limit);
+    if (!read.is_ok() && read_error_.is_ok()) {
+      read_error_ = read.status().with_context("reading the history of state key '" + full + "'");
+    }
+    return read;
+  }
+
+  // A full key through this tx's writes, the block's and committed state.
+  Result<std::optional<std::string>> read_full(const std::string& full) {
     if (auto it = writes_.find(full); it != writes_.end()) return it->second;
-    if (auto it = block_writes_.find(full); it != block_writes_.end()) return it->second;
-    Result<std::optional<std::string>> read = state_.get(full);
+    if (auto it = env_.block_writes.find(full); it != env_.block_writes.end()) return it->second;
+    Result<std::optional<std::string>> read = env_.state.get(full);
     if (!read.is_ok() && read_error_.is_ok()) {
       read_error_ = read.status().with_context("reading state key '" + full + "'");
     }
@@ -74,6 +166,32 @@ class TxContextImpl final : public TxContext {
 
   void emit(std::string_view name, std::string data_json) override {
     events_.push_back(core::ContractEvent{contract_, std::string(name), std::move(data_json)});
+  }
+
+  Status check_self_policy(std::string_view subject_org) override {
+    if (policy_.rule != Policy::Rule::kSelf) return Status::ok();
+    self_checked_ = true;
+    Status st = check_access(policy_, Principal{sender_.org, sender_.roles}, env_.config.org_ids(),
+                             subject_org, policy_name_);
+    if (!st.is_ok()) self_refused_ = true;
+    return st;
+  }
+
+  // A write outside the contract's namespace, by the executor itself.
+  void system_put(std::string full, std::string value) {
+    writes_.insert_or_assign(std::move(full), std::move(value));
+  }
+
+  // The contract succeeded although a SELF policy was never checked, or
+  // refused by it and wrote anyway: a contract bug that must not let the tx
+  // through.
+  Status policy_failure() const {
+    if (policy_.rule != Policy::Rule::kSelf) return Status::ok();
+    if (!self_checked_) {
+      return Status::internal("contract '" + contract_ + "': policy SELF of " + policy_name_ +
+                              " was not checked");
+    }
+    return Status::ok();
   }
 
   const Status& misuse() const { return misuse_; }
@@ -96,18 +214,19 @@ class TxContextImpl final : public TxContext {
   const core::Tx& tx_;
   const core::Hash& tx_id_;
   const core::Member& sender_;
-  const uint64_t height_;
-  const uint64_t block_time_ms_;
   const uint32_t tx_index_;
   const std::string contract_;
   const std::string prefix_;
-  const Overlay& block_writes_;
-  const StateView& state_;
+  const Policy& policy_;
+  const std::string policy_name_;
+  const BlockEnv& env_;
 
   Overlay writes_;  // this tx's, last write per key wins
   std::vector<core::ContractEvent> events_;
   Status misuse_;
   Status read_error_;
+  bool self_checked_ = false;
+  bool self_refused_ = false;
 };
 
 core::Receipt failed_receipt(const core::Hash& tx_id, const Status& st) {
@@ -129,9 +248,29 @@ Status check_contract_name(std::string_view name) {
 
 }  // namespace
 
-Executor::Executor(core::Genesis genesis) : genesis_(std::move(genesis)) {
-  Status st = add_contract(make_notary_contract());
-  (void)st;  // cannot fail: the map is empty and the name is valid
+// The last stored configuration value and its parse: blocks read it once
+// each, and it changes only when governance executes a proposal.
+struct Executor::ConfigCache {
+  std::mutex mu;
+  std::string value;
+  std::vector<ConfigVersion> versions;
+  bool valid = false;
+};
+
+Executor::Executor(core::Genesis genesis)
+    : genesis_(std::move(genesis)),
+      genesis_config_(Status::internal("unset")),
+      config_cache_(std::make_unique<ConfigCache>()) {
+  Result<ChainConfig> config = ChainConfig::from_genesis(genesis_);
+  if (config.is_ok()) {
+    genesis_config_ = std::make_shared<const ChainConfig>(std::move(config).value());
+  } else {
+    genesis_config_ = config.status();
+  }
+  // Cannot fail: the map is empty and the names are valid and distinct.
+  (void)add_contract(make_notary_contract());
+  (void)add_contract(make_identity_contract());
+  (void)add_contract(make_governance_contract());
 }
 
 Executor::~Executor() = default;
@@ -147,20 +286,113 @@ Status Executor::add_contract(std::unique_ptr<Contract> contract) {
   return Status::ok();
 }
 
-Result<const core::Member*> Executor::authorize(const core::Tx& tx) const {
-  if (genesis_.identity_mode != "with-key") {
-    return Status::invalid("identity mode '" + genesis_.identity_mode + "' is not built yet");
+Result<std::shared_ptr<const ChainConfig>> Executor::config_at(const StateView& state,
+                                                               uint64_t height) const {
+  if (!genesis_config_.is_ok()) return genesis_config_.status();
+  Result<std::optional<std::string>> read = state.get(kConfigKey);
+  if (!read.is_ok()) {
+    return read.status().with_context("reading state key '" + std::string(kConfigKey) + "'");
   }
-  if (tx.sender_kind != core::SenderKind::kPublicKey) {
+  std::optional<std::string> stored = std::move(read).value();
+  if (!stored) return *genesis_config_;
+  std::lock_guard lock(config_cache_->mu);
+  if (!config_cache_->valid || config_cache_->value != *stored) {
+    config_cache_->valid = false;
+    SILK_ASSIGN_OR_RETURN(config_cache_->versions, parse_config_versions(*stored, genesis_));
+    config_cache_->value = std::move(*stored);
+    config_cache_->valid = true;
+  }
+  std::shared_ptr<const ChainConfig> in_force = *genesis_config_;
+  for (const ConfigVersion& v : config_cache_->versions) {
+    if (v.from_height <= height) in_force = v.config;
+  }
+  return in_force;
+}
+
+namespace {
+
+// The sender's identity (without the policy check).
+Result<core::Member> resolve_sender(const core::Tx& tx, const ChainConfig& config,
+                                    const core::Genesis& genesis, const KeyReader& read,
+                                    uint64_t at_ms, CertCache& cache) {
+  if (config.identity_mode == "with-key") {
+    if (tx.sender_kind != core::SenderKind::kPublicKey) {
+      return Status::invalid(
+          "sender kind: with-key mode expects a public key, got a certificate fingerprint");
+    }
+    const core::Member* member = genesis.find_member(tx.sender);
+    if (member == nullptr) {
+      return Status::unauthorized("unknown sender " + core::to_hex(tx.sender) +
+                                  ": not a member of chain " + genesis.chain_id);
+    }
+    return *member;
+  }
+  if (tx.sender_kind != core::SenderKind::kCertFingerprint) {
     return Status::invalid(
-        "sender kind: with-key mode expects a public key, got a certificate fingerprint");
+        "sender kind: with-cert mode expects a certificate fingerprint, got a public key");
   }
-  const core::Member* member = genesis_.find_member(tx.sender);
-  if (member == nullptr) {
-    return Status::unauthorized("unknown sender " + core::to_hex(tx.sender) +
-                                ": not a member of chain " + genesis_.chain_id);
+  std::optional<core::Certificate> cert;
+  if (!tx.sender_cert.empty()) {
+    Result<core::Certificate> parsed = cache.parse(tx.sender, tx.sender_cert);
+    if (!parsed.is_ok()) {
+      return Status::invalid("sender_cert: " + parsed.status().message());
+    }
+    cert = *parsed;
+  } else {
+    SILK_ASSIGN_OR_RETURN(cert, registered_certificate(tx.sender, read, &cache));
+    if (!cert) {
+      return Status::unauthorized("unknown certificate " + core::to_hex(tx.sender) +
+                                  ": not registered on chain; attach it to the tx (sender_cert)");
+    }
   }
+  return check_certificate(*cert, config, read, at_ms, &cache);
+}
+
+Status check_method_policy(const ChainConfig& config, const core::Member& sender,
+                           const Policy& policy, const std::string& name) {
+  if (policy.rule == Policy::Rule::kSelf) return Status::ok();  // the contract checks it
+  return check_access(policy, Principal{sender.org, sender.roles}, config.org_ids(), sender.org,
+                      name);
+}
+
+}  // namespace
+
+Result<core::Member> Executor::authorize(const core::Tx& tx, const StateView& state,
+                                         uint64_t height, uint64_t at_ms) const {
+  SILK_ASSIGN_OR_RETURN(std::shared_ptr<const ChainConfig> config, config_at(state, height));
+  return authorize(tx, *config, state, at_ms);
+}
+
+Result<core::Member> Executor::authorize(const core::Tx& tx, const ChainConfig& config,
+                                         const StateView& state, uint64_t at_ms) const {
+  KeyReader read = [&state](std::string_view key) { return state.get(key); };
+  SILK_ASSIGN_OR_RETURN(core::Member member,
+                        resolve_sender(tx, config, genesis_, read, at_ms, cert_cache_));
+  const std::string name = tx.contract + "." + tx.method;
+  SILK_RETURN_IF_ERROR(check_method_policy(config, member, config.policy_for(name), name));
   return member;
+}
+
+Result<std::string> Executor::query(std::string_view contract, std::string_view method,
+                                    const nlohmann::json& args, const StateView& state,
+                                    uint64_t tip_height, uint64_t tip_time_ms) const try {
+  auto found = contracts_.find(contract);
+  if (found == contracts_.end()) {
+    return Status::not_found("unknown contract '" + std::string(contract) + "'");
+  }
+  if (!args.is_object()) {
+    return Status::invalid(std::string("args: expected a JSON object, got a JSON ") +
+                           args.type_name());
+  }
+  SILK_ASSIGN_OR_RETURN(std::shared_ptr<const ChainConfig> config,
+                        config_at(state, tip_height + 1));
+  QueryContextImpl ctx(*config, genesis_, tip_height, tip_time_ms, found->first, state);
+  return found->second->query(method, args, ctx);
+} catch (const std::bad_alloc&) {
+  return Status::internal("out of memory in query " + std::string(contract) + "." +
+                          std::string(method));
+} catch (const std::exception& e) {
+  return Status::invalid(std::string(contract) + "." + std::string(method) + ": " + e.what());
 }
 
 Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs, uint64_t height,
@@ -170,6 +402,24 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
   BlockExecution out;
   out.receipts.reserve(txs.size());
   Overlay block_writes;
+  Result<std::shared_ptr<const ChainConfig>> config_read = config_at(state, height);
+  if (!config_read.is_ok()) {
+    return config_read.status().with_context("block " + std::to_string(height) +
+                                             ": reading the chain config");
+  }
+  const std::shared_ptr<const ChainConfig> config = std::move(config_read).value();
+  const BlockEnv env{*config, genesis_, height, block_time_ms, block_writes, state};
+  // Identity reads see the block's earlier writes: a certificate revoked or
+  // registered by an earlier tx of this block counts for the later ones.
+  Status read_error;
+  KeyReader read = [&](std::string_view key) -> Result<std::optional<std::string>> {
+    if (auto it = block_writes.find(key); it != block_writes.end()) return it->second;
+    Result<std::optional<std::string>> r = state.get(key);
+    if (!r.is_ok() && read_error.is_ok()) {
+      read_error = r.status().with_context("reading state key '" + std::string(key) + "'");
+    }
+    return r;
+  };
 
   for (size_t i = 0; i < txs.size(); ++i) {
     const core::Tx& tx = txs[i];
@@ -182,9 +432,20 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
                                  genesis_.chain_id + "'")));
       continue;
     }
-    Result<const core::Member*> member = authorize(tx);
+    Result<core::Member> member =
+        resolve_sender(tx, *config, genesis_, read, block_time_ms, cert_cache_);
+    if (!read_error.is_ok()) {
+      return read_error.with_context("block " + std::to_string(height) + " tx " +
+                                     std::to_string(i));
+    }
     if (!member.is_ok()) {
       out.receipts.push_back(failed_receipt(tx_id, member.status()));
+      continue;
+    }
+    const std::string policy_name = tx.contract + "." + tx.method;
+    const Policy policy = config->policy_for(policy_name);
+    if (Status st = check_method_policy(*config, *member, policy, policy_name); !st.is_ok()) {
+      out.receipts.push_back(failed_receipt(tx_id, st));
       continue;
     }
     auto found = contracts_.find(tx.contract);
@@ -216,8 +477,7 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
       continue;
     }
 
-    TxContextImpl ctx(tx, tx_id, **member, height, block_time_ms, tx_index, found->first,
-                      block_writes, state);
+    TxContextImpl ctx(tx, tx_id, *member, tx_index, found->first, policy, policy_name, env);
     Status failure;
     std::string result;
     try {
@@ -248,6 +508,21 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
                                            std::to_string(i));
     }
     if (failure.is_ok() && !ctx.misuse().is_ok()) failure = ctx.misuse();
+    if (failure.is_ok()) failure = ctx.policy_failure();
+    // A certificate carried in the tx is registered with the tx's success,
+    // so later txs of its sender may leave it out.
+    if (failure.is_ok() && !tx.sender_cert.empty()) {
+      const std::string key = "identity/cert/" + core::to_hex(tx.sender);
+      Result<std::optional<std::string>> known = ctx.read_full(key);
+      if (!ctx.read_error().is_ok()) {
+        return ctx.read_error().with_context("block " + std::to_string(height) + " tx " +
+                                             std::to_string(i));
+      }
+      if (known.is_ok() && !*known) {
+        Result<core::Certificate> cert = cert_cache_.parse(tx.sender, tx.sender_cert);
+        if (cert.is_ok()) ctx.system_put(key, registration_entry(*cert, height, tx_id));
+      }
+    }
     if (!failure.is_ok()) {
       out.receipts.push_back(failed_receipt(tx_id, failure));
       continue;

@@ -67,9 +67,14 @@ class MapStateView final : public contracts::StateView {
 };
 
 // A StateView whose reads fail, as a broken disk would.
+// Fails every read of a key starting with `fail_prefix` (every key by default);
+// other keys read as absent.
 class FailingStateView final : public contracts::StateView {
  public:
+  std::string fail_prefix;
+
   core::Result<std::optional<std::string>> get(std::string_view key) const override {
+    if (key.substr(0, fail_prefix.size()) != fail_prefix) return std::optional<std::string>();
     return core::Status::io_error("disk read failed for " + std::string(key));
   }
   core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t,

@@ -185,7 +185,7 @@ TEST_SUITE("executor") {
   TEST_CASE("a sender that is not a member is refused, with no writes") {
     Fixture f;
     core::Tx tx = f.chain.tx(f.chain.mallory, "kv", "set", R"({"key":"k","value":"v"})");
-    auto auth = f.executor.authorize(tx);
+    auto auth = f.executor.authorize(tx, f.state, 1, kBlockTimeMs);
     REQUIRE_FALSE(auth.is_ok());
     CHECK(auth.status().code() == Status::Code::kUnauthorized);
     const std::string expected = "unknown sender " + core::to_hex(f.chain.mallory.public_key()) +
@@ -201,17 +201,18 @@ TEST_SUITE("executor") {
 
   TEST_CASE("members are authorized and resolved to their genesis entry") {
     Fixture f;
-    auto auth = f.executor.authorize(f.chain.tx(f.chain.bob, "kv", "get", "{}"));
+    auto auth =
+        f.executor.authorize(f.chain.tx(f.chain.bob, "kv", "get", "{}"), f.state, 1, kBlockTimeMs);
     REQUIRE(auth.is_ok());
-    CHECK((*auth)->name == "org2-client");
-    CHECK((*auth)->org == "org2");
+    CHECK(auth->name == "org2-client");
+    CHECK(auth->org == "org2");
   }
 
   TEST_CASE("a certificate sender is refused in with-key mode") {
     Fixture f;
     core::Tx tx = f.chain.tx(f.chain.alice, "kv", "set", R"({"key":"k","value":"v"})");
     tx.sender_kind = core::SenderKind::kCertFingerprint;
-    auto auth = f.executor.authorize(tx);
+    auto auth = f.executor.authorize(tx, f.state, 1, kBlockTimeMs);
     REQUIRE_FALSE(auth.is_ok());
     CHECK(auth.status().code() == Status::Code::kInvalid);
     CHECK(auth.status().message().find("with-key mode expects a public key") != std::string::npos);
@@ -322,6 +323,16 @@ TEST_SUITE("executor") {
   TEST_CASE("a state read failure fails the whole block, not just the tx") {
     Fixture f;
     fakes::FailingStateView broken;
+    // The chain configuration is read first, once per block.
+    auto no_config = f.executor.execute_block({f.kv("get", {{"key", "a"}})}, 4, kBlockTimeMs,
+                                              core::Hash{}, broken);
+    REQUIRE_FALSE(no_config.is_ok());
+    CHECK(no_config.status().code() == Status::Code::kIOError);
+    CHECK(no_config.status().message().find("block 4: reading the chain config") !=
+          std::string::npos);
+    CHECK(no_config.status().message().find("governance/config") != std::string::npos);
+
+    broken.fail_prefix = "kv/";
     auto exec = f.executor.execute_block({f.kv("get", {{"key", "a"}})}, 4, kBlockTimeMs,
                                          core::Hash{}, broken);
     REQUIRE_FALSE(exec.is_ok());

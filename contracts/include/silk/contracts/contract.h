@@ -30,24 +30,56 @@ class StateView {
                                                               uint32_t limit) const = 0;
 };
 
-// One tx's execution context. Reads see committed state, then earlier txs of
-// this block, then this tx's own writes. Keys are namespaced by the executor:
-// a contract's key "abc" is stored as "<contract>/abc".
-class TxContext {
+struct ChainConfig;
+
+// What a contract may read, in a tx and in a read-only query. Keys are
+// namespaced by the executor: a contract's key "abc" is stored as "<contract>/abc".
+class ReadContext {
  public:
-  virtual ~TxContext() = default;
-  virtual const core::Tx& tx() const = 0;
-  virtual const core::Hash& tx_id() const = 0;
-  virtual const core::Member& sender() const = 0;
+  virtual ~ReadContext() = default;
+  // The chain configuration in force (chain_config.h).
+  virtual const ChainConfig& config() const = 0;
+  virtual const core::Genesis& genesis() const = 0;
+  // In a tx: the executing block's height and time. In a query: the tip's.
   virtual uint64_t height() const = 0;
   virtual uint64_t block_time_ms() const = 0;
+
+  // This contract's key. In a tx, reads see committed state, then earlier txs of
+  // this block, then this tx's own writes.
+  virtual core::Result<std::optional<std::string>> get(std::string_view key) = 0;
+  // Another contract's key (read-only), with the same visibility as get().
+  virtual core::Result<std::optional<std::string>> get_from(std::string_view contract,
+                                                            std::string_view key) = 0;
+  // Every committed version of a contract's key, oldest first (storage's history
+  // order). Committed state only: a tx does not see its block's earlier writes here.
+  virtual core::Result<std::vector<core::KeyVersion>> history_from(std::string_view contract,
+                                                                   std::string_view key,
+                                                                   uint64_t offset,
+                                                                   uint32_t limit) = 0;
+};
+
+// One tx's execution context.
+class TxContext : public ReadContext {
+ public:
+  virtual const core::Tx& tx() const = 0;
+  virtual const core::Hash& tx_id() const = 0;
+  // Who sent the tx: a genesis member (with-key) or the identity of a validated
+  // certificate (with-cert: name = CN, org = O, roles = {OU}, jurisdiction = C).
+  virtual const core::Member& sender() const = 0;
   virtual uint32_t tx_index() const = 0;
 
-  virtual core::Result<std::optional<std::string>> get(std::string_view key) = 0;
   virtual void put(std::string_view key, std::string value) = 0;
   virtual void del(std::string_view key) = 0;
   // A contract event with JSON data; part of the receipt.
   virtual void emit(std::string_view name, std::string data_json) = 0;
+
+  // For a method whose policy is SELF: the executor cannot know which
+  // organisation the call is about, so the contract names it here before it
+  // writes anything. kUnauthorized (return it) when the sender may not act for
+  // `subject_org`. If the policy is SELF and the contract never calls this, the
+  // tx fails ("policy SELF was not checked"). For other policies: OK (the
+  // executor already checked them).
+  virtual core::Status check_self_policy(std::string_view subject_org) = 0;
 };
 
 class Contract {
@@ -59,6 +91,10 @@ class Contract {
   // its receipt carries the code and message.
   virtual core::Result<std::string> call(std::string_view method, const nlohmann::json& args,
                                          TxContext& ctx) = 0;
+  // A read-only query (POST /v1/query) over committed state as of the tip.
+  // Returns JSON text. Default: kNotFound "contract 'x' has no query 'm'".
+  virtual core::Result<std::string> query(std::string_view method, const nlohmann::json& args,
+                                          ReadContext& ctx) const;
 };
 
 }  // namespace silk::contracts

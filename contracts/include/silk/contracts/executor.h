@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "silk/contracts/chain_config.h"
 #include "silk/contracts/contract.h"
+#include "silk/contracts/identity.h"
 #include "silk/core/block.h"
 #include "silk/core/genesis.h"
 
@@ -24,7 +26,10 @@ struct BlockExecution {
 
 class Executor {
  public:
-  // Registers the native contracts (notary, ...). The genesis is copied.
+  // Registers the native contracts (notary, identity, governance). The genesis
+  // is copied. An invalid genesis configuration (a policy that does not parse)
+  // makes every execute_block / authorize / query fail with that error;
+  // ChainConfig::from_genesis reports it up front (silkd checks it at start).
   explicit Executor(core::Genesis genesis);
   ~Executor();
   Executor(const Executor&) = delete;
@@ -36,11 +41,37 @@ class Executor {
   // null contract or an empty name, or a name containing '/' or NUL.
   core::Status add_contract(std::unique_ptr<Contract> contract);
 
-  // Who may send txs: with-key mode admits the members genesis lists.
-  // kUnauthorized "unknown sender <hex>: not a member of chain <id>" otherwise;
-  // kInvalid when the sender kind does not fit the identity mode.
-  // Thread-safe (read-only).
-  core::Result<const core::Member*> authorize(const core::Tx& tx) const;
+  // The chain configuration in force at `height` (chain_config.h), over
+  // committed state. Cached by the stored value. Thread-safe.
+  core::Result<std::shared_ptr<const ChainConfig>> config_at(const StateView& state,
+                                                             uint64_t height) const;
+
+  // Who may send `tx` in a block at `height` with time `at_ms`: the sender's
+  // identity, then the policy of tx.contract + "." + tx.method (except SELF
+  // policies, which the contract checks through TxContext::check_self_policy).
+  // with-key: a genesis member named by public key. with-cert: the certificate
+  // named by fingerprint — carried in tx.sender_cert (its SHA-256 must equal
+  // tx.sender) or registered on chain — checked by check_certificate (chained
+  // to a consortium CA, valid at at_ms, not revoked, not frozen).
+  // Errors: kInvalid for a sender kind that does not fit the mode or a
+  // sender_cert that is not the sender's; kUnauthorized naming the reason
+  // ("unknown certificate <fp>: not registered on chain; attach it to the tx",
+  // "certificate CN=...: revoked at ...", "role client of org2 may not call
+  // identity.revoke; needs admin of org1"). Does not check the signature.
+  // Thread-safe.
+  core::Result<core::Member> authorize(const core::Tx& tx, const StateView& state, uint64_t height,
+                                       uint64_t at_ms) const;
+  // The same with the configuration already looked up (config_at), for a
+  // caller that authorizes many txs at once.
+  core::Result<core::Member> authorize(const core::Tx& tx, const ChainConfig& config,
+                                       const StateView& state, uint64_t at_ms) const;
+
+  // A read-only query: contract.method over committed state as of the tip.
+  // kNotFound for an unknown contract or a query it does not have; the
+  // contract's own errors otherwise. Returns JSON text. Thread-safe.
+  core::Result<std::string> query(std::string_view contract, std::string_view method,
+                                  const nlohmann::json& args, const StateView& state,
+                                  uint64_t tip_height, uint64_t tip_time_ms) const;
 
   // Executes `txs` in order. Signatures are assumed verified by the caller
   // (the mempool, or block sync). A tx that fails (unauthorized, unknown
@@ -60,8 +91,13 @@ class Executor {
   const core::Genesis& genesis() const { return genesis_; }
 
  private:
+  struct ConfigCache;
+
   core::Genesis genesis_;
+  core::Result<std::shared_ptr<const ChainConfig>> genesis_config_;
   std::map<std::string, std::unique_ptr<Contract>, std::less<>> contracts_;
+  std::unique_ptr<ConfigCache> config_cache_;
+  mutable CertCache cert_cache_;
 };
 
 }  // namespace silk::contracts
