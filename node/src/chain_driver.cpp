@@ -150,7 +150,16 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
     events.push_back(cs::ProposalEmpty{request.height});
     return true;
   }
-  const core::ConsensusParams& params = genesis_.consensus;
+  // Block limits come from the configuration in force at this height, so a
+  // governance change of block parameters takes effect where it says.
+  core::Result<std::shared_ptr<const contracts::ChainConfig>> config =
+      executor_.config_at(state_view_, request.height);
+  if (!config.is_ok()) {
+    fail(config.status().with_context("reading the chain config for block " +
+                                      std::to_string(request.height)));
+    return false;
+  }
+  const contracts::BlockParams& params = (*config)->block;
   std::vector<std::shared_ptr<const PoolTx>> pooled =
       mempool_.take(params.max_block_txs, params.max_block_bytes);
   if (pooled.empty() && !request.allow_empty) {

@@ -25,7 +25,8 @@ Mempool::Mempool(const core::Genesis& genesis, const contracts::Executor& execut
       store_(store),
       clock_(clock),
       verifiers_(verifiers),
-      capacity_(std::max<size_t>(1, capacity)) {}
+      capacity_(std::max<size_t>(1, capacity)),
+      state_view_(store) {}
 
 void Mempool::precheck(core::ByteSpan encoded, Candidate& c) const {
   // A tx larger than a block could never be proposed: it would sit at the head
@@ -96,24 +97,16 @@ void Mempool::check_committed(Candidate& c) const {
                               (loc.is_ok() ? " at height " + std::to_string(loc->height) : ""));
 }
 
-void Mempool::verify(Candidate& c) const {
+void Mempool::verify(Candidate& c, const contracts::ChainConfig& config) const {
   const core::Tx& tx = c.entry->tx;
-  if (tx.sender_kind == core::SenderKind::kPublicKey) {
-    const Hash& id = c.entry->tx_id;
-    if (!core::verify(tx.sender, core::ByteSpan(id.data(), id.size()), tx.signature)) {
-      c.status = Status::invalid("signature does not match sender " + core::to_hex(tx.sender));
-      return;
-    }
-  }
-  Result<const core::Member*> member = executor_.authorize(tx);
+  Result<core::Member> member = executor_.authorize(tx, config, state_view_, clock_.now_ms());
   if (!member.is_ok()) {
     c.status = member.status();
     return;
   }
-  if (tx.sender_kind != core::SenderKind::kPublicKey) {
-    // authorize() admitted a certificate sender: this node cannot check its
-    // signature yet, so it must not take the tx.
-    c.status = Status::invalid("certificate senders are not supported by this node yet");
+  const Hash& id = c.entry->tx_id;
+  if (!core::verify(member->public_key, core::ByteSpan(id.data(), id.size()), tx.signature)) {
+    c.status = Status::invalid("signature does not match sender " + core::to_hex(tx.sender));
   }
 }
 
@@ -150,11 +143,20 @@ std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& 
     }
   }
 
-  // 5b-7: already committed? Then signature and sender, in parallel.
+  // 5b-7: already committed? Then sender and signature, in parallel, under
+  // the configuration the next block will run with.
+  const std::optional<storage::ChainTip> tip = store_.tip();
+  Result<std::shared_ptr<const contracts::ChainConfig>> config =
+      executor_.config_at(state_view_, tip ? tip->height + 1 : 1);
+  if (!config.is_ok()) {
+    for (size_t i = 0; i < n; ++i) {
+      if (alive(i)) cands[i].status = config.status().with_context("reading the chain config");
+    }
+  }
   verifiers_.parallel_for(n, [&](size_t i) {
     if (!alive(i)) return;
     check_committed(cands[i]);
-    if (alive(i)) verify(cands[i]);
+    if (alive(i)) verify(cands[i], **config);
   });
 
   // 8: insert. The store check above is still valid if no remove() ran since

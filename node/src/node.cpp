@@ -72,6 +72,10 @@ Status Node::build() {
   Status st = store_->init_genesis(core::make_genesis_block(genesis_), genesis_.canonical_json);
   if (!st.is_ok()) return st.with_context("data_dir holds a different chain");
 
+  if (Result<contracts::ChainConfig> cc = contracts::ChainConfig::from_genesis(genesis_);
+      !cc.is_ok()) {
+    return cc.status();
+  }
   executor_ = std::make_unique<contracts::Executor>(genesis_);
   verifiers_ = std::make_unique<ThreadPool>(config_.mempool.verify_threads);
   mempool_ = std::make_unique<Mempool>(genesis_, *executor_, *store_, clock_, *verifiers_,
@@ -109,7 +113,7 @@ Status Node::build() {
   ChainDriver* driver = driver_.get();
   mempool_->set_on_admitted([driver] { driver->notify_txs_available(); });
 
-  api_ = std::make_unique<RpcApi>(genesis_, *store_, *mempool_, *waiters_, engine_name);
+  api_ = std::make_unique<RpcApi>(genesis_, *store_, *mempool_, *waiters_, engine_name, *executor_);
   rpc_ = std::make_unique<RpcServer>(config_.rpc, *api_);
   return Status::ok();
 }

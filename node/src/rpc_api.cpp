@@ -10,6 +10,7 @@
 
 #include "silk/node/json_view.h"
 #include "silk/node/log.h"
+#include "silk/node/state_view.h"
 #include "silk/node/url.h"
 
 namespace silk::node {
@@ -172,13 +173,14 @@ bool flag_param(const Target& t, const char* name) {
 class Call {
  public:
   Call(const core::Genesis& genesis, const storage::Store& store, Mempool& mempool,
-       CommitWaiters& waiters, const std::string& consensus, boost::asio::any_io_executor ex,
-       Responder respond)
+       CommitWaiters& waiters, const std::string& consensus, const contracts::Executor& contracts,
+       boost::asio::any_io_executor ex, Responder respond)
       : genesis_(genesis),
         store_(store),
         mempool_(mempool),
         waiters_(waiters),
         consensus_(consensus),
+        contracts_(contracts),
         executor_(std::move(ex)),
         respond_(std::move(respond)) {}
 
@@ -206,6 +208,8 @@ class Call {
     if (v1 && n == 2 && seg[1] == "history") return get(m, t, [&] { get_history(t); });
     if (v1 && n == 2 && seg[1] == "chain") return get(m, t, [&] { get_chain(); });
     if (v1 && n == 2 && seg[1] == "health") return get(m, t, [&] { get_health(); });
+    if (v1 && n == 2 && seg[1] == "query") return post(m, t, [&] { run_query(req.body); });
+    if (v1 && n == 2 && seg[1] == "config") return get(m, t, [&] { get_config(t); });
     respond_(error_response(
         Status::not_found("no route " + method_name_ + " " + t.path + " (see docs/api.md)")));
   }
@@ -493,6 +497,52 @@ class Call {
          {"mempool", {{"size", mempool_.size()}, {"capacity", mempool_.capacity()}}}}));
   }
 
+  // POST /v1/query {"contract", "method", "args"}: a contract's read-only
+  // query over committed state as of the tip.
+  void run_query(const std::string& body) {
+    Result<json> parsed = parse_body_object(body);
+    if (!parsed.is_ok()) return respond_(error_response(parsed.status()));
+    const json& j = *parsed;
+    for (const char* field : {"contract", "method"}) {
+      auto it = j.find(field);
+      if (it == j.end() || !it->is_string()) {
+        return respond_(error_response(
+            Status::invalid(std::string("field '") + field + "' is required (a string)")));
+      }
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() != "contract" && it.key() != "method" && it.key() != "args") {
+        return respond_(error_response(Status::invalid("unknown field '" + it.key() + "'")));
+      }
+    }
+    json args = j.value("args", json::object());
+    answer_query(j["contract"].get<std::string>(), j["method"].get<std::string>(), args);
+  }
+
+  // GET /v1/config[?height=H]: the chain configuration in force (governance.config).
+  void get_config(const Target& t) {
+    json args = json::object();
+    if (auto it = t.params.find("height"); it != t.params.end()) {
+      std::optional<uint64_t> v = parse_u64(it->second);
+      if (!v) {
+        return respond_(error_response(Status::invalid(
+            "query parameter 'height' is '" + it->second + "': expected a decimal number")));
+      }
+      args["height"] = *v;
+    }
+    answer_query("governance", "config", args);
+  }
+
+  void answer_query(const std::string& contract, const std::string& method, const json& args) {
+    std::optional<storage::ChainTip> tip = store_.tip();
+    if (!tip) return respond_(error_response(Status::unavailable("the chain has no blocks yet")));
+    const StoreStateView state(store_);
+    Result<std::string> result =
+        contracts_.query(contract, method, args, state, tip->height, tip->timestamp_ms);
+    if (!result.is_ok()) return respond_(error_response(result.status()));
+    respond_(json_response({{"height", tip->height}, {"result", embed_json_text(*result)}}));
+  }
+
   void get_health() {
     std::optional<storage::ChainTip> tip = store_.tip();
     if (!tip) return respond_(error_response(Status::unavailable("the chain has no blocks yet")));
@@ -504,6 +554,7 @@ class Call {
   Mempool& mempool_;
   CommitWaiters& waiters_;
   const std::string& consensus_;
+  const contracts::Executor& contracts_;
   const boost::asio::any_io_executor executor_;
   const Responder respond_;
   std::string method_name_;
@@ -512,12 +563,13 @@ class Call {
 }  // namespace
 
 RpcApi::RpcApi(const core::Genesis& genesis, const storage::Store& store, Mempool& mempool,
-               CommitWaiters& waiters, std::string consensus)
+               CommitWaiters& waiters, std::string consensus, const contracts::Executor& contracts)
     : genesis_(genesis),
       store_(store),
       mempool_(mempool),
       waiters_(waiters),
-      consensus_(std::move(consensus)) {}
+      consensus_(std::move(consensus)),
+      contracts_(contracts) {}
 
 void RpcApi::handle(HttpRequest request, boost::asio::any_io_executor executor, Responder respond) {
   // The Call answers exactly once; if it throws before answering, we answer.
@@ -527,7 +579,8 @@ void RpcApi::handle(HttpRequest request, boost::asio::any_io_executor executor, 
     respond(std::move(r));
   };
   try {
-    Call(genesis_, store_, mempool_, waiters_, consensus_, std::move(executor), once).run(request);
+    Call(genesis_, store_, mempool_, waiters_, consensus_, contracts_, std::move(executor), once)
+        .run(request);
   } catch (const std::exception& e) {
     log_internal_error(e.what());
     if (!answered->load()) respond(error_response(Status::internal(e.what())));

@@ -10,9 +10,14 @@
 //   4. time       |timestamp_ms - clock| <= genesis.tx_window_ms
 //                 kInvalid "tx timestamp T is N ms ahead of|behind node time; window is ±W ms"
 //   5. duplicate  kConflict "tx <id> already in the pool" / "tx <id> already committed at height H"
-//   6. signature  kInvalid "signature does not match sender <hex>"
-//   7. sender     Executor::authorize: kUnauthorized (or kInvalid for a sender kind the
+//   6. sender     Executor::authorize against the configuration of the next block
+//                 at the node's time: with-key a genesis member; with-cert a
+//                 certificate (carried or registered) chained to a consortium CA,
+//                 valid, not revoked, not frozen; then the method's policy.
+//                 kUnauthorized naming the reason (or kInvalid for a sender kind the
 //                 identity mode does not take)
+//   7. signature  against the sender's public key (of its certificate in with-cert mode):
+//                 kInvalid "signature does not match sender <hex>"
 //   8. capacity   kExhausted "pool full: N of N txs"
 // Steps 1-4 and 6-7 run in parallel on the thread pool for a batch. The pool
 // holds verified txs only, and blocks are built from the pool, so a tx's
@@ -42,6 +47,7 @@
 #include "silk/core/genesis.h"
 #include "silk/core/status.h"
 #include "silk/core/tx.h"
+#include "silk/node/state_view.h"
 #include "silk/node/thread_pool.h"
 #include "silk/storage/store.h"
 
@@ -110,7 +116,7 @@ class Mempool {
   struct Candidate;
   void precheck(core::ByteSpan encoded, Candidate& c) const;
   void check_committed(Candidate& c) const;
-  void verify(Candidate& c) const;
+  void verify(Candidate& c, const contracts::ChainConfig& config) const;
 
   const core::Genesis& genesis_;
   const contracts::Executor& executor_;
@@ -118,6 +124,7 @@ class Mempool {
   const core::Clock& clock_;
   ThreadPool& verifiers_;
   const size_t capacity_;
+  const StoreStateView state_view_;
   std::function<void()> on_admitted_;
 
   mutable std::mutex mu_;  // guards the four fields below

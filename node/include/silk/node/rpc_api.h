@@ -38,7 +38,7 @@ class RpcApi final : public RequestHandler {
   // Everything is borrowed and must outlive the API (and the server using
   // it). `consensus` is the engine's name, shown by /v1/chain.
   RpcApi(const core::Genesis& genesis, const storage::Store& store, Mempool& mempool,
-         CommitWaiters& waiters, std::string consensus);
+         CommitWaiters& waiters, std::string consensus, const contracts::Executor& contracts);
 
   void handle(HttpRequest request, boost::asio::any_io_executor executor,
               Responder respond) override;
@@ -49,6 +49,7 @@ class RpcApi final : public RequestHandler {
   Mempool& mempool_;
   CommitWaiters& waiters_;
   const std::string consensus_;
+  const contracts::Executor& contracts_;
 };
 
 }  // namespace silk::node
