@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "silk/contracts/executor.h"
+#include "silk/contracts/identity.h"
 #include "silk/core/block.h"
 #include "silk/core/crypto.h"
 #include "silk/core/receipt.h"
@@ -296,12 +297,12 @@ class ChainVerifier {
       tx_ids.push_back(tx.tx_id());
       const std::string which =
           at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
-      if (tx.sender_kind != core::SenderKind::kPublicKey) {
-        if (!add(height, which + " has a certificate sender, which this chain cannot admit: "
-                                 "its signature cannot be verified")) {
+      Result<core::PublicKey> signer = signer_key(tx);
+      if (!signer.is_ok()) {
+        if (!add(height, which + " sender cannot be resolved: " + signer.status().message())) {
           return false;
         }
-      } else if (!tx.verify_signature(tx.sender)) {
+      } else if (!tx.verify_signature(*signer)) {
         if (!add(height,
                  which + " signature does not verify against sender " + core::to_hex(tx.sender))) {
           return false;
@@ -455,6 +456,34 @@ class ChainVerifier {
   const VerifyChainOptions& options_;
   const VerifyChainProgressFn& progress_;
   contracts::Executor executor_;
+  // The key a tx's signature must verify with: the sender itself (with-key),
+  // else the certificate the tx carries (its SHA-256 must be the sender), one
+  // an earlier tx carried, or one registered in the replayed state.
+  Result<core::PublicKey> signer_key(const core::Tx& tx) {
+    if (tx.sender_kind == core::SenderKind::kPublicKey) return core::PublicKey(tx.sender);
+    if (!tx.sender_cert.empty()) {
+      if (core::sha256(tx.sender_cert) != tx.sender) {
+        return Status::invalid("sender_cert does not hash to the sender fingerprint");
+      }
+      Result<core::Certificate> cert = cert_cache_.parse(tx.sender, tx.sender_cert);
+      if (!cert.is_ok()) return cert.status();
+      seen_keys_.insert_or_assign(tx.sender, cert->public_key());
+      return cert->public_key();
+    }
+    if (auto it = seen_keys_.find(tx.sender); it != seen_keys_.end()) return it->second;
+    contracts::KeyReader read = [this](std::string_view key) { return replay_.get(key); };
+    Result<std::optional<core::Certificate>> registered =
+        contracts::registered_certificate(tx.sender, read, &cert_cache_);
+    if (!registered.is_ok()) return registered.status();
+    if (!*registered) {
+      return Status::not_found("certificate " + core::to_hex(tx.sender) +
+                               " is neither carried nor registered");
+    }
+    return (*registered)->public_key();
+  }
+
+  contracts::CertCache cert_cache_;
+  std::map<Hash, core::PublicKey> seen_keys_;
   ReplayState replay_;
   VerifyChainReport report_;
   SteadyClock::time_point started_;

@@ -16,6 +16,7 @@
 #include "silk/core/key_file.h"
 #include "silk/core/tx.h"
 #include "silk/tools/http_client.h"
+#include "silk/tools/signer.h"
 #include "silk/tools/tx_commands.h"
 
 namespace silk::tools {
@@ -221,9 +222,17 @@ Result<std::vector<std::string>> generate_anchor_txs(const core::SecretKey& key,
                                                      const std::string& chain_id, size_t count,
                                                      uint64_t timestamp_ms, unsigned threads) {
   SILK_RETURN_IF_ERROR(core::crypto_init());
+  SILK_ASSIGN_OR_RETURN(core::SecretKey copy, core::SecretKey::from_seed(key.seed()));
+  SILK_ASSIGN_OR_RETURN(Signer signer, Signer::from_key(std::move(copy), std::nullopt));
+  return generate_anchor_txs(signer, chain_id, count, timestamp_ms, threads);
+}
+
+Result<std::vector<std::string>> generate_anchor_txs(const Signer& signer,
+                                                     const std::string& chain_id, size_t count,
+                                                     uint64_t timestamp_ms, unsigned threads) {
+  SILK_RETURN_IF_ERROR(core::crypto_init());
   if (threads == 0) threads = hardware_threads();
   threads = static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(threads, count)));
-  const core::PublicKey sender = key.public_key();
   std::vector<std::string> out(count);
   const std::string contract(contracts::kNotaryContract);
   const std::string method(contracts::kNotaryAnchorMethod);
@@ -231,9 +240,9 @@ Result<std::vector<std::string>> generate_anchor_txs(const core::SecretKey& key,
     for (size_t i = t; i < count; i += threads) {
       core::Hash digest;
       randombytes_buf(digest.data(), digest.size());
-      core::Tx tx = make_tx(chain_id, sender, contract, method,
-                            contracts::notary_anchor_args(digest), random_nonce(), timestamp_ms);
-      tx.sign(key);
+      core::Tx tx =
+          signer.make_tx(chain_id, contract, method, contracts::notary_anchor_args(digest),
+                         random_nonce(), timestamp_ms);
       out[i] = core::to_hex(tx.encode());
     }
   }));
@@ -313,18 +322,14 @@ Result<CommandOutput> run_bench_load(CommandContext& ctx, const BenchLoadOptions
     return Status::invalid("--timeout-ms must be from 1 to 60000");
   }
 
-  SILK_RETURN_IF_ERROR(core::read_key_file_public(options.key_file).status());
-  SILK_ASSIGN_OR_RETURN(Passphrase passphrase,
-                        ctx.passphrase().get("key file " + options.key_file, false));
-  SILK_ASSIGN_OR_RETURN(core::SecretKey key,
-                        core::read_key_file(options.key_file, passphrase.str()));
+  SILK_ASSIGN_OR_RETURN(Signer signer, Signer::load(ctx, options.key_file, options.cert_file));
   SILK_ASSIGN_OR_RETURN(std::string chain_id, resolve_chain_id(ctx, std::nullopt));
   SILK_ASSIGN_OR_RETURN(Url url, parse_url(ctx.node_url()));
 
   // Everything before the clock: sign, build the request bodies, connect.
   const auto sign_start = Steady::now();
   SILK_ASSIGN_OR_RETURN(std::vector<std::string> hex,
-                        generate_anchor_txs(key, chain_id, options.txs, ctx.clock().now_ms()));
+                        generate_anchor_txs(signer, chain_id, options.txs, ctx.clock().now_ms()));
   const double sign_seconds = seconds_between(sign_start, Steady::now());
 
   std::vector<Batch> batches;

@@ -163,6 +163,35 @@ std::string fingerprint_hex(const core::Certificate& cert) {
 
 }  // namespace
 
+Result<core::Certificate> make_org_ca_certificate(const core::SecretKey& key,
+                                                  const std::string& org,
+                                                  const std::string& jurisdiction,
+                                                  uint64_t not_before_ms, uint64_t not_after_ms) {
+  core::DistinguishedName subject;
+  subject.common_name = org + " CA";
+  subject.organization = org;
+  subject.country = jurisdiction;
+  return core::make_ca_certificate(key, subject, not_before_ms, not_after_ms);
+}
+
+json ca_info_json(const std::string& org, const std::string& name, const std::string& jurisdiction,
+                  const core::Certificate& ca) {
+  return {{"org", org},
+          {"name", name},
+          {"jurisdiction", jurisdiction},
+          {"fingerprint", fingerprint_hex(ca)}};
+}
+
+core::DistinguishedName member_subject(const std::string& name, const std::string& role,
+                                       const std::string& org, const std::string& jurisdiction) {
+  core::DistinguishedName subject;
+  subject.common_name = name;
+  subject.org_unit = role;
+  subject.organization = org;
+  subject.country = jurisdiction;
+  return subject;
+}
+
 Result<CommandOutput> run_ca_init(CommandContext& ctx, const CaInitOptions& options) {
   SILK_RETURN_IF_ERROR(check_identifier("org", options.org, kMaxOrgChars));
   SILK_RETURN_IF_ERROR(check_jurisdiction(options.jurisdiction));
@@ -190,18 +219,12 @@ Result<CommandOutput> run_ca_init(CommandContext& ctx, const CaInitOptions& opti
                                              /*confirm=*/true));
   const uint64_t now = ctx.clock().now_ms();
   core::SecretKey key = core::SecretKey::generate();
-  core::DistinguishedName subject;
-  subject.common_name = options.org + " CA";
-  subject.organization = options.org;
-  subject.country = options.jurisdiction;
   SILK_ASSIGN_OR_RETURN(core::Certificate cert,
-                        core::make_ca_certificate(key, subject, now, now + options.days * kDayMs));
+                        make_org_ca_certificate(key, options.org, options.jurisdiction, now,
+                                                now + options.days * kDayMs));
 
   const std::string fingerprint = fingerprint_hex(cert);
-  json info = {{"org", options.org},
-               {"name", display_name},
-               {"jurisdiction", options.jurisdiction},
-               {"fingerprint", fingerprint}};
+  json info = ca_info_json(options.org, display_name, options.jurisdiction, cert);
 
   SILK_RETURN_IF_ERROR(ensure_dir(dir));
   Rollback rollback;
@@ -240,6 +263,14 @@ Result<CommandOutput> run_cert_issue(CommandContext& ctx, const CertIssueOptions
   SILK_RETURN_IF_ERROR(check_identifier("name", options.name, kMaxNameChars));
   if (!options.jurisdiction.empty()) SILK_RETURN_IF_ERROR(check_jurisdiction(options.jurisdiction));
   SILK_RETURN_IF_ERROR(check_days(options.days));
+  std::optional<uint64_t> valid_from;
+  std::optional<uint64_t> valid_until;
+  if (!options.valid_from.empty()) {
+    SILK_ASSIGN_OR_RETURN(valid_from, parse_time_option("--valid-from", options.valid_from));
+  }
+  if (!options.valid_until.empty()) {
+    SILK_ASSIGN_OR_RETURN(valid_until, parse_time_option("--valid-until", options.valid_until));
+  }
   if (options.ca_dir.empty()) return Status::invalid("ca-dir must not be empty");
   if (options.out_dir.empty()) return Status::invalid("out-dir must not be empty");
   SILK_RETURN_IF_ERROR(core::crypto_init());
@@ -257,8 +288,32 @@ Result<CommandOutput> run_cert_issue(CommandContext& ctx, const CertIssueOptions
                                 ca.subject().organization + "', not '" + options.org + "'");
   }
   const uint64_t now = ctx.clock().now_ms();
-  if (Status st = core::check_validity(ca, now); !st.is_ok()) {
-    return st.with_context("CA " + (ca_dir / "ca.pem").string());
+  const bool explicit_window = valid_from || valid_until;
+  if (!explicit_window) {
+    if (Status st = core::check_validity(ca, now); !st.is_ok()) {
+      return st.with_context("CA " + (ca_dir / "ca.pem").string());
+    }
+  }
+  // The certificate's window: explicit ends, else now and now + days, cut to the CA's expiry.
+  const uint64_t not_before = valid_from.value_or(now);
+  const uint64_t wanted_after = not_before + options.days * kDayMs;
+  const uint64_t not_after = valid_until.value_or(std::min(wanted_after, ca.not_after_ms()));
+  const bool cut_to_ca = !valid_until && not_after < wanted_after;
+  if (explicit_window) {
+    const std::string ca_window =
+        core::format_time_ms(ca.not_before_ms()) + " to " + core::format_time_ms(ca.not_after_ms());
+    if (not_after <= not_before) {
+      return Status::invalid("the validity window is empty: valid until " +
+                             core::format_time_ms(not_after) + " is not after valid from " +
+                             core::format_time_ms(not_before));
+    }
+    // A certificate may not outlive its CA. It may start before the CA does (it is then valid only
+    // from the CA's start; a window wholly before it gives a certificate that is already expired,
+    // which tests need), so only the end is held to the CA's validity.
+    if (not_after > ca.not_after_ms()) {
+      return Status::invalid("--valid-until " + core::format_time_ms(not_after) +
+                             " is after the CA's expiry (CA valid " + ca_window + ")");
+    }
   }
   const std::string jurisdiction =
       options.jurisdiction.empty() ? ca.subject().country : options.jurisdiction;
@@ -293,20 +348,20 @@ Result<CommandOutput> run_cert_issue(CommandContext& ctx, const CertIssueOptions
                         ctx.passphrase().get("new key file " + key_path.string(),
                                              /*confirm=*/true));
   core::SecretKey key = core::SecretKey::generate();
-  core::DistinguishedName subject;
-  subject.common_name = options.name;
-  subject.org_unit = options.role;
-  subject.organization = options.org;
-  subject.country = jurisdiction;
-  const uint64_t not_after = std::min(now + options.days * kDayMs, ca.not_after_ms());
-  const bool cut_to_ca = not_after < now + options.days * kDayMs;
+  const core::DistinguishedName subject =
+      member_subject(options.name, options.role, options.org, jurisdiction);
   SILK_ASSIGN_OR_RETURN(
       core::Certificate cert,
-      core::issue_certificate(ca_key, ca, key.public_key(), subject, now, not_after));
-  if (auto chained = core::verify_chain(cert, {ca}, now); !chained.is_ok()) {
-    return Status::internal("the issued certificate does not validate: " +
-                            chained.status().message());
+      core::issue_certificate(ca_key, ca, key.public_key(), subject, not_before, not_after));
+  // Checked where its window and the CA's meet (an explicit window may be over already, or lie
+  // before the CA's start: then only the signature can be checked).
+  const uint64_t check_at = std::max(cert.not_before_ms(), ca.not_before_ms());
+  Status valid = check_at <= cert.not_after_ms() ? core::verify_chain(cert, {ca}, check_at).status()
+                                                 : core::verify_issued_by(cert, ca);
+  if (!valid.is_ok()) {
+    return Status::internal("the issued certificate does not validate: " + valid.message());
   }
+  const bool before_ca = cert.not_before_ms() < ca.not_before_ms();
 
   SILK_RETURN_IF_ERROR(ensure_dir(out_dir));
   Rollback rollback;
@@ -323,8 +378,9 @@ Result<CommandOutput> run_cert_issue(CommandContext& ctx, const CertIssueOptions
              core::format_dn(cert.issuer()) + "\n  valid        " +
              core::format_time_ms(cert.not_before_ms()) + " to " +
              core::format_time_ms(cert.not_after_ms()) +
-             (cut_to_ca ? " (cut to the CA's expiry)" : "") + "\n  fingerprint  " + fingerprint +
-             "\n  key          " + key_path.string() + " (0600)\n  certificate  " +
+             (cut_to_ca ? " (cut to the CA's expiry)" : "") +
+             (before_ca ? " (starts before the CA's validity)" : "") + "\n  fingerprint  " +
+             fingerprint + "\n  key          " + key_path.string() + " (0600)\n  certificate  " +
              cert_path.string() + "\n";
   out.json = {{"org", options.org},
               {"role", options.role},

@@ -14,7 +14,10 @@
 #include "silk/tools/bench.h"
 #include "silk/tools/ca_commands.h"
 #include "silk/tools/command.h"
+#include "silk/tools/gov_commands.h"
+#include "silk/tools/identity_commands.h"
 #include "silk/tools/init_solo.h"
+#include "silk/tools/network_init.h"
 #include "silk/tools/notary_commands.h"
 #include "silk/tools/query_commands.h"
 #include "silk/tools/tx_commands.h"
@@ -57,6 +60,35 @@ const CLI::Validator kDecimal(
       return std::string();
     },
     "UINT");
+
+constexpr const char* kCertHelp =
+    "the signer's certificate, PEM or DER (with-cert chains; default: the key file's .pem "
+    "sibling, e.g. alice.pem beside alice.key, when it exists)";
+
+// --key, --signer-cert, --chain-id and --timeout-ms of a command that signs one call and waits.
+struct SignerFlags {
+  SignedCallOptions options;
+  std::string chain_id;
+  CLI::Option* chain_id_opt = nullptr;
+
+  // cert_alias: --cert also names the signer's certificate (where no target certificate could
+  // be confused with it: the gov commands).
+  void add_to(CLI::App* cmd, const std::string& key_help, bool cert_alias = false) {
+    cmd->add_option("--key", options.key_file, key_help)->required();
+    cmd->add_option(cert_alias ? "--signer-cert,--cert" : "--signer-cert", options.signer_cert,
+                    "the signer's certificate, PEM or DER (default: the key file's .pem sibling)");
+    chain_id_opt =
+        cmd->add_option("--chain-id", chain_id, "chain id (default: asked from the node)");
+    cmd->add_option("--timeout-ms", options.call.timeout_ms,
+                    "how long the node waits for the commit (default 10000)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint64_t{1}, uint64_t{60000}));
+  }
+  const SignedCallOptions& get() {
+    if (chain_id_opt->count() > 0) options.call.chain_id = chain_id;
+    return options;
+  }
+};
 
 class Printer {
  public:
@@ -160,8 +192,9 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     uint64_t build_nonce = 0;
     uint64_t build_timestamp = 0;
     auto* build_cmd = tx_cmd->add_subcommand("build", "write an unsigned tx file");
-    build_cmd->add_option("--key", build.key_file, "the sender's key file (public part only)")
-        ->required();
+    build_cmd->add_option("--key", build.key_file,
+                          "the sender's key file (public part only; optional with --cert)");
+    build_cmd->add_option("--cert", build.cert_file, kCertHelp);
     build_cmd->add_option("--contract", build.contract, "contract name, e.g. notary")->required();
     build_cmd->add_option("--method", build.method, "method name, e.g. anchor")->required();
     build_cmd->add_option("--args", build_args, "the method's arguments as JSON")->required();
@@ -178,6 +211,9 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     TxSignOptions sign;
     auto* sign_cmd = tx_cmd->add_subcommand("sign", "sign a tx file offline");
     sign_cmd->add_option("--key", sign.key_file, "the sender's key file")->required();
+    sign_cmd->add_option("--cert", sign.cert_file,
+                         "the signer's certificate, for a certificate sender whose tx does not "
+                         "carry it (default: the key file's .pem sibling)");
     sign_cmd->add_option("--in", sign.in, "unsigned tx file")->required();
     sign_cmd->add_option("--out", sign.out, "signed tx file to write")->required();
 
@@ -199,6 +235,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
         notary_cmd->add_subcommand("anchor", "record the SHA-256 of files on chain (one tx each)");
     anchor_cmd->add_option("files", anchor.files, "files to anchor")->required();
     anchor_cmd->add_option("--key", anchor.key_file, "the signer's key file")->required();
+    anchor_cmd->add_option("--cert", anchor.cert_file, kCertHelp);
     auto* anchor_meta_opt = anchor_cmd->add_option(
         "--meta", anchor_meta, "metadata JSON object (default {\"file\": name, \"size\": n})");
     auto* anchor_chain_opt = anchor_cmd->add_option("--chain-id", anchor_chain_id,
@@ -269,6 +306,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     auto* bench_load_cmd = bench_cmd->add_subcommand(
         "load", "sign N anchors, submit them in batches, measure commits");
     bench_load_cmd->add_option("--key", bench_load.key_file, "the signer's key file")->required();
+    bench_load_cmd->add_option("--cert", bench_load.cert_file, kCertHelp);
     bench_load_cmd->add_option("--txs", bench_load.txs, "txs to send (default 20000)")
         ->check(kDecimal)
         ->check(CLI::Range(size_t{1}, size_t{10000000}));
@@ -353,6 +391,12 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     cert_issue_cmd->add_option("--days", cert_issue.days, "validity in days (default 365)")
         ->check(kDecimal)
         ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
+    cert_issue_cmd->add_option("--valid-from", cert_issue.valid_from,
+                               "start of validity, ISO 8601 UTC (2026-01-01T00:00:00Z) or Unix "
+                               "ms (default: now); must lie inside the CA's validity");
+    cert_issue_cmd->add_option("--valid-until", cert_issue.valid_until,
+                               "end of validity, ISO 8601 UTC or Unix ms (default: start + "
+                               "--days); may be in the past (an expired certificate)");
     cert_issue_cmd->add_option("--jurisdiction", cert_issue.jurisdiction,
                                "ISO 3166 alpha-2 (default: the CA's)");
     cert_issue_cmd->add_option("--key-kdf", cert_issue_kdf, "interactive (default) or fast")
@@ -364,6 +408,175 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     auto* cert_show_cmd = cert_cmd->add_subcommand(
         "show", "print a certificate: subject, issuer, validity, fingerprint, role");
     cert_show_cmd->add_option("file", cert_show_file, "certificate file (PEM or DER)")->required();
+
+    // cert revoke | freeze | unfreeze | status (on chain, identity contract)
+    auto add_target = [](CLI::App* cmd, CertTarget& target, bool with_serial) {
+      cmd->add_option("--target", target.file,
+                      "the certificate acted on, PEM or DER (sent whole: it need not be "
+                      "registered yet)");
+      cmd->add_option("--fingerprint", target.fingerprint,
+                      "the certificate acted on, by its SHA-256 fingerprint (a registered one)");
+      if (with_serial) {
+        cmd->add_option(
+            "--serial", target.serial,
+            "the certificate's serial (hex, as `silk cert show` prints it), with --org");
+        cmd->add_option("--org", target.org, "the organisation that issued --serial");
+      }
+    };
+    CertRevokeOptions cert_revoke;
+    SignerFlags cert_revoke_signer;
+    auto* cert_revoke_cmd = cert_cmd->add_subcommand(
+        "revoke",
+        "revoke a certificate on chain (final; an admin of its organisation signs): "
+        "--target FILE | --fingerprint HEX | --serial S --org ORG");
+    add_target(cert_revoke_cmd, cert_revoke.target, true);
+    cert_revoke_cmd->add_option("--reason", cert_revoke.reason,
+                                "RFC 5280 reason: unspecified (default), keyCompromise, "
+                                "cACompromise, affiliationChanged, superseded, "
+                                "cessationOfOperation, privilegeWithdrawn, aACompromise");
+    cert_revoke_cmd->add_option("--revoked-at", cert_revoke.revoked_at,
+                                "when the revocation counts from, ISO 8601 UTC or Unix ms "
+                                "(default: the block time; not later than it)");
+    cert_revoke_signer.add_to(cert_revoke_cmd, "the signing admin's key file");
+
+    CertFreezeOptions cert_freeze;
+    SignerFlags cert_freeze_signer;
+    auto* cert_freeze_cmd = cert_cmd->add_subcommand(
+        "freeze",
+        "suspend a certificate on chain until unfrozen (an admin of its organisation signs): "
+        "--target FILE | --fingerprint HEX");
+    add_target(cert_freeze_cmd, cert_freeze.target, false);
+    cert_freeze_cmd->add_option("--reason", cert_freeze.reason, "why, recorded on chain");
+    cert_freeze_signer.add_to(cert_freeze_cmd, "the signing admin's key file");
+
+    CertFreezeOptions cert_unfreeze;
+    SignerFlags cert_unfreeze_signer;
+    auto* cert_unfreeze_cmd = cert_cmd->add_subcommand(
+        "unfreeze", "lift a freeze on chain: --target FILE | --fingerprint HEX");
+    add_target(cert_unfreeze_cmd, cert_unfreeze.target, false);
+    cert_unfreeze_signer.add_to(cert_unfreeze_cmd, "the signing admin's key file");
+
+    CertStatusOptions cert_status;
+    auto* cert_status_cmd = cert_cmd->add_subcommand(
+        "status",
+        "a certificate's status on chain (valid, revoked, frozen, expired, ...): "
+        "--target FILE | --fingerprint HEX");
+    add_target(cert_status_cmd, cert_status.target, false);
+    cert_status_cmd->add_option("--at", cert_status.at,
+                                "as of this time, ISO 8601 UTC or Unix ms (default: the tip's)");
+
+    // gov propose | approve | withdraw | show | list | config
+    auto* gov_cmd = app.add_subcommand("gov", "governance proposals and the chain configuration");
+    gov_cmd->require_subcommand(1);
+    GovProposeOptions gov_propose;
+    SignerFlags gov_propose_signer;
+    std::string gov_policy;
+    std::string gov_params;
+    uint64_t gov_effective = 0;
+    uint64_t gov_interval = 0;
+    uint64_t gov_max_txs = 0;
+    uint64_t gov_max_bytes = 0;
+    auto* gov_propose_cmd = gov_cmd->add_subcommand(
+        "propose",
+        "propose a configuration change: KIND is add-org, remove-org, rotate-ca, "
+        "set-validators, set-policy or set-block-params");
+    gov_propose_cmd->add_option("kind", gov_propose.kind, "the proposal kind")->required();
+    gov_propose_cmd->add_option("--description", gov_propose.description, "why, for the record");
+    auto* gov_effective_opt =
+        gov_propose_cmd
+            ->add_option("--effective-height", gov_effective,
+                         "take effect at this height (default: the block after approval)")
+            ->check(kDecimal);
+    gov_propose_cmd->add_option("--org", gov_propose.org,
+                                "add-org, remove-org, rotate-ca: the organisation id");
+    gov_propose_cmd->add_option("--name", gov_propose.name,
+                                "add-org: display name; set-policy: contract.method or "
+                                "proposal.<kind>");
+    gov_propose_cmd->add_option("--jurisdiction", gov_propose.jurisdiction,
+                                "add-org: ISO 3166 alpha-2, e.g. SG");
+    gov_propose_cmd->add_option("--ca-cert", gov_propose.ca_cert_file,
+                                "add-org, rotate-ca: the organisation's CA certificate (PEM/DER)");
+    gov_propose_cmd->add_flag("--drop-old", gov_propose.drop_old,
+                              "rotate-ca: stop trusting the old CA (default: keep both)");
+    gov_propose_cmd->add_option("--validator", gov_propose.validators,
+                                "set-validators: a validator public key (hex); repeat");
+    auto* gov_policy_opt = gov_propose_cmd->add_option(
+        "--policy", gov_policy,
+        "set-policy: the policy JSON, e.g. '{\"rule\":\"MAJORITY\",\"roles\":[\"admin\"]}'");
+    gov_propose_cmd->add_flag("--clear", gov_propose.clear,
+                              "set-policy: remove the explicit policy (the default applies)");
+    auto* gov_interval_opt =
+        gov_propose_cmd
+            ->add_option("--block-interval-ms", gov_interval, "set-block-params: block interval")
+            ->check(kDecimal);
+    auto* gov_max_txs_opt =
+        gov_propose_cmd
+            ->add_option("--max-block-txs", gov_max_txs, "set-block-params: most txs per block")
+            ->check(kDecimal);
+    auto* gov_max_bytes_opt = gov_propose_cmd
+                                  ->add_option("--max-block-bytes", gov_max_bytes,
+                                               "set-block-params: most bytes per block")
+                                  ->check(kDecimal);
+    auto* gov_params_opt = gov_propose_cmd->add_option(
+        "--params", gov_params,
+        "params JSON object, merged over what the flags give (then the flags are optional)");
+    gov_propose_signer.add_to(gov_propose_cmd, "the proposing admin's key file", true);
+
+    uint64_t gov_id = 0;
+    SignerFlags gov_approve_signer;
+    auto* gov_approve_cmd =
+        gov_cmd->add_subcommand("approve", "approve an open proposal (one approval per signer)");
+    gov_approve_cmd->add_option("id", gov_id, "proposal id")->required()->check(kDecimal);
+    gov_approve_signer.add_to(gov_approve_cmd, "the approving admin's key file", true);
+    SignerFlags gov_withdraw_signer;
+    auto* gov_withdraw_cmd = gov_cmd->add_subcommand("withdraw", "withdraw your own open proposal");
+    gov_withdraw_cmd->add_option("id", gov_id, "proposal id")->required()->check(kDecimal);
+    gov_withdraw_signer.add_to(gov_withdraw_cmd, "the proposer's key file", true);
+    auto* gov_show_cmd = gov_cmd->add_subcommand("show", "a proposal and its approvals");
+    gov_show_cmd->add_option("id", gov_id, "proposal id")->required()->check(kDecimal);
+    auto* gov_list_cmd = gov_cmd->add_subcommand("list", "the open proposals");
+    uint64_t gov_config_height = 0;
+    auto* gov_config_cmd = gov_cmd->add_subcommand(
+        "config",
+        "the configuration in force (orgs, CAs, policies, validators, block params) and "
+        "pending versions");
+    auto* gov_config_height_opt =
+        gov_config_cmd
+            ->add_option("--height", gov_config_height, "at this height (default: the next block)")
+            ->check(kDecimal);
+
+    // network init
+    auto* network_cmd = app.add_subcommand("network", "local consortium networks");
+    network_cmd->require_subcommand(1);
+    NetworkInitOptions network_init;
+    std::string network_kdf = "interactive";
+    auto* network_init_cmd = network_cmd->add_subcommand(
+        "init",
+        "write a complete local with-cert consortium into a new folder: per organisation a CA "
+        "and admin, client, issuer, regulator, auditor, arbitrator identities; the nodes; "
+        "genesis.json and network.json");
+    network_init_cmd->add_option("--dir", network_init.dir, "folder to create (empty or absent)")
+        ->required();
+    network_init_cmd->add_option("--chain-id", network_init.chain_id,
+                                 "chain id (default silk-local)");
+    network_init_cmd->add_option("--org", network_init.orgs,
+                                 "ID:JURISDICTION, repeatable, 1-16 (default org1:CN org2:SG "
+                                 "org3:DE org4:AE)");
+    network_init_cmd->add_option("--consensus", network_init.consensus,
+                                 "solo (default; raft and tbft need the p2p network)");
+    network_init_cmd->add_option("--nodes", network_init.nodes, "number of nodes (solo: 1)")
+        ->check(kDecimal);
+    network_init_cmd
+        ->add_option("--port", network_init.port,
+                     "RPC port of node1; node i uses port+i-1 (default 8645)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint16_t{1}, uint16_t{65535}));
+    network_init_cmd->add_option("--key-kdf", network_kdf, "interactive (default) or fast")
+        ->check(CLI::IsMember({"interactive", "fast"}));
+    network_init_cmd
+        ->add_option("--days", network_init.days, "validity of CAs and certificates (default 3650)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
 
     std::vector<const char*> argv;
     argv.reserve(args.size());
@@ -484,6 +697,45 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       result = run_cert_issue(ctx, cert_issue);
     } else if (cert_show_cmd->parsed()) {
       result = run_cert_show(ctx, cert_show_file);
+    } else if (cert_revoke_cmd->parsed()) {
+      cert_revoke.signer = cert_revoke_signer.get();
+      result = run_cert_revoke(ctx, cert_revoke);
+    } else if (cert_freeze_cmd->parsed()) {
+      cert_freeze.signer = cert_freeze_signer.get();
+      result = run_cert_freeze(ctx, cert_freeze, /*freeze=*/true);
+    } else if (cert_unfreeze_cmd->parsed()) {
+      cert_unfreeze.signer = cert_unfreeze_signer.get();
+      result = run_cert_freeze(ctx, cert_unfreeze, /*freeze=*/false);
+    } else if (cert_status_cmd->parsed()) {
+      result = run_cert_status(ctx, cert_status);
+    }
+
+    if (gov_propose_cmd->parsed()) {
+      gov_propose.signer = gov_propose_signer.get();
+      if (gov_effective_opt->count() > 0) gov_propose.effective_height = gov_effective;
+      if (gov_policy_opt->count() > 0) gov_propose.policy = gov_policy;
+      if (gov_params_opt->count() > 0) gov_propose.params = gov_params;
+      if (gov_interval_opt->count() > 0) gov_propose.block_interval_ms = gov_interval;
+      if (gov_max_txs_opt->count() > 0) gov_propose.max_block_txs = gov_max_txs;
+      if (gov_max_bytes_opt->count() > 0) gov_propose.max_block_bytes = gov_max_bytes;
+      result = run_gov_propose(ctx, gov_propose);
+    } else if (gov_approve_cmd->parsed()) {
+      result = run_gov_approve(ctx, gov_id, gov_approve_signer.get());
+    } else if (gov_withdraw_cmd->parsed()) {
+      result = run_gov_withdraw(ctx, gov_id, gov_withdraw_signer.get());
+    } else if (gov_show_cmd->parsed()) {
+      result = run_gov_show(ctx, gov_id);
+    } else if (gov_list_cmd->parsed()) {
+      result = run_gov_list(ctx);
+    } else if (gov_config_cmd->parsed()) {
+      std::optional<uint64_t> height;
+      if (gov_config_height_opt->count() > 0) height = gov_config_height;
+      result = run_gov_config(ctx, height);
+    }
+
+    if (network_init_cmd->parsed()) {
+      network_init.kdf = parse_key_kdf(network_kdf).value();
+      result = run_network_init(ctx, network_init);
     }
 
     if (!result.is_ok()) return printer.status(result.status());

@@ -1,5 +1,6 @@
 #include "silk/tools/command.h"
 
+#include <charconv>
 #include <ctime>
 
 namespace silk::tools {
@@ -29,6 +30,73 @@ std::string format_utc_ms(uint64_t ms) {
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<unsigned>(ms % 1000));
   return buf;
+}
+
+namespace {
+
+// Parses exactly `n` digits at text[pos..].
+bool digits(std::string_view text, size_t pos, size_t n, int& out) {
+  if (pos + n > text.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    out = out * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+core::Result<uint64_t> parse_time_option(const std::string& option, const std::string& text) {
+  auto bad = [&] {
+    return core::Status::invalid(option + " \"" + text +
+                                 "\" is neither Unix milliseconds nor an ISO 8601 UTC time like "
+                                 "2026-01-01T00:00:00Z");
+  };
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    uint64_t ms = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec != std::errc() || end != text.data() + text.size()) return bad();
+    return ms;
+  }
+  // YYYY-MM-DDTHH:MM:SS[.fff]Z
+  int year, month, day, hour, minute, second;
+  std::string_view t(text);
+  if (t.size() < 20 || !digits(t, 0, 4, year) || t[4] != '-' || !digits(t, 5, 2, month) ||
+      t[7] != '-' || !digits(t, 8, 2, day) || (t[10] != 'T' && t[10] != 't') ||
+      !digits(t, 11, 2, hour) || t[13] != ':' || !digits(t, 14, 2, minute) || t[16] != ':' ||
+      !digits(t, 17, 2, second)) {
+    return bad();
+  }
+  size_t pos = 19;
+  int millis = 0;
+  if (t[pos] == '.') {
+    size_t start = ++pos;
+    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') ++pos;
+    const size_t n = pos - start;
+    if (n == 0 || n > 3) return bad();
+    int frac = 0;
+    if (!digits(t, start, n, frac)) return bad();
+    millis = frac * (n == 1 ? 100 : n == 2 ? 10 : 1);
+  }
+  if (pos + 1 != t.size() || (t[pos] != 'Z' && t[pos] != 'z')) return bad();
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 ||
+      second > 59) {
+    return bad();
+  }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return bad();
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::time_t secs = ::timegm(&tm);
+  if (secs < 0) return bad();
+  return static_cast<uint64_t>(secs) * 1000 + static_cast<uint64_t>(millis);
 }
 
 }  // namespace silk::tools

@@ -13,6 +13,7 @@
 #include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
 #include "silk/core/key_file.h"
+#include "silk/tools/generated_keys.h"
 
 namespace silk::tools {
 
@@ -27,45 +28,17 @@ Status write_file_once(const fs::path& path, const std::string& text, mode_t mod
   return core::write_new_file(path.string(), text, mode);
 }
 
-// A random passphrase: 32 random bytes as hex.
-std::string random_passphrase() {
-  std::array<uint8_t, 32> raw{};
-  randombytes_buf(raw.data(), raw.size());
-  std::string hex = core::to_hex(core::ByteSpan(raw.data(), raw.size()));
-  sodium_memzero(raw.data(), raw.size());
-  return hex;
-}
-
 // Writes DIR/keys/<name>.key and DIR/keys/<name>.pass; returns the public key.
 Result<core::PublicKey> write_member_key(const fs::path& keys_dir, const std::string& name,
                                          const core::KeyFileOptions& options) {
   core::SecretKey key = core::SecretKey::generate();
-  std::string passphrase = random_passphrase();
-  std::string pass_line = passphrase + "\n";
-  Status st = write_file_once(keys_dir / (name + ".pass"), pass_line, 0600);
-  if (st.is_ok()) {
-    st = core::write_key_file((keys_dir / (name + ".key")).string(), key, passphrase, options);
-  }
-  sodium_memzero(passphrase.data(), passphrase.size());
-  sodium_memzero(pass_line.data(), pass_line.size());
-  SILK_RETURN_IF_ERROR(st);
+  SILK_RETURN_IF_ERROR(write_key_with_passphrase(keys_dir / (name + ".key"),
+                                                 keys_dir / (name + ".pass"), key, options));
   return key.public_key();
 }
 
 Status prepare_dir(const fs::path& dir) {
-  std::error_code ec;
-  auto st = fs::status(dir, ec);
-  if (!ec && fs::exists(st)) {
-    if (!fs::is_directory(st)) {
-      return Status::conflict(dir.string() + " exists and is not a folder");
-    }
-    if (!fs::is_empty(dir, ec) || ec) {
-      return Status::conflict(dir.string() + " is not empty: refusing to write a chain into it");
-    }
-  } else {
-    fs::create_directories(dir, ec);
-    if (ec) return Status::io_error("cannot create " + dir.string() + ": " + ec.message());
-  }
+  SILK_RETURN_IF_ERROR(prepare_empty_dir(dir));
   fs::path keys = dir / "keys";
   if (::mkdir(keys.c_str(), 0700) != 0) {
     return Status::io_error("cannot create " + keys.string() + ": " + std::strerror(errno));

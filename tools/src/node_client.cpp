@@ -45,6 +45,19 @@ Result<nlohmann::json> NodeClient::post(const std::string& target, const nlohman
   return call("POST", target, body.dump(), timeout);
 }
 
+Result<nlohmann::json> NodeClient::query(const std::string& contract, const std::string& method,
+                                         const nlohmann::json& args,
+                                         std::chrono::milliseconds timeout) {
+  nlohmann::json body = {{"contract", contract}, {"method", method}, {"args", args}};
+  SILK_ASSIGN_OR_RETURN(nlohmann::json answer, post("/v1/query", body, timeout));
+  auto result = answer.find("result");
+  if (!answer.is_object() || result == answer.end()) {
+    return Status::invalid("node at " + url().to_string() + " answered /v1/query for " + contract +
+                           "." + method + " without a result");
+  }
+  return *result;
+}
+
 Result<nlohmann::json> NodeClient::call(std::string_view method, const std::string& target,
                                         const std::string& body,
                                         std::chrono::milliseconds timeout) {

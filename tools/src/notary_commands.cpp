@@ -8,6 +8,7 @@
 #include "silk/core/key_file.h"
 #include "silk/tools/file_hash.h"
 #include "silk/tools/http_client.h"
+#include "silk/tools/signer.h"
 #include "silk/tools/tx_commands.h"
 
 namespace silk::tools {
@@ -84,24 +85,19 @@ Result<CommandOutput> run_notary_anchor(CommandContext& ctx, const NotaryAnchorO
   }
 
   // A readable key file before asking for its passphrase.
-  SILK_RETURN_IF_ERROR(core::read_key_file_public(options.key_file).status());
-  SILK_ASSIGN_OR_RETURN(Passphrase passphrase,
-                        ctx.passphrase().get("key file " + options.key_file, false));
-  SILK_ASSIGN_OR_RETURN(core::SecretKey key,
-                        core::read_key_file(options.key_file, passphrase.str()));
+  SILK_ASSIGN_OR_RETURN(Signer signer, Signer::load(ctx, options.key_file, options.cert_file));
   SILK_ASSIGN_OR_RETURN(std::string chain_id, resolve_chain_id(ctx, options.chain_id));
   SILK_ASSIGN_OR_RETURN(NodeClient * node, ctx.node());
 
   const uint64_t now = ctx.clock().now_ms();
-  const core::PublicKey sender = key.public_key();
   for (AnchorItem& item : items) {
     json meta = options.meta ? *options.meta
                              : json{{"file", std::filesystem::path(item.file).filename().string()},
                                     {"size", item.digest.size}};
-    item.tx = make_tx(chain_id, sender, std::string(contracts::kNotaryContract),
-                      std::string(contracts::kNotaryAnchorMethod),
-                      contracts::notary_anchor_args(item.digest.sha256, meta), random_nonce(), now);
-    item.tx.sign(key);
+    item.tx = signer.make_tx(chain_id, std::string(contracts::kNotaryContract),
+                             std::string(contracts::kNotaryAnchorMethod),
+                             contracts::notary_anchor_args(item.digest.sha256, meta),
+                             random_nonce(), now);
     item.result = {{"file", item.file},
                    {"digest", core::to_hex(item.digest.sha256)},
                    {"size", item.digest.size},

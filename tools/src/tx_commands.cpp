@@ -56,15 +56,16 @@ Result<CommandOutput> run_tx_build(CommandContext& ctx, const TxBuildOptions& op
   SILK_RETURN_IF_ERROR(core::crypto_init());
   if (options.contract.empty()) return Status::invalid("--contract is empty");
   if (options.method.empty()) return Status::invalid("--method is empty");
-  SILK_ASSIGN_OR_RETURN(core::PublicKey sender, core::read_key_file_public(options.key_file));
+  SILK_ASSIGN_OR_RETURN(SenderIdentity sender,
+                        load_sender_identity(options.key_file, options.cert_file));
   SILK_ASSIGN_OR_RETURN(std::string chain_id, resolve_chain_id(ctx, options.chain_id));
 
   // replace: arguments with invalid UTF-8 strings never throw here.
   const std::string args_json =
       options.args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  core::Tx tx = make_tx(chain_id, sender, options.contract, options.method, args_json,
-                        options.nonce.value_or(random_nonce()),
-                        options.timestamp_ms.value_or(ctx.clock().now_ms()));
+  core::Tx tx = sender.make_unsigned_tx(chain_id, options.contract, options.method, args_json,
+                                        options.nonce.value_or(random_nonce()),
+                                        options.timestamp_ms.value_or(ctx.clock().now_ms()));
   if (tx.encode().size() > core::Tx::kMaxEncodedBytes) {
     return Status::invalid("the tx would be larger than " +
                            std::to_string(core::Tx::kMaxEncodedBytes) + " bytes");
@@ -79,8 +80,9 @@ Result<CommandOutput> run_tx_build(CommandContext& ctx, const TxBuildOptions& op
        << "tx_id      " << core::to_hex(tx.tx_id()) << "\n"
        << "chain_id   " << tx.chain_id << "\n"
        << "call       " << tx.contract << "." << tx.method << " " << tx.args << "\n"
-       << "sender     " << core::to_hex(tx.sender) << "\n"
-       << "timestamp  " << tx.timestamp_ms << " (" << format_utc_ms(tx.timestamp_ms) << ")\n";
+       << "sender     " << core::to_hex(tx.sender) << "\n";
+  if (sender.cert) text << "signer     " << sender.describe() << "\n";
+  text << "timestamp  " << tx.timestamp_ms << " (" << format_utc_ms(tx.timestamp_ms) << ")\n";
   out.text = text.str();
   return out;
 }
@@ -88,27 +90,52 @@ Result<CommandOutput> run_tx_build(CommandContext& ctx, const TxBuildOptions& op
 Result<CommandOutput> run_tx_sign(CommandContext& ctx, const TxSignOptions& options) {
   SILK_RETURN_IF_ERROR(core::crypto_init());
   SILK_ASSIGN_OR_RETURN(TxFile file, read_tx_file(options.in));
-  if (file.tx.sender_kind != core::SenderKind::kPublicKey) {
-    return Status::invalid("tx file " + options.in +
-                           ": the sender is a certificate fingerprint; only public-key senders "
-                           "can be signed with a key file");
-  }
   // Check the public part first: no passphrase is asked for the wrong key.
   SILK_ASSIGN_OR_RETURN(core::PublicKey file_pk, core::read_key_file_public(options.key_file));
+  core::PublicKey signer_pk = file.tx.sender;
+  if (file.tx.sender_kind == core::SenderKind::kCertFingerprint) {
+    // The certificate: the one the tx carries, else --cert or the key's .pem sibling.
+    std::optional<core::Certificate> cert;
+    if (!file.tx.sender_cert.empty()) {
+      auto carried = core::parse_certificate(core::ByteSpan(file.tx.sender_cert));
+      if (!carried.is_ok()) {
+        return carried.status().with_context("tx file " + options.in + ": sender_cert");
+      }
+      cert = std::move(carried).value();
+    } else {
+      const std::string cert_path = signer_cert_file(options.key_file, options.cert_file);
+      if (cert_path.empty()) {
+        return Status::invalid("tx file " + options.in +
+                               ": the sender is a certificate fingerprint and the tx does not "
+                               "carry the certificate: give --cert");
+      }
+      SILK_ASSIGN_OR_RETURN(core::Certificate loaded, load_certificate_file(cert_path));
+      cert = std::move(loaded);
+    }
+    if (cert->fingerprint() != file.tx.sender) {
+      return Status::unauthorized("certificate " + core::format_dn(cert->subject()) +
+                                  " (fingerprint " + core::to_hex(cert->fingerprint()) +
+                                  ") is not the tx sender " + core::to_hex(file.tx.sender));
+    }
+    SILK_RETURN_IF_ERROR(check_key_matches_certificate(options.key_file, file_pk, *cert));
+    signer_pk = cert->public_key();
+  }
   auto mismatch = [&](const core::PublicKey& pk) {
     return Status::unauthorized("key " + options.key_file + " (public key " + core::to_hex(pk) +
                                 ") is not the tx sender " + core::to_hex(file.tx.sender));
   };
-  if (file_pk != file.tx.sender) return mismatch(file_pk);
+  if (file_pk != signer_pk) return mismatch(file_pk);
 
   SILK_ASSIGN_OR_RETURN(Passphrase passphrase,
                         ctx.passphrase().get("key file " + options.key_file, false));
   SILK_ASSIGN_OR_RETURN(core::SecretKey key,
                         core::read_key_file(options.key_file, passphrase.str()));
-  if (key.public_key() != file.tx.sender) return mismatch(key.public_key());
+  if (key.public_key() != signer_pk) return mismatch(key.public_key());
 
   file.tx.sign(key);
-  if (!tx_signature_valid(file.tx)) return Status::internal("the new signature does not verify");
+  if (!file.tx.verify_signature(signer_pk)) {
+    return Status::internal("the new signature does not verify");
+  }
   SILK_RETURN_IF_ERROR(write_tx_file(options.out, file.tx, /*is_signed=*/true));
 
   const std::string tx_id = core::to_hex(file.tx.tx_id());
@@ -121,9 +148,6 @@ Result<CommandOutput> run_tx_sign(CommandContext& ctx, const TxSignOptions& opti
   return out;
 }
 
-namespace {
-
-// "ok" or "<code_name>: <message>" for a receipt object of the node's JSON.
 std::string receipt_summary(const nlohmann::json& receipt) {
   uint64_t code = receipt.value("code", uint64_t{0});
   if (code == 0) return "ok";
@@ -132,7 +156,40 @@ std::string receipt_summary(const nlohmann::json& receipt) {
   return message.empty() ? name : name + ": " + message;
 }
 
-}  // namespace
+Result<CallOutcome> submit_call(CommandContext& ctx, const Signer& signer,
+                                const CallOptions& options, const std::string& contract,
+                                const std::string& method, const nlohmann::json& args) {
+  SILK_ASSIGN_OR_RETURN(std::string chain_id, resolve_chain_id(ctx, options.chain_id));
+  SILK_ASSIGN_OR_RETURN(NodeClient * node, ctx.node());
+  const std::string args_json = args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  core::Tx tx =
+      signer.make_tx(chain_id, contract, method, args_json, random_nonce(), ctx.clock().now_ms());
+  if (tx.encode().size() > core::Tx::kMaxEncodedBytes) {
+    return Status::invalid("the tx would be larger than " +
+                           std::to_string(core::Tx::kMaxEncodedBytes) + " bytes");
+  }
+  nlohmann::json request = {
+      {"tx", core::to_hex(tx.encode())}, {"wait", true}, {"timeout_ms", options.timeout_ms}};
+  const auto http_timeout = std::chrono::milliseconds(options.timeout_ms + 10000);
+  SILK_ASSIGN_OR_RETURN(nlohmann::json answer, node->post("/v1/tx", request, http_timeout));
+
+  CallOutcome outcome;
+  outcome.tx_id = answer.value("tx_id", core::to_hex(tx.tx_id()));
+  if (auto h = answer.find("height"); h != answer.end() && h->is_number_unsigned()) {
+    outcome.height = h->get<uint64_t>();
+  }
+  auto receipt = answer.find("receipt");
+  if (answer.value("status", std::string()) != "committed" || receipt == answer.end() ||
+      !receipt->is_object()) {
+    outcome.summary = "not committed (status " + answer.value("status", std::string("?")) + ")";
+  } else {
+    outcome.summary = receipt_summary(*receipt);
+    outcome.ok = receipt->value("code", uint64_t{1}) == 0;
+    if (auto r = receipt->find("result"); r != receipt->end()) outcome.result = *r;
+  }
+  outcome.answer = std::move(answer);
+  return outcome;
+}
 
 Result<CommandOutput> run_tx_submit(CommandContext& ctx, const TxSubmitOptions& options) {
   SILK_RETURN_IF_ERROR(core::crypto_init());

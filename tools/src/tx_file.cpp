@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "silk/core/file_io.h"
+#include "silk/core/x509.h"
 
 namespace silk::tools {
 
@@ -55,14 +56,17 @@ Result<std::string> read_file(const std::string& path) {
 }  // namespace
 
 bool tx_signature_valid(const core::Tx& tx) {
-  if (tx.sender_kind != core::SenderKind::kPublicKey) return false;
-  return tx.verify_signature(tx.sender);
+  if (tx.sender_kind == core::SenderKind::kPublicKey) return tx.verify_signature(tx.sender);
+  if (tx.sender_cert.empty()) return false;
+  auto cert = core::parse_certificate(core::ByteSpan(tx.sender_cert));
+  if (!cert.is_ok() || cert->fingerprint() != tx.sender) return false;
+  return tx.verify_signature(cert->public_key());
 }
 
 nlohmann::json tx_file_json(const core::Tx& tx, bool is_signed) {
   nlohmann::json args = nlohmann::json::parse(tx.args, nullptr, /*allow_exceptions=*/false);
   if (args.is_discarded()) args = tx.args;  // not JSON: show it as text
-  return {
+  nlohmann::json doc = {
       {"tx", core::to_hex(tx.encode())},
       {"tx_id", core::to_hex(tx.tx_id())},
       {"signed", is_signed},
@@ -72,11 +76,21 @@ nlohmann::json tx_file_json(const core::Tx& tx, bool is_signed) {
            {"contract", tx.contract},
            {"method", tx.method},
            {"args", args},
+           {"sender_kind",
+            tx.sender_kind == core::SenderKind::kPublicKey ? "public_key" : "cert_fingerprint"},
            {"sender", core::to_hex(tx.sender)},
            {"nonce", tx.nonce},
            {"timestamp_ms", tx.timestamp_ms},
        }},
   };
+  if (!tx.sender_cert.empty()) {
+    nlohmann::json& summary = doc["summary"];
+    summary["sender_cert"] = core::to_hex(tx.sender_cert);
+    if (auto cert = core::parse_certificate(core::ByteSpan(tx.sender_cert)); cert.is_ok()) {
+      summary["sender_subject"] = core::format_dn(cert->subject());
+    }
+  }
+  return doc;
 }
 
 Status write_tx_file(const std::string& path, const core::Tx& tx, bool is_signed) {
@@ -139,7 +153,10 @@ Result<TxFile> read_tx_file(const std::string& path) {
   }
   out.is_signed = signed_it->get<bool>();
   out.tx = std::move(tx).value();
-  if (out.is_signed && !tx_signature_valid(out.tx)) {
+  // A certificate sender without its certificate cannot be checked offline: the node checks it.
+  const bool checkable =
+      out.tx.sender_kind == core::SenderKind::kPublicKey || !out.tx.sender_cert.empty();
+  if (out.is_signed && checkable && !tx_signature_valid(out.tx)) {
     return tx_file_invalid(
         path, "the signature does not verify against the sender " + core::to_hex(out.tx.sender));
   }

@@ -344,6 +344,88 @@ TEST_SUITE("ca_commands") {
     CHECK(!fs::exists(out_dir / "erin.key"));
   }
 
+  TEST_CASE("cert issue --valid-from/--valid-until: an explicit window, even one already over") {
+    TempDir tmp;
+    const fs::path ca_dir = tmp.path() / "ca";
+    const fs::path out_dir = tmp.path() / "members";
+    make_ca(ca_dir);  // valid from kNow for 3650 days
+    ManualClock clock(kNow + 100 * kDay);
+    auto ctx = make_context("http://127.0.0.1:1", clock, "pw");
+
+    // Expired 10 days before now: allowed, and check_validity refuses it now.
+    CertIssueOptions o = issue_options(ca_dir, out_dir, "old", "client");
+    o.valid_from = "2026-01-02T00:00:00Z";
+    o.valid_until = std::to_string(kNow + 90 * kDay);
+    auto out = run_cert_issue(ctx, o);
+    REQUIRE_MESSAGE(out.is_ok(), out.status().to_string());
+    core::Certificate cert = load_cert(out_dir / "old.pem");
+    CHECK(cert.not_before_ms() == kNow + kDay);
+    CHECK(cert.not_after_ms() == kNow + 90 * kDay);
+    auto now_check = core::check_validity(cert, clock.now_ms());
+    REQUIRE_FALSE(now_check.is_ok());
+    CHECK(now_check.code() == Status::Code::kUnauthorized);
+    CHECK(now_check.message().find("expired") != std::string::npos);
+    CHECK(core::check_validity(cert, kNow + 50 * kDay).is_ok());
+    CHECK(core::verify_chain(cert, {load_cert(ca_dir / "ca.pem")}, kNow + 50 * kDay).is_ok());
+
+    // --valid-from alone: from + days.
+    CertIssueOptions later = issue_options(ca_dir, out_dir, "later", "client");
+    later.valid_from = std::to_string(kNow + 200 * kDay);
+    later.days = 10;
+    REQUIRE(run_cert_issue(ctx, later).is_ok());
+    core::Certificate later_cert = load_cert(out_dir / "later.pem");
+    CHECK(later_cert.not_before_ms() == kNow + 200 * kDay);
+    CHECK(later_cert.not_after_ms() == kNow + 210 * kDay);
+  }
+
+  TEST_CASE("cert issue: a window before the CA's start gives an expired certificate") {
+    TempDir tmp;
+    const fs::path ca_dir = tmp.path() / "ca";
+    const fs::path out_dir = tmp.path() / "members";
+    make_ca(ca_dir);  // from kNow
+    ManualClock clock(kNow + kDay);
+    auto ctx = make_context("http://127.0.0.1:1", clock, "pw");
+    CertIssueOptions o = issue_options(ca_dir, out_dir, "old", "client");
+    o.valid_from = "2020-01-01T00:00:00Z";
+    o.valid_until = "2021-01-01T00:00:00Z";
+    auto out = run_cert_issue(ctx, o);
+    REQUIRE_MESSAGE(out.is_ok(), out.status().to_string());
+    CHECK(out->text.find("starts before the CA's validity") != std::string::npos);
+    core::Certificate cert = load_cert(out_dir / "old.pem");
+    core::Certificate ca = load_cert(ca_dir / "ca.pem");
+    CHECK(cert.not_before_ms() == 1'577'836'800'000);
+    CHECK(cert.not_after_ms() == 1'609'459'200'000);
+    CHECK(core::verify_issued_by(cert, ca).is_ok());
+    auto now_check = core::check_validity(cert, clock.now_ms());
+    REQUIRE_FALSE(now_check.is_ok());
+    CHECK(now_check.message().find("expired") != std::string::npos);
+    CHECK_FALSE(core::verify_chain(cert, {ca}, clock.now_ms()).is_ok());
+  }
+
+  TEST_CASE("cert issue refuses a window past the CA's expiry, empty, or malformed") {
+    TempDir tmp;
+    const fs::path ca_dir = tmp.path() / "ca";
+    const fs::path out_dir = tmp.path() / "members";
+    make_ca(ca_dir, kNow, "org1", 30);
+    ManualClock clock(kNow + kDay);
+    auto ctx = make_context("http://127.0.0.1:1", clock, "pw");
+    auto refused = [&](const std::string& from, const std::string& until) {
+      CertIssueOptions o = issue_options(ca_dir, out_dir, "x", "client");
+      o.valid_from = from;
+      o.valid_until = until;
+      auto out = run_cert_issue(ctx, o);
+      REQUIRE_FALSE(out.is_ok());
+      CHECK(out.status().code() == Status::Code::kInvalid);
+      CHECK(!fs::exists(out_dir / "x.pem"));
+      return out.status().message();
+    };
+    CHECK(refused("", std::to_string(kNow + 31 * kDay)).find("after the CA's expiry") !=
+          std::string::npos);
+    CHECK(refused(std::to_string(kNow + 5 * kDay), std::to_string(kNow + 2 * kDay))
+              .find("window is empty") != std::string::npos);
+    CHECK(refused("next week", "").find("--valid-from \"next week\"") != std::string::npos);
+  }
+
   TEST_CASE("cert show prints subject, issuer, validity, fingerprint and role") {
     TempDir tmp;
     const fs::path ca_dir = tmp.path() / "ca";

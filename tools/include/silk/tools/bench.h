@@ -14,6 +14,7 @@
 #include "silk/core/crypto.h"
 #include "silk/core/status.h"
 #include "silk/tools/command.h"
+#include "silk/tools/signer.h"
 
 namespace silk::tools {
 
@@ -46,6 +47,11 @@ core::Result<std::vector<std::string>> generate_anchor_txs(const core::SecretKey
                                                            const std::string& chain_id,
                                                            size_t count, uint64_t timestamp_ms,
                                                            unsigned threads = 0);
+// The same, signed by `signer` (a certificate sender when it has a certificate).
+core::Result<std::vector<std::string>> generate_anchor_txs(const Signer& signer,
+                                                           const std::string& chain_id,
+                                                           size_t count, uint64_t timestamp_ms,
+                                                           unsigned threads = 0);
 
 // verify_bound = cores x per-core verifies/s / nodes (DESIGN.md §7).
 double verify_bound(unsigned cores, double per_core_rate, unsigned nodes);
@@ -65,6 +71,7 @@ core::Result<CommandOutput> run_bench_verify(CommandContext& ctx,
 
 struct BenchLoadOptions {
   std::string key_file;
+  std::string cert_file;  // --cert; else the key's .pem sibling when it exists (signer.h)
   size_t txs = 20000;
   size_t concurrency = 8;            // client connections, one thread each
   size_t batch = 200;                // txs per POST /v1/txs (1..10000)

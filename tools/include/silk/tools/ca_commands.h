@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "silk/core/x509.h"
 #include "silk/tools/command.h"
 #include "silk/tools/passphrase.h"
 #include "silk/tools/wallet_commands.h"
@@ -49,6 +50,19 @@ struct CaInitOptions {
 // "info_file", "public_key"}.
 core::Result<CommandOutput> run_ca_init(CommandContext& ctx, const CaInitOptions& options);
 
+// The CA certificate `silk ca init` makes: CN="<org> CA", O=<org>, C=<jurisdiction>.
+core::Result<core::Certificate> make_org_ca_certificate(const core::SecretKey& key,
+                                                        const std::string& org,
+                                                        const std::string& jurisdiction,
+                                                        uint64_t not_before_ms,
+                                                        uint64_t not_after_ms);
+// ca.json's content: {"org", "name", "jurisdiction", "fingerprint"}.
+nlohmann::json ca_info_json(const std::string& org, const std::string& name,
+                            const std::string& jurisdiction, const core::Certificate& ca);
+// A member's subject: CN=<name>, OU=<role>, O=<org>, C=<jurisdiction>.
+core::DistinguishedName member_subject(const std::string& name, const std::string& role,
+                                       const std::string& org, const std::string& jurisdiction);
+
 struct CertIssueOptions {
   std::string ca_dir;        // holds ca.key and ca.pem (as `ca init` writes them)
   std::string org;           // must equal the CA certificate's O
@@ -57,13 +71,20 @@ struct CertIssueOptions {
   std::string out_dir;       // created if absent; must not hold <name>.key or <name>.pem
   std::string jurisdiction;  // empty = the CA certificate's C
   uint32_t days = 365;       // 1..kMaxCertificateDays; cut to the CA's own expiry
+  // An explicit validity window (parse_time_option: ISO 8601 UTC or Unix ms); empty = now and
+  // now + days. valid_from alone: valid_from + days (cut to the CA's expiry). The end may not be
+  // after the CA's expiry; the start may precede the CA's start, and a window already over (an
+  // expired certificate, which tests need) is allowed.
+  std::string valid_from;
+  std::string valid_until;
   KeyKdf kdf = KeyKdf::kInteractive;
   // Where the CA key's passphrase comes from (the CLI fills these in).
   std::string ca_passphrase_file;                // --ca-passphrase-file
   std::optional<std::string> ca_passphrase_env;  // $SILK_CA_PASSPHRASE
   PassphrasePrompt prompt;                       // empty when stdin is not a terminal
 };
-// Checks the options and the CA (its organisation, its validity now, the CA key's passphrase and
+// Checks the options and the CA (its organisation, its validity now -- or, with an explicit window,
+// that the window ends by the CA's expiry --, the CA key's passphrase and
 // that the key matches the certificate) before creating anything, then creates the member key and
 // its certificate signed by the CA. Text: a summary with the fingerprint. JSON: {"org", "role",
 // "name", "jurisdiction", "subject", "issuer", "fingerprint", "serial", "not_before",

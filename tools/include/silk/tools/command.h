@@ -48,4 +48,9 @@ class CommandContext {
 // Formats Unix milliseconds as UTC ISO 8601: "2025-01-31T12:34:56.789Z".
 std::string format_utc_ms(uint64_t ms);
 
+// A time given on the command line: Unix milliseconds ("1767225600000") or ISO 8601 UTC
+// ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00.250Z"; the "Z" is required). kInvalid naming
+// `option` ("--valid-from") otherwise.
+core::Result<uint64_t> parse_time_option(const std::string& option, const std::string& text);
+
 }  // namespace silk::tools

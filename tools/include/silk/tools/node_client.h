@@ -27,6 +27,12 @@ class NodeClient {
   core::Result<nlohmann::json> post(const std::string& target, const nlohmann::json& body,
                                     std::chrono::milliseconds timeout = kDefaultTimeout);
 
+  // POST /v1/query {"contract", "method", "args"}: a contract's read-only query (identity.status,
+  // governance.config, ...). Returns the answer's "result"; kInvalid when the answer has none.
+  core::Result<nlohmann::json> query(const std::string& contract, const std::string& method,
+                                     const nlohmann::json& args,
+                                     std::chrono::milliseconds timeout = kDefaultTimeout);
+
   const Url& url() const { return http_.url(); }
 
  private:

@@ -17,6 +17,7 @@ namespace silk::tools {
 struct NotaryAnchorOptions {
   std::vector<std::string> files;
   std::string key_file;
+  std::string cert_file;  // --cert; else the key's .pem sibling when it exists (signer.h)
   std::optional<nlohmann::json> meta;   // else {"file": <basename>, "size": n} per file
   std::optional<std::string> chain_id;  // else GET /v1/chain
   uint64_t timeout_ms = 10000;          // how long the node waits for the commits

@@ -2,10 +2,13 @@
 //
 // JSON: {"tx": "<hex of core::Tx::encode()>", "tx_id": "<hex>", "signed": false|true,
 //        "summary": {"chain_id", "contract", "method", "args": <JSON value>,
-//                    "sender": "<hex>", "nonce": n, "timestamp_ms": n}}
+//                    "sender_kind": "public_key" | "cert_fingerprint", "sender": "<hex>",
+//                    "sender_cert"?: "<hex of the DER certificate>", "sender_subject"?: "CN=...",
+//                    "nonce": n, "timestamp_ms": n}}
 // The summary is for people; only "tx" counts. Reading checks that "tx"
 // decodes, that "tx_id" matches it, and that a file marked signed carries a
-// valid signature by its sender.
+// valid signature by its sender (for a certificate sender: by the certificate the tx carries, whose
+// fingerprint must be the sender; a certificate sender without sender_cert is left to the node).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,7 +33,8 @@ core::Status write_tx_file(const std::string& path, const core::Tx& tx, bool is_
 // kNotFound when missing; kInvalid "tx file <path>: <why>" when malformed.
 core::Result<TxFile> read_tx_file(const std::string& path);
 
-// True when tx carries a valid signature by its sender (public-key senders).
+// True when tx carries a valid signature by its sender: the public key, or the key of the
+// certificate in sender_cert when its fingerprint is the sender.
 bool tx_signature_valid(const core::Tx& tx);
 
 }  // namespace silk::tools

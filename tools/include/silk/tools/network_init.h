@@ -1,0 +1,63 @@
+// `silk network init`: a complete local with-cert consortium in one new folder (docs/network.md).
+//
+//   DIR/genesis.json                   identity.mode "with-cert", the orgs with their CA PEMs,
+//                                      validators = the validator nodes' public keys
+//   DIR/network.json                   a summary for people and scripts (paths relative to DIR)
+//   DIR/orgs/<org>/ca/ca.key|ca.pass|ca.pem|ca.json
+//   DIR/orgs/<org>/users/<role>.key|.pass|.pem    admin, client, issuer, regulator, auditor,
+//                                                 arbitrator (CN=<org>-<role>, OU=<role>,
+//                                                 O=<org>, C=<jurisdiction>)
+//   DIR/nodes/node<i>/node.key|node.pass|node.pem|node.json   node i belongs to org
+//                                      ((i-1) mod N)+1; node.json is silkd's config (data in
+//                                      DIR/nodes/node<i>/data, RPC on 127.0.0.1:port+i-1)
+// Keys are encrypted key files under random passphrases kept in .pass files (generated_keys.h);
+// keys and passphrases are 0600 and the folders holding them 0700; certificates, genesis and
+// configs are 0644.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "silk/core/status.h"
+#include "silk/tools/command.h"
+#include "silk/tools/wallet_commands.h"
+
+namespace silk::tools {
+
+// The identities network init makes for every organisation (the node role lives under nodes/).
+inline constexpr const char* kNetworkUserRoles[] = {"admin",     "client",  "issuer",
+                                                    "regulator", "auditor", "arbitrator"};
+inline constexpr size_t kMaxNetworkOrgs = 16;
+
+struct NetworkOrgSpec {
+  std::string id;
+  std::string jurisdiction;
+};
+
+// "ID:CC" values; empty = org1:CN, org2:SG, org3:DE, org4:AE. kInvalid naming the bad value for a
+// missing ':', an invalid id (core::is_valid_org_id) or jurisdiction (core::is_valid_jurisdiction),
+// a repeated id, or more than kMaxNetworkOrgs.
+core::Result<std::vector<NetworkOrgSpec>> parse_network_orgs(
+    const std::vector<std::string>& values);
+
+struct NetworkInitOptions {
+  std::string dir;
+  std::string chain_id = "silk-local";
+  std::vector<std::string> orgs;  // "ID:CC"; empty = the four defaults
+  std::string consensus = "solo";
+  uint32_t nodes = 1;
+  uint16_t port = 8645;  // node i listens on port + i - 1
+  KeyKdf kdf = KeyKdf::kInteractive;
+  uint32_t days = 3650;  // validity of the CAs and certificates, from now
+};
+
+// Checks every option before writing anything: kInvalid for bad orgs, an unknown consensus, raft
+// or tbft ("consensus raft needs the p2p network, which is not built yet"), --nodes other than 1
+// with solo, ports past 65535, days out of range; kConflict when DIR exists and is not an empty
+// folder. On a later failure the files written so far are removed. Text: a summary with the start
+// command and example commands. JSON: network.json's content plus "dir" and "start".
+core::Result<CommandOutput> run_network_init(CommandContext& ctx,
+                                             const NetworkInitOptions& options);
+
+}  // namespace silk::tools

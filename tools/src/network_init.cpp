@@ -1,0 +1,329 @@
+#include "silk/tools/network_init.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "silk/core/file_io.h"
+#include "silk/core/genesis.h"
+#include "silk/core/key_file.h"
+#include "silk/core/x509.h"
+#include "silk/tools/ca_commands.h"
+#include "silk/tools/generated_keys.h"
+#include "silk/tools/init_solo.h"
+
+namespace silk::tools {
+
+using core::Result;
+using core::Status;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint64_t kDayMs = 24ull * 60 * 60 * 1000;
+constexpr uint32_t kMaxNodes = 64;
+
+Status make_private_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir.parent_path(), ec);
+  if (ec)
+    return Status::io_error("cannot create " + dir.parent_path().string() + ": " + ec.message());
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    return Status::io_error("cannot create " + dir.string() + ": " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+// Removes everything under a folder that was empty (or absent) before, when a step failed.
+class DirRollback {
+ public:
+  DirRollback(fs::path dir, bool existed) : dir_(std::move(dir)), existed_(existed) {}
+  ~DirRollback() {
+    if (committed_) return;
+    std::error_code ec;
+    if (!existed_) {
+      fs::remove_all(dir_, ec);
+      return;
+    }
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) fs::remove_all(entry.path(), ec);
+  }
+  void commit() { committed_ = true; }
+
+ private:
+  fs::path dir_;
+  bool existed_;
+  bool committed_ = false;
+};
+
+// One identity: key, passphrase and certificate files, and its certificate.
+struct Identity {
+  std::string key;  // paths relative to DIR
+  std::string pass;
+  std::string cert;
+  core::Certificate certificate;
+
+  json to_json() const {
+    return {{"key", key},
+            {"pass", pass},
+            {"cert", cert},
+            {"subject", core::format_dn(certificate.subject())},
+            {"fingerprint", core::to_hex(certificate.fingerprint())},
+            {"public_key", core::to_hex(certificate.public_key())}};
+  }
+};
+
+struct OrgMaterial {
+  NetworkOrgSpec spec;
+  core::SecretKey ca_key;
+  std::optional<core::Certificate> ca;
+  json identities = json::object();
+};
+
+std::string rel(const fs::path& p) { return p.generic_string(); }
+
+}  // namespace
+
+Result<std::vector<NetworkOrgSpec>> parse_network_orgs(const std::vector<std::string>& values) {
+  if (values.empty()) {
+    return std::vector<NetworkOrgSpec>{
+        {"org1", "CN"}, {"org2", "SG"}, {"org3", "DE"}, {"org4", "AE"}};
+  }
+  if (values.size() > kMaxNetworkOrgs) {
+    return Status::invalid("--org given " + std::to_string(values.size()) + " times; at most " +
+                           std::to_string(kMaxNetworkOrgs) + " organisations");
+  }
+  std::vector<NetworkOrgSpec> out;
+  std::set<std::string> seen;
+  for (const std::string& v : values) {
+    const size_t colon = v.find(':');
+    if (colon == std::string::npos) {
+      return Status::invalid("--org \"" + v + "\" is not ID:JURISDICTION (e.g. org1:SG)");
+    }
+    NetworkOrgSpec spec{v.substr(0, colon), v.substr(colon + 1)};
+    if (!core::is_valid_org_id(spec.id)) {
+      return Status::invalid("--org \"" + v + "\": \"" + spec.id +
+                             "\" is not a valid organisation id (1-60 of A-Z a-z 0-9 . _ -, "
+                             "starting with a letter or digit)");
+    }
+    if (!core::is_valid_jurisdiction(spec.jurisdiction)) {
+      return Status::invalid(
+          "--org \"" + v + "\": \"" + spec.jurisdiction +
+          "\" is not an ISO 3166-1 alpha-2 jurisdiction in upper case (e.g. SG)");
+    }
+    if (!seen.insert(spec.id).second) {
+      return Status::invalid("--org \"" + v + "\": organisation " + spec.id + " is given twice");
+    }
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOptions& options) {
+  // ---- every option first ----
+  if (options.dir.empty()) return Status::invalid("--dir is empty");
+  if (options.chain_id.empty()) return Status::invalid("--chain-id is empty");
+  SILK_ASSIGN_OR_RETURN(std::vector<NetworkOrgSpec> specs, parse_network_orgs(options.orgs));
+  if (options.consensus == "raft" || options.consensus == "tbft") {
+    return Status::invalid("consensus " + options.consensus +
+                           " needs the p2p network, which is not built yet");
+  }
+  if (options.consensus != "solo") {
+    return Status::invalid("unknown consensus \"" + options.consensus + "\" (expected solo)");
+  }
+  if (options.nodes == 0 || options.nodes > kMaxNodes) {
+    return Status::invalid("--nodes must be from 1 to " + std::to_string(kMaxNodes));
+  }
+  if (options.consensus == "solo" && options.nodes != 1) {
+    return Status::invalid("consensus solo runs exactly one node; got --nodes " +
+                           std::to_string(options.nodes));
+  }
+  if (options.port == 0 || uint32_t{options.port} + options.nodes - 1 > 65535) {
+    return Status::invalid("--port " + std::to_string(options.port) + " with " +
+                           std::to_string(options.nodes) + " nodes goes past port 65535");
+  }
+  if (options.days == 0 || options.days > kMaxCertificateDays) {
+    return Status::invalid("--days must be from 1 to " + std::to_string(kMaxCertificateDays));
+  }
+  SILK_RETURN_IF_ERROR(core::crypto_init());
+
+  const fs::path dir(options.dir);
+  std::error_code ec;
+  const bool existed = fs::exists(dir, ec);
+  SILK_RETURN_IF_ERROR(prepare_empty_dir(dir));
+  DirRollback rollback(dir, existed);
+
+  const core::KeyFileOptions key_options = key_file_options(options.kdf);
+  const uint64_t now = ctx.clock().now_ms();
+  const uint64_t until = now + uint64_t{options.days} * kDayMs;
+
+  // Writes a member key, passphrase and certificate issued by `org`'s CA.
+  auto make_identity = [&](OrgMaterial& org, const fs::path& folder, const std::string& stem,
+                           const std::string& cn, const std::string& role) -> Result<Identity> {
+    core::SecretKey key = core::SecretKey::generate();
+    SILK_ASSIGN_OR_RETURN(
+        core::Certificate cert,
+        core::issue_certificate(org.ca_key, *org.ca, key.public_key(),
+                                member_subject(cn, role, org.spec.id, org.spec.jurisdiction), now,
+                                until));
+    if (auto chained = core::verify_chain(cert, {*org.ca}, now); !chained.is_ok()) {
+      return Status::internal("the certificate for " + cn +
+                              " does not validate: " + chained.status().message());
+    }
+    const fs::path key_rel = folder / (stem + ".key");
+    const fs::path pass_rel = folder / (stem + ".pass");
+    const fs::path cert_rel = folder / (stem + ".pem");
+    SILK_RETURN_IF_ERROR(
+        write_key_with_passphrase(dir / key_rel, dir / pass_rel, key, key_options));
+    SILK_RETURN_IF_ERROR(core::write_new_file((dir / cert_rel).string(), cert.pem(), 0644));
+    return Identity{rel(key_rel), rel(pass_rel), rel(cert_rel), cert};
+  };
+
+  // ---- organisations: CA and users ----
+  std::vector<OrgMaterial> orgs;
+  orgs.reserve(specs.size());
+  json orgs_json = json::array();
+  for (const NetworkOrgSpec& spec : specs) {
+    OrgMaterial org;
+    org.spec = spec;
+    org.ca_key = core::SecretKey::generate();
+    SILK_ASSIGN_OR_RETURN(
+        org.ca, make_org_ca_certificate(org.ca_key, spec.id, spec.jurisdiction, now, until));
+    const fs::path ca_rel = fs::path("orgs") / spec.id / "ca";
+    SILK_RETURN_IF_ERROR(make_private_dir(dir / ca_rel));
+    SILK_RETURN_IF_ERROR(write_key_with_passphrase(
+        dir / ca_rel / "ca.key", dir / ca_rel / "ca.pass", org.ca_key, key_options));
+    SILK_RETURN_IF_ERROR(
+        core::write_new_file((dir / ca_rel / "ca.pem").string(), org.ca->pem(), 0644));
+    SILK_RETURN_IF_ERROR(core::write_new_file(
+        (dir / ca_rel / "ca.json").string(),
+        ca_info_json(spec.id, spec.id, spec.jurisdiction, *org.ca).dump(2) + "\n", 0644));
+
+    const fs::path users_rel = fs::path("orgs") / spec.id / "users";
+    SILK_RETURN_IF_ERROR(make_private_dir(dir / users_rel));
+    for (const char* role : kNetworkUserRoles) {
+      SILK_ASSIGN_OR_RETURN(Identity id,
+                            make_identity(org, users_rel, role, spec.id + "-" + role, role));
+      org.identities[role] = id.to_json();
+    }
+    orgs.push_back(std::move(org));
+  }
+
+  // ---- nodes ----
+  std::vector<size_t> nodes_per_org(orgs.size(), 0);
+  for (uint32_t i = 1; i <= options.nodes; ++i) ++nodes_per_org[(i - 1) % orgs.size()];
+  json nodes_json = json::array();
+  std::vector<core::PublicKey> validators;
+  for (uint32_t i = 1; i <= options.nodes; ++i) {
+    OrgMaterial& org = orgs[(i - 1) % orgs.size()];
+    const std::string name = "node" + std::to_string(i);
+    const fs::path node_rel = fs::path("nodes") / name;
+    SILK_RETURN_IF_ERROR(make_private_dir(dir / node_rel));
+    const std::string cn = nodes_per_org[(i - 1) % orgs.size()] == 1 ? org.spec.id + "-node"
+                                                                     : org.spec.id + "-" + name;
+    SILK_ASSIGN_OR_RETURN(Identity id, make_identity(org, node_rel, "node", cn, "node"));
+    const uint16_t port = static_cast<uint16_t>(options.port + i - 1);
+    json config = solo_node_config(port);
+    config["data_dir"] = "data";
+    config["genesis"] = "../../genesis.json";
+    config["node_key"] = "node.key";
+    config["passphrase_file"] = "node.pass";
+    const fs::path config_rel = node_rel / "node.json";
+    SILK_RETURN_IF_ERROR(
+        core::write_new_file((dir / config_rel).string(), config.dump(2) + "\n", 0644));
+    validators.push_back(id.certificate.public_key());
+    json node = id.to_json();
+    node["name"] = name;
+    node["org"] = org.spec.id;
+    node["config"] = rel(config_rel);
+    node["data_dir"] = rel(node_rel / "data");
+    node["rpc_url"] = "http://127.0.0.1:" + std::to_string(port);
+    node["validator"] = true;
+    nodes_json.push_back(std::move(node));
+  }
+
+  // ---- genesis ----
+  core::Genesis genesis;
+  genesis.chain_id = options.chain_id;
+  genesis.timestamp_ms = now;
+  genesis.consensus.type = options.consensus;
+  genesis.identity_mode = "with-cert";
+  for (const OrgMaterial& org : orgs) {
+    genesis.orgs.push_back({org.spec.id, org.spec.id, org.spec.jurisdiction, {org.ca->pem()}});
+  }
+  genesis.validators = validators;
+  const std::string genesis_text = genesis.to_json();
+  auto parsed = core::Genesis::parse(genesis_text);
+  if (!parsed.is_ok()) {
+    return Status::internal("the genesis network init made does not parse: " +
+                            parsed.status().message());
+  }
+  SILK_RETURN_IF_ERROR(core::write_new_file((dir / "genesis.json").string(), genesis_text, 0644));
+
+  // ---- network.json ----
+  for (const OrgMaterial& org : orgs) {
+    const fs::path ca_rel = fs::path("orgs") / org.spec.id / "ca";
+    orgs_json.push_back({{"id", org.spec.id},
+                         {"jurisdiction", org.spec.jurisdiction},
+                         {"ca_fingerprint", core::to_hex(org.ca->fingerprint())},
+                         {"ca",
+                          {{"key", rel(ca_rel / "ca.key")},
+                           {"pass", rel(ca_rel / "ca.pass")},
+                           {"cert", rel(ca_rel / "ca.pem")},
+                           {"info", rel(ca_rel / "ca.json")}}},
+                         {"identities", org.identities}});
+  }
+  json network = {{"chain_id", options.chain_id},
+                  {"genesis_hash", core::to_hex(parsed->hash)},
+                  {"genesis", "genesis.json"},
+                  {"identity_mode", "with-cert"},
+                  {"consensus", options.consensus},
+                  {"orgs", orgs_json},
+                  {"nodes", nodes_json}};
+  SILK_RETURN_IF_ERROR(
+      core::write_new_file((dir / "network.json").string(), network.dump(2) + "\n", 0644));
+  rollback.commit();
+
+  // ---- output ----
+  const std::string d = dir.string();
+  const std::string start = "silkd --config " + (dir / "nodes" / "node1" / "node.json").string();
+  const std::string url = nodes_json[0]["rpc_url"];
+  const std::string first = specs[0].id;
+  const fs::path users = dir / "orgs" / first / "users";
+  std::ostringstream t;
+  t << "initialised a with-cert consortium \"" << options.chain_id << "\" in " << d << "\n"
+    << "  genesis.json   genesis hash " << core::to_hex(parsed->hash) << "\n"
+    << "  consensus      " << options.consensus << ", " << options.nodes << " node"
+    << (options.nodes == 1 ? "" : "s") << "\n";
+  for (const OrgMaterial& org : orgs) {
+    t << "  " << org.spec.id << " (" << org.spec.jurisdiction
+      << ")  CA sha256:" << core::to_hex(org.ca->fingerprint()) << "\n";
+  }
+  for (const json& node : nodes_json) {
+    t << "  " << node["name"].get<std::string>() << " (" << node["org"].get<std::string>() << ")  "
+      << node["config"].get<std::string>() << "  rpc " << node["rpc_url"].get<std::string>()
+      << "\n";
+  }
+  t << "identities: "
+       "orgs/<org>/users/{admin,client,issuer,regulator,auditor,arbitrator}.key|.pass|.pem"
+    << "\nstart the node:\n  " << start << "\n"
+    << "then, as " << first << "'s client, record a file:\n"
+    << "  silk --node " << url << " --passphrase-file " << (users / "client.pass").string()
+    << " notary anchor FILE --key " << (users / "client.key").string() << "\n"
+    << "look at the consortium's configuration and a certificate's status:\n"
+    << "  silk --node " << url << " gov config\n"
+    << "  silk --node " << url << " cert status --target " << (users / "client.pem").string()
+    << "\n";
+  CommandOutput out;
+  out.text = t.str();
+  out.json = network;
+  out.json["dir"] = d;
+  out.json["start"] = start;
+  return out;
+}
+
+}  // namespace silk::tools
