@@ -80,6 +80,7 @@ class Env:
         self.node_url = f"http://127.0.0.1:{self.port}"
         self.http = Http(self.node_url)
         self.proc = None
+        self.config_path = os.path.join(self.chain, "node.json")
         self.log_path = os.path.join(self.root, "silkd.log")
         self.log_file = None
 
@@ -103,13 +104,24 @@ class Env:
         self.silk("init-solo", "--dir", self.chain, "--port", str(self.port),
                   "--key-kdf", "fast", *extra)
 
+    def network_init(self, *extra):
+        """A with-cert consortium made by `silk network init`; node1 is the one started."""
+        self.silk("network", "init", "--dir", self.chain, "--port", str(self.port),
+                  "--key-kdf", "fast", *extra)
+        self.config_path = os.path.join(self.chain, "nodes", "node1", "node.json")
+
+    def ident(self, org, role):
+        """--key/--passphrase-file for a `network init` identity (its .pem is found next to it)."""
+        base = os.path.join(self.chain, "orgs", org, "users", role)
+        return ["--key", base + ".key", "--passphrase-file", base + ".pass"]
+
     def key(self, name):
         return ["--key", os.path.join(self.chain, "keys", f"{name}.key"),
                 "--passphrase-file", os.path.join(self.chain, "keys", f"{name}.pass")]
 
     def start(self, wait=True):
         self.log_file = open(self.log_path, "a")
-        self.proc = subprocess.Popen([self.silkd_bin, "--config", os.path.join(self.chain, "node.json")],
+        self.proc = subprocess.Popen([self.silkd_bin, "--config", self.config_path],
                                      stdout=self.log_file, stderr=subprocess.STDOUT)
         if wait:
             self.wait_ready()
