@@ -7,9 +7,14 @@
 #include <string>
 #include <utility>
 
+#include "silk/contracts/dataflow.h"
+#include "silk/contracts/documents.h"
+#include "silk/contracts/ebl.h"
 #include "silk/contracts/governance.h"
 #include "silk/contracts/identity.h"
 #include "silk/contracts/notary.h"
+#include "silk/contracts/trade.h"
+#include "silk/contracts/trust.h"
 #include "silk/core/json_depth.h"
 #include "silk/core/merkle.h"
 
@@ -271,6 +276,11 @@ Executor::Executor(core::Genesis genesis)
   (void)add_contract(make_notary_contract());
   (void)add_contract(make_identity_contract());
   (void)add_contract(make_governance_contract());
+  (void)add_contract(make_trust_contract());
+  (void)add_contract(make_documents_contract());
+  (void)add_contract(make_dataflow_contract());
+  (void)add_contract(make_ebl_contract());
+  (void)add_contract(make_trade_contract());
 }
 
 Executor::~Executor() = default;

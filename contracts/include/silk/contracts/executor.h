@@ -26,7 +26,8 @@ struct BlockExecution {
 
 class Executor {
  public:
-  // Registers the native contracts (notary, identity, governance). The genesis
+  // Registers the native contracts (notary, identity, governance, trust,
+  // documents, dataflow, ebl, trade). The genesis
   // is copied. An invalid genesis configuration (a policy that does not parse)
   // makes every execute_block / authorize / query fail with that error;
   // ChainConfig::from_genesis reports it up front (silkd checks it at start).

@@ -1,0 +1,633 @@
+// The `trade` contract (trade.h): deals, their documents, disputes and holds.
+//
+// Methods (args are a JSON object; unknown fields are refused):
+//   open              {id, buyer (org), goods, incoterms, amount: {value, currency}}
+//                     by a member of the seller organisation (seller = the sender's org; the
+//                     buyer is another consortium organisation). id: 1-64 of [A-Za-z0-9._-];
+//                     goods: 1-1024 bytes; incoterms: an Incoterms 2020 rule (EXW FCA CPT CIP DAP
+//                     DPU DDP FAS FOB CFR CIF); amount.value: a decimal string ("1250.00"),
+//                     amount.currency: ISO 4217 (three capital letters). -> proposed.
+//   accept            {id} by the buyer: proposed -> accepted.
+//   attach            {id, doc_id} by the seller or the buyer: links a documents record (it
+//                     must exist) while the deal is proposed, accepted, shipped or delivered.
+//   ship              {id} by the seller: accepted -> shipped; needs an attached ACTIVE
+//                     bill_of_lading.
+//   confirm_delivery  {id} by the buyer: shipped -> delivered.
+//   settle            {id, reference} by the seller or the buyer: delivered -> settled
+//                     (reference: the payment's reference, 1-256 bytes).
+//   dispute           {id, reason} by the seller or the buyer, while accepted, shipped or
+//                     delivered: -> disputed, and writes trade/hold/<doc_id> for every attached
+//                     document of a transferable type not already held, which freezes the eBL.
+//   decide            {id, ruling, release (bool)} by a member with role arbitrator of neither
+//                     party's organisation: disputed -> decided. release true lifts the holds
+//                     this dispute placed; false keeps them (the ruling keeps the records frozen)
+//                     until release.
+//   release           {id} by an arbitrator of neither party: lifts the holds a decided deal
+//                     still keeps.
+// Queries:
+//   deal  {id}         the deal (trade.h).
+//   deals {org?}       {"deals": [deal...]} sorted by id: all deals, or those where org is the
+//                      seller or the buyer.
+//   holds {doc_id}     {"doc_id", "hold": {"deal_id", "since_ms", "reason", "height", "tx_id"}
+//                      | null}.
+// State refusals are kConflict naming the deal's state and what the method needs; the wrong
+// party is kUnauthorized naming who may act.
+#include "silk/contracts/trade.h"
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "silk/contracts/chain_config.h"
+#include "silk/contracts/documents.h"
+
+namespace silk::contracts {
+namespace {
+
+using core::Result;
+using core::Status;
+using nlohmann::json;
+
+constexpr std::string_view kContract = "trade";
+constexpr size_t kMaxIdChars = 64;
+constexpr size_t kMaxDocIdChars = 128;
+constexpr size_t kMaxGoodsChars = 1024;
+constexpr size_t kMaxTextChars = 512;
+constexpr size_t kMaxReferenceChars = 256;
+constexpr size_t kMaxAmountChars = 32;
+constexpr size_t kMaxDocuments = 256;
+constexpr std::array<std::string_view, 11> kIncoterms = {"EXW", "FCA", "CPT", "CIP", "DAP", "DPU",
+                                                         "DDP", "FAS", "FOB", "CFR", "CIF"};
+constexpr std::string_view kFlow = "proposed -> accepted -> shipped -> delivered -> settled";
+
+std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
+
+std::string deal_key(std::string_view id) { return "deal/" + std::string(id); }
+std::string hold_key(std::string_view doc_id) { return "hold/" + std::string(doc_id); }
+constexpr std::string_view kAllIndexKey = "deal_index";
+std::string org_index_key(std::string_view org) { return "deal_index/" + std::string(org); }
+
+Status check_fields(const json& args, std::string_view method,
+                    std::initializer_list<std::string_view> allowed) {
+  for (const auto& item : args.items()) {
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
+      std::string list;
+      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return Status::invalid("args: unknown field '" + item.key() + "' (" + std::string(method) +
+                             " takes " + list + ")");
+    }
+  }
+  return Status::ok();
+}
+
+Result<std::optional<std::string>> opt_string(const json& args, std::string_view name) {
+  auto it = args.find(name);
+  if (it == args.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return Status::invalid(std::string(name) + ": expected a string, got " + describe_type(*it));
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::string> req_string(const json& args, std::string_view name, size_t max_chars) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> v, opt_string(args, name));
+  if (!v || v->empty()) return Status::invalid(std::string(name) + ": missing");
+  if (v->size() > max_chars) {
+    return Status::invalid(std::string(name) + ": " + std::to_string(v->size()) +
+                           " bytes, at most " + std::to_string(max_chars));
+  }
+  return *v;
+}
+
+bool is_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+Result<std::string> parse_id(const json& args) {
+  SILK_ASSIGN_OR_RETURN(std::string id, req_string(args, "id", kMaxIdChars));
+  for (char c : id) {
+    if (!is_id_char(c)) {
+      return Status::invalid("id: '" + id + "' holds a character outside [A-Za-z0-9._-]");
+    }
+  }
+  return id;
+}
+
+Result<std::string> parse_doc_id(const json& args) {
+  SILK_ASSIGN_OR_RETURN(std::string id, req_string(args, "doc_id", kMaxDocIdChars));
+  for (char c : id) {
+    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '/') {
+      return Status::invalid("doc_id: '" + id.substr(0, 64) +
+                             "' holds a space, a control character or '/'");
+    }
+  }
+  return id;
+}
+
+// "1250", "1250.00": digits with an optional fraction.
+bool is_decimal(const std::string& s) {
+  const auto digits_from = [&s](size_t i) {
+    size_t j = i;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
+    return j;
+  };
+  const size_t int_end = digits_from(0);
+  if (int_end == 0) return false;
+  if (int_end == s.size()) return true;
+  if (s[int_end] != '.') return false;
+  const size_t frac_end = digits_from(int_end + 1);
+  return frac_end > int_end + 1 && frac_end == s.size();
+}
+
+Result<json> parse_amount(const json& args) {
+  auto it = args.find("amount");
+  if (it == args.end() || it->is_null()) return Status::invalid("amount: missing");
+  if (!it->is_object()) {
+    return Status::invalid("amount: expected a JSON object {value, currency}, got " +
+                           describe_type(*it));
+  }
+  for (const auto& item : it->items()) {
+    if (item.key() != "value" && item.key() != "currency") {
+      return Status::invalid("amount: unknown field '" + item.key() +
+                             "' (amount takes value and currency)");
+    }
+  }
+  auto value = it->find("value");
+  if (value == it->end() || !value->is_string()) {
+    return Status::invalid("amount.value: expected a decimal string such as \"1250.00\"");
+  }
+  const std::string v = value->get<std::string>();
+  if (v.size() > kMaxAmountChars || !is_decimal(v)) {
+    return Status::invalid("amount.value: '" + v.substr(0, 40) +
+                           "' is not a decimal string such as \"1250.00\"");
+  }
+  auto currency = it->find("currency");
+  if (currency == it->end() || !currency->is_string()) {
+    return Status::invalid("amount.currency: expected an ISO 4217 code such as \"USD\"");
+  }
+  const std::string c = currency->get<std::string>();
+  if (c.size() != 3 ||
+      !std::all_of(c.begin(), c.end(), [](char x) { return x >= 'A' && x <= 'Z'; })) {
+    return Status::invalid("amount.currency: '" + c.substr(0, 16) +
+                           "' is not an ISO 4217 code (three capital letters)");
+  }
+  return json{{"value", v}, {"currency", c}};
+}
+
+std::string jurisdiction_of(ReadContext& ctx, std::string_view org) {
+  const OrgConfig* o = ctx.config().find_org(org);
+  return o != nullptr ? o->jurisdiction : std::string();
+}
+
+Result<bool> is_transferable(ReadContext& ctx, const std::string& code) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                        ctx.get_from("documents", "type/" + code));
+  if (stored) {
+    const json t = json::parse(*stored, nullptr, /*allow_exceptions=*/false);
+    if (t.is_object() && t.contains("transferable") && t["transferable"].is_boolean()) {
+      return t["transferable"].get<bool>();
+    }
+    return Status::corruption("documents/type/" + code + ": stored value has no transferable");
+  }
+  for (const DocumentType& t : seed_document_types()) {
+    if (t.code == code) return t.transferable;
+  }
+  return false;
+}
+
+Result<json> parse_stored(const std::string& key, const std::string& value) {
+  json j = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status::corruption("trade/" + key + ": stored value is not an object");
+  return j;
+}
+
+Result<std::vector<std::string>> load_index(ReadContext& ctx, const std::string& key) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get(key));
+  std::vector<std::string> ids;
+  if (!value) return ids;
+  const json index = json::parse(*value, nullptr, /*allow_exceptions=*/false);
+  if (!index.is_array())
+    return Status::corruption("trade/" + key + ": stored value is not an array");
+  for (const json& id : index) {
+    if (!id.is_string()) return Status::corruption("trade/" + key + ": holds a non-string id");
+    ids.push_back(id.get<std::string>());
+  }
+  return ids;
+}
+
+Status add_to_index(TxContext& ctx, const std::string& key, const std::string& id) {
+  SILK_ASSIGN_OR_RETURN(std::vector<std::string> ids, load_index(ctx, key));
+  auto pos = std::lower_bound(ids.begin(), ids.end(), id);
+  if (pos != ids.end() && *pos == id) return Status::ok();
+  ids.insert(pos, id);
+  ctx.put(key, json(ids).dump());
+  return Status::ok();
+}
+
+struct Deal {
+  json rec;
+
+  std::string str(const char* name) const {
+    auto it = rec.find(name);
+    return it != rec.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+  std::string id() const { return str("id"); }
+  std::string seller() const { return str("seller"); }
+  std::string buyer() const { return str("buyer"); }
+  std::string state() const { return str("state"); }
+  bool is_party(std::string_view org) const { return org == seller() || org == buyer(); }
+};
+
+Result<std::optional<Deal>> load_deal(ReadContext& ctx, const std::string& id) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get(deal_key(id)));
+  if (!value) return std::optional<Deal>();
+  SILK_ASSIGN_OR_RETURN(json rec, parse_stored(deal_key(id), *value));
+  if (!rec.contains("documents") || !rec["documents"].is_array() || !rec.contains("history") ||
+      !rec["history"].is_array()) {
+    return Status::corruption("trade/" + deal_key(id) + ": stored value is not a deal");
+  }
+  return std::optional<Deal>(Deal{std::move(rec)});
+}
+
+Result<Deal> require_deal(ReadContext& ctx, const std::string& id) {
+  SILK_ASSIGN_OR_RETURN(std::optional<Deal> d, load_deal(ctx, id));
+  if (!d) return Status::not_found("no deal " + id + "; the seller opens it with trade.open");
+  return std::move(*d);
+}
+
+Status need_state(const Deal& d, std::string_view method,
+                  std::initializer_list<std::string_view> allowed) {
+  const std::string s = d.state();
+  if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) return Status::ok();
+  std::string list;
+  for (std::string_view a : allowed) list += (list.empty() ? "" : " or ") + std::string(a);
+  return Status::conflict("deal " + d.id() + " is " + s + "; " + std::string(method) + " needs " +
+                          list + " (" + std::string(kFlow) + ")");
+}
+
+Status need_seller(const Deal& d, TxContext& ctx, std::string_view method) {
+  if (ctx.sender().org == d.seller()) return Status::ok();
+  return Status::unauthorized("only the seller " + d.seller() + " may " + std::string(method) +
+                              " deal " + d.id() + "; " + ctx.sender().org + " is not the seller");
+}
+
+Status need_buyer(const Deal& d, TxContext& ctx, std::string_view method) {
+  if (ctx.sender().org == d.buyer()) return Status::ok();
+  return Status::unauthorized("only the buyer " + d.buyer() + " may " + std::string(method) +
+                              " deal " + d.id() + "; " + ctx.sender().org + " is not the buyer");
+}
+
+Status need_party(const Deal& d, TxContext& ctx, std::string_view method) {
+  if (d.is_party(ctx.sender().org)) return Status::ok();
+  return Status::unauthorized("only the seller " + d.seller() + " or the buyer " + d.buyer() +
+                              " may " + std::string(method) + " deal " + d.id() + "; " +
+                              ctx.sender().org + " is neither");
+}
+
+Status need_arbitrator(const Deal& d, TxContext& ctx, std::string_view method) {
+  const core::Member& s = ctx.sender();
+  if (!s.has_role("arbitrator")) {
+    return Status::unauthorized(std::string(method) + " deal " + d.id() +
+                                " needs a member with role arbitrator; " + s.name + " of " + s.org +
+                                " is not one");
+  }
+  if (d.is_party(s.org)) {
+    return Status::unauthorized("an arbitrator of " + s.org + " is a party to deal " + d.id() +
+                                " and may not " + std::string(method) + " it");
+  }
+  return Status::ok();
+}
+
+json history_entry(TxContext& ctx, std::string_view state) {
+  return json{{"state", state},         {"at_ms", ctx.block_time_ms()},
+              {"height", ctx.height()}, {"tx_id", core::to_hex(ctx.tx_id())},
+              {"by", ctx.sender().org}, {"member", ctx.sender().id_hex()}};
+}
+
+// Moves the deal to `state` (when not empty), stores it and emits `event`.
+std::string commit(TxContext& ctx, Deal& d, std::string_view state, std::string_view event) {
+  if (!state.empty()) {
+    d.rec["state"] = state;
+    d.rec["history"].push_back(history_entry(ctx, state));
+  }
+  ctx.put(deal_key(d.id()), d.rec.dump());
+  ctx.emit(event, json{{"id", d.id()},
+                       {"state", d.state()},
+                       {"by", ctx.sender().org},
+                       {"tx_id", core::to_hex(ctx.tx_id())}}
+                      .dump());
+  return json{{"id", d.id()}, {"state", d.state()}}.dump();
+}
+
+// Lifts the holds the deal's dispute placed and still keeps; returns the released doc ids.
+Result<json> release_holds(TxContext& ctx, Deal& d) {
+  json released = json::array();
+  json& dispute = d.rec["dispute"];
+  if (!dispute.is_object() || !dispute.contains("holds") || !dispute["holds"].is_array()) {
+    return released;
+  }
+  for (const json& doc : dispute["holds"]) {
+    if (!doc.is_string()) continue;
+    const std::string doc_id = doc.get<std::string>();
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get(hold_key(doc_id)));
+    if (!value) continue;
+    SILK_ASSIGN_OR_RETURN(json hold, parse_stored(hold_key(doc_id), *value));
+    if (hold.value("deal_id", std::string()) != d.id()) continue;
+    ctx.del(hold_key(doc_id));
+    released.push_back(doc_id);
+  }
+  dispute["holds"] = json::array();
+  return released;
+}
+
+class TradeContract final : public Contract {
+ public:
+  std::string_view name() const override { return kContract; }
+
+  Result<std::string> call(std::string_view method, const json& args, TxContext& ctx) override {
+    if (method == "open") return open(args, ctx);
+    if (method == "accept") return accept(args, ctx);
+    if (method == "attach") return attach(args, ctx);
+    if (method == "ship") return ship(args, ctx);
+    if (method == "confirm_delivery") return confirm_delivery(args, ctx);
+    if (method == "settle") return settle(args, ctx);
+    if (method == "dispute") return dispute(args, ctx);
+    if (method == "decide") return decide(args, ctx);
+    if (method == "release") return release(args, ctx);
+    return Status::not_found("trade has no method '" + std::string(method) + "'");
+  }
+
+  Result<std::string> query(std::string_view method, const json& args,
+                            ReadContext& ctx) const override {
+    if (method == "deal") return deal(args, ctx);
+    if (method == "deals") return deals(args, ctx);
+    if (method == "holds") return holds(args, ctx);
+    return Contract::query(method, args, ctx);
+  }
+
+ private:
+  static Result<std::string> open(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(
+        check_fields(args, "open", {"id", "buyer", "goods", "incoterms", "amount"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string buyer, req_string(args, "buyer", 64));
+    if (!core::is_valid_org_id(buyer)) {
+      return Status::invalid("buyer: '" + buyer + "' is not an organisation id");
+    }
+    const std::vector<std::string> orgs = ctx.config().org_ids();
+    if (!std::binary_search(orgs.begin(), orgs.end(), buyer)) {
+      return Status::invalid("buyer: '" + buyer + "' is not an organisation of the consortium");
+    }
+    const std::string seller = ctx.sender().org;
+    if (buyer == seller) {
+      return Status::invalid("buyer: " + buyer + " is the seller (the sender's organisation)");
+    }
+    SILK_ASSIGN_OR_RETURN(std::string goods, req_string(args, "goods", kMaxGoodsChars));
+    SILK_ASSIGN_OR_RETURN(std::string incoterms, req_string(args, "incoterms", 8));
+    if (std::find(kIncoterms.begin(), kIncoterms.end(), incoterms) == kIncoterms.end()) {
+      std::string list;
+      for (std::string_view t : kIncoterms) list += (list.empty() ? "" : " ") + std::string(t);
+      return Status::invalid("incoterms: '" + incoterms + "' is not an Incoterms 2020 rule (" +
+                             list + ")");
+    }
+    SILK_ASSIGN_OR_RETURN(json amount, parse_amount(args));
+
+    SILK_ASSIGN_OR_RETURN(std::optional<Deal> existing, load_deal(ctx, id));
+    if (existing) {
+      const json& first = existing->rec["history"].front();
+      return Status::conflict("deal " + id + " already opened by " + existing->seller() +
+                              " at height " + std::to_string(first.value("height", uint64_t{0})) +
+                              " by tx " + first.value("tx_id", std::string("?")));
+    }
+    Deal d{json{{"id", id},
+                {"seller", seller},
+                {"buyer", buyer},
+                {"seller_jurisdiction", jurisdiction_of(ctx, seller)},
+                {"buyer_jurisdiction", jurisdiction_of(ctx, buyer)},
+                {"goods", goods},
+                {"incoterms", incoterms},
+                {"amount", amount},
+                {"documents", json::array()},
+                {"state", ""},
+                {"dispute", nullptr},
+                {"settlement", nullptr},
+                {"history", json::array()}}};
+    SILK_RETURN_IF_ERROR(add_to_index(ctx, std::string(kAllIndexKey), id));
+    SILK_RETURN_IF_ERROR(add_to_index(ctx, org_index_key(seller), id));
+    SILK_RETURN_IF_ERROR(add_to_index(ctx, org_index_key(buyer), id));
+    return commit(ctx, d, "proposed", "opened");
+  }
+
+  static Result<std::string> accept(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "accept", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_buyer(d, ctx, "accept"));
+    SILK_RETURN_IF_ERROR(need_state(d, "accept", {"proposed"}));
+    return commit(ctx, d, "accepted", "accepted");
+  }
+
+  static Result<std::string> attach(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "attach", {"id", "doc_id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_party(d, ctx, "attach a document to"));
+    SILK_RETURN_IF_ERROR(need_state(d, "attach", {"proposed", "accepted", "shipped", "delivered"}));
+    json& docs = d.rec["documents"];
+    if (std::find(docs.begin(), docs.end(), json(doc_id)) != docs.end()) {
+      return Status::conflict("document " + doc_id + " is already attached to deal " + id);
+    }
+    if (docs.size() >= kMaxDocuments) {
+      return Status::exhausted("deal " + id + " already has " + std::to_string(docs.size()) +
+                               " documents, at most " + std::to_string(kMaxDocuments));
+    }
+    SILK_ASSIGN_OR_RETURN(std::optional<DocumentRecord> doc, load_document(ctx, doc_id));
+    if (!doc) {
+      return Status::not_found("doc_id: document " + doc_id + " is not recorded in documents");
+    }
+    docs.push_back(doc_id);
+    return commit(ctx, d, "", "attached");
+  }
+
+  static Result<std::string> ship(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "ship", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_seller(d, ctx, "ship"));
+    SILK_RETURN_IF_ERROR(need_state(d, "ship", {"accepted"}));
+    std::string seen;
+    for (const json& doc_id : d.rec["documents"]) {
+      if (!doc_id.is_string()) continue;
+      SILK_ASSIGN_OR_RETURN(std::optional<DocumentRecord> doc,
+                            load_document(ctx, doc_id.get<std::string>()));
+      if (!doc) continue;
+      if (doc->type == "bill_of_lading" && doc->status == "ACTIVE") {
+        d.rec["bill_of_lading"] = doc->doc_id;
+        return commit(ctx, d, "shipped", "shipped");
+      }
+      seen +=
+          (seen.empty() ? "" : ", ") + doc->doc_id + " (" + doc->type + ", " + doc->status + ")";
+    }
+    return Status::conflict(
+        "deal " + id + ": ship needs an attached ACTIVE bill_of_lading; " +
+        (seen.empty() ? std::string("no documents are attached") : "attached: " + seen));
+  }
+
+  static Result<std::string> confirm_delivery(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "confirm_delivery", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_buyer(d, ctx, "confirm_delivery"));
+    SILK_RETURN_IF_ERROR(need_state(d, "confirm_delivery", {"shipped"}));
+    return commit(ctx, d, "delivered", "delivered");
+  }
+
+  static Result<std::string> settle(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "settle", {"id", "reference"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string reference, req_string(args, "reference", kMaxReferenceChars));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_party(d, ctx, "settle"));
+    SILK_RETURN_IF_ERROR(need_state(d, "settle", {"delivered"}));
+    d.rec["settlement"] = {{"reference", reference},
+                           {"recorded_by", ctx.sender().org},
+                           {"at_ms", ctx.block_time_ms()}};
+    return commit(ctx, d, "settled", "settled");
+  }
+
+  static Result<std::string> dispute(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "dispute", {"id", "reason"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string reason, req_string(args, "reason", kMaxTextChars));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_party(d, ctx, "dispute"));
+    SILK_RETURN_IF_ERROR(need_state(d, "dispute", {"accepted", "shipped", "delivered"}));
+    json holds = json::array();
+    json already_held = json::array();
+    for (const json& doc_id : d.rec["documents"]) {
+      if (!doc_id.is_string()) continue;
+      const std::string doc = doc_id.get<std::string>();
+      SILK_ASSIGN_OR_RETURN(std::optional<DocumentRecord> record, load_document(ctx, doc));
+      if (!record) continue;
+      SILK_ASSIGN_OR_RETURN(bool transferable, is_transferable(ctx, record->type));
+      if (!transferable) continue;
+      SILK_ASSIGN_OR_RETURN(std::optional<std::string> existing, ctx.get(hold_key(doc)));
+      if (existing) {  // another deal's dispute holds it already; that hold stays its own
+        already_held.push_back(doc);
+        continue;
+      }
+      ctx.put(hold_key(doc), json{{"deal_id", id},
+                                  {"since_ms", ctx.block_time_ms()},
+                                  {"reason", reason},
+                                  {"height", ctx.height()},
+                                  {"tx_id", core::to_hex(ctx.tx_id())}}
+                                 .dump());
+      holds.push_back(doc);
+    }
+    d.rec["dispute"] = {{"reason", reason},
+                        {"opened_by", ctx.sender().org},
+                        {"opened_at_ms", ctx.block_time_ms()},
+                        {"previous_state", d.state()},
+                        {"holds", holds},
+                        {"already_held", already_held},
+                        {"ruling", nullptr},
+                        {"release", nullptr},
+                        {"decided_by", nullptr},
+                        {"decided_at_ms", nullptr}};
+    return commit(ctx, d, "disputed", "disputed");
+  }
+
+  static Result<std::string> decide(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "decide", {"id", "ruling", "release"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string ruling, req_string(args, "ruling", kMaxTextChars));
+    auto it = args.find("release");
+    if (it == args.end() || it->is_null()) return Status::invalid("release: missing (a boolean)");
+    if (!it->is_boolean()) {
+      return Status::invalid("release: expected a boolean, got " + describe_type(*it));
+    }
+    const bool release = it->get<bool>();
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_arbitrator(d, ctx, "decide"));
+    SILK_RETURN_IF_ERROR(need_state(d, "decide", {"disputed"}));
+    json& dispute = d.rec["dispute"];
+    if (!dispute.is_object()) {
+      return Status::corruption("trade/" + deal_key(id) + ": disputed without a dispute");
+    }
+    dispute["ruling"] = ruling;
+    dispute["release"] = release;
+    dispute["decided_by"] = ctx.sender().org;
+    dispute["arbitrator"] = ctx.sender().id_hex();
+    dispute["decided_at_ms"] = ctx.block_time_ms();
+    json released = json::array();
+    if (release) {
+      SILK_ASSIGN_OR_RETURN(released, release_holds(ctx, d));
+    }
+    d.rec["dispute"]["released"] = released;
+    return commit(ctx, d, "decided", "decided");
+  }
+
+  static Result<std::string> release(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "release", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_arbitrator(d, ctx, "release"));
+    SILK_RETURN_IF_ERROR(need_state(d, "release", {"decided"}));
+    SILK_ASSIGN_OR_RETURN(json released, release_holds(ctx, d));
+    if (released.empty()) return Status::conflict("deal " + id + " holds no documents");
+    json& all = d.rec["dispute"]["released"];
+    if (!all.is_array()) all = json::array();
+    for (const json& doc : released) all.push_back(doc);
+    return commit(ctx, d, "", "released");
+  }
+
+  // ---- queries ----
+
+  static Result<std::string> deal(const json& args, ReadContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "deal", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    return d.rec.dump();
+  }
+
+  static Result<std::string> deals(const json& args, ReadContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "deals", {"org"}));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> org, opt_string(args, "org"));
+    if (org && !core::is_valid_org_id(*org)) {
+      return Status::invalid("org: '" + org->substr(0, 64) + "' is not an organisation id");
+    }
+    const std::string key = org ? org_index_key(*org) : std::string(kAllIndexKey);
+    SILK_ASSIGN_OR_RETURN(std::vector<std::string> ids, load_index(ctx, key));
+    json out = json::array();
+    for (const std::string& id : ids) {
+      SILK_ASSIGN_OR_RETURN(std::optional<Deal> d, load_deal(ctx, id));
+      if (!d)
+        return Status::corruption("trade/" + key + ": indexes deal " + id + ", which is missing");
+      out.push_back(std::move(d->rec));
+    }
+    return json{{"deals", std::move(out)}}.dump();
+  }
+
+  static Result<std::string> holds(const json& args, ReadContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "holds", {"doc_id"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get(hold_key(doc_id)));
+    json hold = nullptr;
+    if (value) {
+      SILK_ASSIGN_OR_RETURN(hold, parse_stored(hold_key(doc_id), *value));
+    }
+    return json{{"doc_id", doc_id}, {"hold", std::move(hold)}}.dump();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Contract> make_trade_contract() { return std::make_unique<TradeContract>(); }
+
+}  // namespace silk::contracts
