@@ -210,6 +210,7 @@ class Call {
     if (v1 && n == 2 && seg[1] == "health") return get(m, t, [&] { get_health(); });
     if (v1 && n == 2 && seg[1] == "query") return post(m, t, [&] { run_query(req.body); });
     if (v1 && n == 2 && seg[1] == "config") return get(m, t, [&] { get_config(t); });
+    if (v1 && n == 2 && seg[1] == "verify") return post(m, t, [&] { verify_document(req.body); });
     respond_(error_response(
         Status::not_found("no route " + method_name_ + " " + t.path + " (see docs/api.md)")));
   }
@@ -531,6 +532,14 @@ class Call {
       args["height"] = *v;
     }
     answer_query("governance", "config", args);
+  }
+
+  // POST /v1/verify {"doc_id", "jurisdiction", "presented_hash"?, "org"?, "at_ms"?}: the
+  // five-fragment verdict of a document as a jurisdiction sees it (documents.verify).
+  void verify_document(const std::string& body) {
+    Result<json> parsed = parse_body_object(body);
+    if (!parsed.is_ok()) return respond_(error_response(parsed.status()));
+    answer_query("documents", "verify", *parsed);
   }
 
   void answer_query(const std::string& contract, const std::string& method, const json& args) {
