@@ -1,5 +1,6 @@
 #include "silk/contracts/executor.h"
 
+#include <algorithm>
 #include <exception>
 #include <mutex>
 #include <new>
@@ -360,6 +361,13 @@ Result<core::Member> resolve_sender(const core::Tx& tx, const ChainConfig& confi
 
 Status check_method_policy(const ChainConfig& config, const core::Member& sender,
                            const Policy& policy, const std::string& name) {
+  // Auditors read everything and write nothing (DESIGN.md §3): whatever a
+  // policy says, an identity whose only role is auditor sends no txs.
+  if (!sender.roles.empty() && std::all_of(sender.roles.begin(), sender.roles.end(),
+                                           [](const std::string& r) { return r == "auditor"; })) {
+    return Status::unauthorized("role auditor of " + sender.org + " may not call " + name +
+                                ": auditors read the ledger and never write to it");
+  }
   if (policy.rule == Policy::Rule::kSelf) return Status::ok();  // the contract checks it
   return check_access(policy, Principal{sender.org, sender.roles}, config.org_ids(), sender.org,
                       name);

@@ -199,6 +199,27 @@ TEST_SUITE("executor") {
     CHECK(exec.writes.empty());
   }
 
+  TEST_CASE("an auditor reads but never writes, whatever the method's policy") {
+    TestChain chain;
+    const core::SecretKey auditor = testing::key_from_byte(9);
+    chain.genesis.members.push_back(
+        core::Member{"org2-auditor", auditor.public_key(), "org2", {"auditor"}});
+    Executor executor{chain.genesis};
+    REQUIRE(executor.add_contract(std::make_unique<KvContract>()).is_ok());
+    fakes::MapStateView state;
+    core::Tx tx = chain.tx(auditor, "kv", "set", R"({"key":"k","value":"v"})");
+    auto auth = executor.authorize(tx, state, 1, kBlockTimeMs);
+    REQUIRE_FALSE(auth.is_ok());
+    CHECK(auth.status().code() == Status::Code::kUnauthorized);
+    CHECK(auth.status().message() ==
+          "role auditor of org2 may not call kv.set: auditors read the ledger and never write to "
+          "it");
+    auto exec = executor.execute_block({tx}, 1, kBlockTimeMs, core::Hash{}, state);
+    REQUIRE(exec.is_ok());
+    CHECK(exec->receipts[0].code == code_of(Status::Code::kUnauthorized));
+    CHECK(exec->writes.empty());
+  }
+
   TEST_CASE("members are authorized and resolved to their genesis entry") {
     Fixture f;
     auto auth =
