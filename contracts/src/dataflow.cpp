@@ -422,6 +422,10 @@ std::string scope_gap(int* stage, const json& approval, std::string_view to_juri
   }
   *stage = 4;
   if (!recipients.empty() && !contains(recipients, recipient_org)) {
+    if (recipient_org.empty()) {
+      return "approval " + id + " covers named recipients only (" + join(recipients) +
+             "); no recipient was given";
+    }
     return "approval " + id + " does not cover recipient " + std::string(recipient_org) +
            " (covers: " + join(recipients) + ")";
   }

@@ -773,6 +773,20 @@ class Documents final : public Contract {
       return Status::invalid("new.type: " + fresh.type + " differs from the amended document's " +
                              old.type);
     }
+    // An amendment may not lower the data label (or drop the personal-data
+    // flag) the old version carries, classification included: otherwise
+    // amending would launder data past the export rules.
+    SILK_ASSIGN_OR_RETURN(EffectiveLabel was,
+                          effective_label(ctx, old.doc_id, old.label, old.personal_data));
+    auto rank = [](const std::string& l) { return l == "core" ? 2 : l == "important" ? 1 : 0; };
+    if (rank(fresh.label) < rank(was.label)) {
+      return Status::invalid("new.label: " + fresh.label + " is lower than " + old.doc_id +
+                             "'s label " + was.label + "; an amendment cannot lower it");
+    }
+    if (was.personal_data && !fresh.personal_data) {
+      return Status::invalid("new.personal_data: " + old.doc_id +
+                             " holds personal data; an amendment cannot clear the flag");
+    }
     fresh.supersedes = old.doc_id;
     Status st = store_new(fresh, ctx);
     if (!st.is_ok()) return st.with_context("new");

@@ -419,6 +419,25 @@ TEST_SUITE("documents") {
     CHECK(f.document("COO-1b")["status"] == "ACTIVE");
   }
 
+  TEST_CASE("amend cannot lower the data label or clear the personal-data flag") {
+    Fixture f;
+    json important = f.issue_args("COO-9");
+    important["label"] = "important";
+    important["personal_data"] = true;
+    f.ok(f.issuer1, "issue", important);
+    core::Receipt r =
+        f.call(f.issuer1, "amend", {{"doc_id", "COO-9"}, {"new", f.issue_args("COO-9a")}});
+    CHECK(r.code == code_of(Status::Code::kInvalid));
+    CHECK(contains(r.message, "new.label: general is lower than COO-9's label important"));
+    json same = f.issue_args("COO-9b");
+    same["label"] = "important";
+    r = f.call(f.issuer1, "amend", {{"doc_id", "COO-9"}, {"new", same}});
+    CHECK(r.code == code_of(Status::Code::kInvalid));
+    CHECK(contains(r.message, "cannot clear the flag"));
+    same["personal_data"] = true;
+    f.ok(f.issuer1, "amend", {{"doc_id", "COO-9"}, {"new", same}});
+  }
+
   TEST_CASE("a certificate of origin is utilised once") {
     Fixture f;
     f.ok(f.issuer1, "issue", f.issue_args("COO-1"));

@@ -16,7 +16,8 @@
 // arbitrator's decision is refused naming the dispute. A transfer to an organisation in another
 // jurisdiction passes dataflow.may_cross_border and is logged there.
 // Also in the record: "doc_type", "blank_endorsed": bool, "surrender": {"requested_by" (org),
-// "purpose": delivery | amendment, "at_ms"} | null while a surrender is pending, "issued_at_ms";
+// "purpose": delivery | amendment, "at_ms"} once a surrender is requested (kept on a SURRENDERED_*
+// record; null again after a rejection or void), "issued_at_ms";
 // each link also has "owner" (the owner after the link, "" for to order / blank), "member" (the
 // sender's id) and, for a carrier's answer or void, "reason". A pending surrender gives control
 // to the carrier; a rejection returns it to the requester.
