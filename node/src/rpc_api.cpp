@@ -393,7 +393,8 @@ class Call {
                             {"block_hash", core::to_hex(block->hash())},
                             {"timestamp_ms", block->header.timestamp_ms},
                             {"tx", tx_to_json(block->txs[loc->index])},
-                            {"receipt", receipt_to_json(*receipt)}}));
+                            {"receipt", receipt_to_json(*receipt)},
+                            {"receipt_hex", core::to_hex(receipt->encode())}}));
   }
 
   void respond_block(Result<core::Block> block, const Target& t, const std::string& what) {

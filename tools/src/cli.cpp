@@ -10,9 +10,11 @@
 #include <limits>
 #include <sstream>
 
+#include "silk/tools/audit_proof.h"
 #include "silk/tools/audit_verify_chain.h"
 #include "silk/tools/bench.h"
 #include "silk/tools/ca_commands.h"
+#include "silk/tools/cli_trade.h"
 #include "silk/tools/command.h"
 #include "silk/tools/gov_commands.h"
 #include "silk/tools/identity_commands.h"
@@ -334,6 +336,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       audit_cmd = app.add_subcommand("audit", "verify what the ledger says, offline");
       audit_cmd->require_subcommand(1);
     }
+    AuditProofCli audit_proof_cli(audit_cmd);  // audit prove | verify-proof
     AuditVerifyChainOptions verify_chain_options;
     auto* verify_chain_cmd = audit_cmd->add_subcommand(
         "verify-chain", "re-verify and re-execute a whole chain from a stopped node's data folder");
@@ -578,6 +581,9 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
         ->check(kDecimal)
         ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
 
+    // trust | doc | ebl | data | deal | call | query contract (cli_trade.cpp)
+    TradeCli trade_cli(app);
+
     std::vector<const char*> argv;
     argv.reserve(args.size());
     for (const std::string& a : args) argv.push_back(a.c_str());
@@ -737,6 +743,9 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       network_init.kdf = parse_key_kdf(network_kdf).value();
       result = run_network_init(ctx, network_init);
     }
+
+    if (trade_cli.parsed()) result = trade_cli.run(ctx);
+    if (audit_proof_cli.parsed()) result = audit_proof_cli.run(ctx);
 
     if (!result.is_ok()) return printer.status(result.status());
     return printer.output(result.value());
