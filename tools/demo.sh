@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The main job, from a fresh Debian 12 machine: builds SilkLedger, starts a
-# local chain on the embedded RocksDB store, records trade documents on it
-# with the silk wallet, verifies them (and a tampered copy), and shows what
-# an auditor sees. Set SILK_DEMO_KEEP=1 to leave the node running.
+# The main job, from a fresh Debian 12 machine: builds SilkLedger, creates a
+# local consortium of four organisations (CN, SG, DE, AE) with X.509
+# identities, starts its node on the embedded RocksDB store, and runs a
+# cross-border trade: trust lists and an MRA, a certificate of origin and an
+# eBL verified in Singapore with their five-fragment verdicts, endorsements,
+# one-time utilisation, a suspended MRA, an export approval; then an auditor
+# re-verifies the chain offline. Set SILK_DEMO_KEEP=1 to leave the node running.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,11 +21,14 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 rm -rf "$DIR"
 mkdir -p "$DIR"
 
-step "A new chain: genesis, node config and keys (silk init-solo)"
-silk init-solo --dir "$DIR/chain" --chain-id silk-demo --port "$PORT"
+NET="$DIR/network"
+id() { echo "--key $NET/orgs/$1/users/$2.key --passphrase-file $NET/orgs/$1/users/$2.pass"; }
 
-step "Starting silkd"
-"$BIN/silkd" --config "$DIR/chain/node.json" >"$DIR/silkd.log" 2>&1 &
+step "A local consortium: 4 organisations (CN, SG, DE, AE), a CA and 7 identities each (silk network init)"
+silk network init --dir "$NET" --chain-id silk-demo --port "$PORT"
+
+step "Starting silkd (node1, org1) on the embedded RocksDB store"
+"$BIN/silkd" --config "$NET/nodes/node1/node.json" >"$DIR/silkd.log" 2>&1 &
 SILKD=$!
 cleanup() {
   if [ -z "${SILK_DEMO_KEEP:-}" ]; then
@@ -38,7 +44,23 @@ for _ in $(seq 1 100); do
 done
 silk query chain
 
-step "Trade documents issued by a Chinese exporter for a shipment to Singapore"
+step "A carrier joins org1 with its own certificate from org1's CA"
+printf 'demo carrier passphrase\n' >"$DIR/carrier.pass"
+silk cert issue --ca-dir "$NET/orgs/org1/ca" --ca-passphrase-file "$NET/orgs/org1/ca/ca.pass" \
+  --org org1 --role issuer --name cosco-lines --out-dir "$DIR/carrier" --passphrase-file "$DIR/carrier.pass"
+CARRIER="--key $DIR/carrier/cosco-lines.key --passphrase-file $DIR/carrier.pass"
+
+step "Regulators: CN lists the chamber's CA on its trust list; CN and SG enact a mutual-recognition arrangement"
+silk trust register-jurisdiction --code CN --name China $(id org1 regulator)
+silk trust register-jurisdiction --code SG --name Singapore $(id org2 regulator)
+silk trust add-authority --jurisdiction CN --id org1-ca --name "CN Chamber of Commerce CA" \
+  --authority-cert "$NET/orgs/org1/ca/ca.pem" --service-type coo_issuer --service-type carrier $(id org1 regulator)
+silk trust propose-mra --id CN-SG-2026 --parties CN,SG --direction mutual \
+  --doc-type certificate_of_origin --doc-type bill_of_lading \
+  --service-type coo_issuer --service-type carrier $(id org1 regulator)
+silk trust approve-mra CN-SG-2026 $(id org2 regulator)
+
+step "Trade documents for a shipment from Shenzhen to Singapore"
 DOCS="$DIR/documents"
 mkdir -p "$DOCS"
 cat >"$DOCS/certificate_of_origin.json" <<'DOC'
@@ -47,56 +69,68 @@ cat >"$DOCS/certificate_of_origin.json" <<'DOC'
  "origin": "CN", "destination": "SG", "goods": [{"hs": "9405.42", "description": "LED luminaires", "quantity": 1200}],
  "issued": "2026-11-20"}
 DOC
-cat >"$DOCS/commercial_invoice.json" <<'DOC'
-{"type": "commercial_invoice", "number": "INV-88120", "seller": "Shenzhen Bright Lamps Co., Ltd.",
- "buyer": "Lion City Lighting Pte. Ltd.", "incoterms": "FOB Shenzhen", "currency": "USD", "amount": "48600.00"}
-DOC
-cat >"$DOCS/phytosanitary_certificate.json" <<'DOC'
-{"type": "phytosanitary_certificate", "ippc_type": 851, "nppo": "GACC", "number": "CN-PHY-2026-77310",
- "commodity": "wooden pallets (ISPM 15 marked)", "destination": "SG"}
-DOC
 cat >"$DOCS/bill_of_lading.json" <<'DOC'
 {"type": "bill_of_lading", "number": "COSU6321907710", "carrier": "COSCO Shipping Lines",
  "port_of_loading": "CNSZX", "port_of_discharge": "SGSIN", "vessel": "COSCO Pride", "containers": ["CSNU1234565"]}
 DOC
-ls -1 "$DOCS"
+cat >"$DOCS/commercial_invoice.json" <<'DOC'
+{"type": "commercial_invoice", "number": "INV-88120", "seller": "Shenzhen Bright Lamps Co., Ltd.",
+ "buyer": "Lion City Lighting Pte. Ltd.", "incoterms": "FOB Shenzhen", "currency": "USD", "amount": "48600.00"}
+DOC
+silk doc issue "$DOCS/certificate_of_origin.json" --type certificate_of_origin --doc-id CO-2026-004211 $(id org1 issuer)
+silk doc issue "$DOCS/bill_of_lading.json" --type bill_of_lading --doc-id COSU6321907710 $CARRIER
+silk doc issue "$DOCS/commercial_invoice.json" --type commercial_invoice --doc-id INV-88120 --label important $(id org1 client)
 
-step "Recording them on the chain (hash, sign offline, submit, wait for commit)"
-silk notary anchor "$DOCS"/*.json --key "$DIR/chain/keys/client.key" \
-  --passphrase-file "$DIR/chain/keys/client.pass"
+step "Singapore customs verifies the certificate of origin and the bill of lading (five fragments each)"
+silk doc verify "$DOCS/certificate_of_origin.json" --as SG
+silk doc verify "$DOCS/bill_of_lading.json" --as SG
 
-step "A customs officer in Singapore verifies the documents they received"
-silk notary verify "$DOCS"/*.json
-
-step "A tampered copy (quantity changed from 1200 to 2100) does not verify"
+step "A tampered copy (quantity 1200 -> 2100) fails integrity"
 sed 's/"quantity": 1200/"quantity": 2100/' "$DOCS/certificate_of_origin.json" >"$DIR/tampered_certificate_of_origin.json"
-if silk notary verify "$DIR/tampered_certificate_of_origin.json"; then
-  echo "ERROR: a tampered document verified" >&2
-  exit 1
+if silk doc verify "$DIR/tampered_certificate_of_origin.json" --doc-id CO-2026-004211 --as SG; then
+  echo "ERROR: a tampered document verified" >&2; exit 1
 fi
-echo "-> refused, as it should be: the chain holds the original's digest, not this one's"
 
-step "Recording the same certificate twice is refused, and the refusal is on the record"
-if silk notary anchor "$DOCS/certificate_of_origin.json" --key "$DIR/chain/keys/client.key" \
-     --passphrase-file "$DIR/chain/keys/client.pass"; then
-  echo "ERROR: a second anchor of the same digest was accepted" >&2
-  exit 1
+step "The eBL: issued to the shipper, endorsed to a bank in Germany, then to the buyer in Singapore, surrendered"
+silk ebl issue COSU6321907710 --holder org1 $CARRIER
+silk ebl endorse COSU6321907710 --to org3 $(id org1 client)
+silk ebl endorse COSU6321907710 --to org2 $(id org3 client)
+silk ebl surrender COSU6321907710 --for delivery $(id org2 client)
+silk ebl accept-surrender COSU6321907710 $CARRIER
+silk ebl chain COSU6321907710
+
+step "Tariff preference is claimed once; a second claim is refused and names the first"
+silk doc utilise CO-2026-004211 --reference SG-IMP-2026-0091 $(id org2 regulator)
+if silk doc utilise CO-2026-004211 --reference SG-IMP-2026-0107 $(id org2 regulator); then
+  echo "ERROR: a second utilisation was accepted" >&2; exit 1
 fi
-echo "-> refused, as it should be; the refused tx is on chain with its reason"
 
-step "What an auditor sees: the chain, the latest block, the history of the certificate's key"
-DIGEST="$(sha256sum "$DOCS/certificate_of_origin.json" | cut -d' ' -f1)"
-silk query chain
-silk query block latest
-silk query history "notary/$DIGEST"
+step "SG suspends the MRA: a certificate issued now is not recognised in SG; the earlier one still is"
+silk trust suspend-mra CN-SG-2026 --reason "annual review" $(id org2 regulator)
+printf '{"type": "certificate_of_origin", "number": "CCPIT-2026-SZ-004377", "quantity": 50}\n' >"$DOCS/certificate_of_origin_2.json"
+silk doc issue "$DOCS/certificate_of_origin_2.json" --type certificate_of_origin --doc-id CO-2026-004377 $(id org1 issuer)
+if silk doc verify "$DOCS/certificate_of_origin_2.json" --as SG; then
+  echo "ERROR: a certificate issued under a suspended MRA was recognised" >&2; exit 1
+fi
+silk doc verify "$DOCS/certificate_of_origin.json" --as SG --doc-id CO-2026-004211 || true
+
+step "An 'important' invoice leaves CN only under an export approval"
+if silk data share INV-88120 --to org2 --purpose "customs clearance" $(id org1 client); then
+  echo "ERROR: important data left without an approval" >&2; exit 1
+fi
+silk data file-approval --id EXP-2026-01 --route security_assessment --doc-type commercial_invoice \
+  --label important --destination SG --authority CAC --reference CAC-2026-0042 $(id org1 client)
+silk data approve EXP-2026-01 $(id org1 regulator)
+silk data share INV-88120 --to org2 --purpose "customs clearance" $(id org1 client)
+silk data shares INV-88120
 
 if [ -z "${SILK_DEMO_KEEP:-}" ]; then
   step "An auditor stops the node and re-verifies the whole chain from its data folder"
   kill -TERM "$SILKD"
   wait "$SILKD" || true
-  silk audit verify-chain --data-dir "$DIR/chain/data" --genesis "$DIR/chain/genesis.json"
+  silk audit verify-chain --data-dir "$NET/nodes/node1/data" --genesis "$NET/genesis.json"
 fi
 
 step "Done"
-echo "chain data: $DIR/chain/data   node log: $DIR/silkd.log"
+echo "consortium: $NET   node log: $DIR/silkd.log"
 if [ -n "${SILK_DEMO_KEEP:-}" ]; then echo "silkd is still running (pid $SILKD) at $SILK_NODE"; fi
