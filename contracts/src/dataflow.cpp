@@ -839,33 +839,7 @@ class Dataflow final : public Contract {
   static Result<std::string> q_shares(const json& args, ReadContext& ctx) {
     SILK_RETURN_IF_ERROR(check_fields(args, "shares", {"doc_id"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, req_doc_id(args));
-    std::vector<std::tuple<uint64_t, uint64_t, std::string, uint64_t, json>> all;
-    for (std::string_view contract : kCrossBorderLogContracts) {
-      SILK_ASSIGN_OR_RETURN(std::optional<std::string> count_text,
-                            ctx.get_from(contract, share_count_key(doc_id)));
-      if (!count_text) continue;
-      json c = json::parse(*count_text, nullptr, /*allow_exceptions=*/false);
-      if (!c.is_number_unsigned()) {
-        return Status::corruption(std::string(contract) + "/" + share_count_key(doc_id) +
-                                  ": not a count");
-      }
-      for (uint64_t seq = 1; seq <= c.get<uint64_t>(); ++seq) {
-        SILK_ASSIGN_OR_RETURN(std::optional<json> entry,
-                              load_object(ctx, contract, share_key(doc_id, seq)));
-        if (!entry) {
-          return Status::corruption(std::string(contract) + "/" + share_key(doc_id, seq) +
-                                    ": missing from the log");
-        }
-        all.emplace_back(uint_of(*entry, "height"), uint_of(*entry, "tx_index"),
-                         std::string(contract), seq, std::move(*entry));
-      }
-    }
-    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-      return std::tie(std::get<0>(a), std::get<1>(a), std::get<2>(a), std::get<3>(a)) <
-             std::tie(std::get<0>(b), std::get<1>(b), std::get<2>(b), std::get<3>(b));
-    });
-    json out = json::array();
-    for (auto& e : all) out.push_back(std::move(std::get<4>(e)));
+    SILK_ASSIGN_OR_RETURN(json out, cross_border_log(ctx, doc_id));
     return json{{"doc_id", doc_id}, {"shares", out}}.dump();
   }
 
@@ -1002,6 +976,38 @@ Result<DataDecision> may_cross_border(ReadContext& ctx, std::string_view exporte
 
 Status log_cross_border(TxContext& ctx, const CrossBorderTransfer& t) {
   return append_log(ctx, t, /*emit_cross_border=*/true).status();
+}
+
+Result<json> cross_border_log(ReadContext& ctx, std::string_view doc_id_view) {
+  const std::string doc_id(doc_id_view);
+  std::vector<std::tuple<uint64_t, uint64_t, std::string, uint64_t, json>> all;
+  for (std::string_view contract : kCrossBorderLogContracts) {
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> count_text,
+                          ctx.get_from(contract, share_count_key(doc_id)));
+    if (!count_text) continue;
+    json c = json::parse(*count_text, nullptr, /*allow_exceptions=*/false);
+    if (!c.is_number_unsigned()) {
+      return Status::corruption(std::string(contract) + "/" + share_count_key(doc_id) +
+                                ": not a count");
+    }
+    for (uint64_t seq = 1; seq <= c.get<uint64_t>(); ++seq) {
+      SILK_ASSIGN_OR_RETURN(std::optional<json> entry,
+                            load_object(ctx, contract, share_key(doc_id, seq)));
+      if (!entry) {
+        return Status::corruption(std::string(contract) + "/" + share_key(doc_id, seq) +
+                                  ": missing from the log");
+      }
+      all.emplace_back(uint_of(*entry, "height"), uint_of(*entry, "tx_index"),
+                       std::string(contract), seq, std::move(*entry));
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a), std::get<2>(a), std::get<3>(a)) <
+           std::tie(std::get<0>(b), std::get<1>(b), std::get<2>(b), std::get<3>(b));
+  });
+  json out = json::array();
+  for (auto& e : all) out.push_back(std::move(std::get<4>(e)));
+  return out;
 }
 
 }  // namespace silk::contracts

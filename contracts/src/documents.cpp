@@ -66,7 +66,11 @@
 //   document  {"doc_id", "at_ms"?}         the record (DocumentRecord::to_json) plus
 //                                          "at_ms" (default: the tip's time) and "status_at".
 //   history   {"doc_id"}                   {"doc_id", "status", "history": [...],
-//                                          "utilisation": claim|null}
+//                                          "utilisation": claim|null, "endorsements": [the eBL
+//                                          chain, if any], "shares": [cross-border log],
+//                                          "hold": a dispute's hold|null, "timeline": [{"source",
+//                                          "event", "at_ms", "height", "tx_id", "detail"}] — all of
+//                                          them merged in chain order}
 //   verify    {"doc_id", "jurisdiction", "presented_hash"? (64 hex), "org"?, "at_ms"?}
 //                                          Verdict::to_json(); kNotFound for an unknown doc_id.
 //
@@ -891,10 +895,50 @@ class Documents final : public Contract {
     SILK_RETURN_IF_ERROR(check_fields(args, "history", {"doc_id"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
     SILK_ASSIGN_OR_RETURN(DocumentRecord r, require_document(ctx, doc_id));
+    // Everything that happened to the document, wherever it is recorded: its
+    // status events here, the endorsement chain of its transferable record,
+    // its cross-border shares and transfers, and a dispute's hold.
+    json endorsements = json::array();
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> ebl, ctx.get_from("ebl", "record/" + doc_id));
+    if (ebl) {
+      json rec = json::parse(*ebl, nullptr, /*allow_exceptions=*/false);
+      if (rec.is_object() && rec.contains("chain") && rec["chain"].is_array()) {
+        endorsements = rec["chain"];
+      }
+    }
+    SILK_ASSIGN_OR_RETURN(json shares, cross_border_log(ctx, doc_id));
+    json hold = nullptr;
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> held, ctx.get_from("trade", "hold/" + doc_id));
+    if (held) hold = json::parse(*held, nullptr, /*allow_exceptions=*/false);
+
+    // One timeline in chain order; ties keep this source order.
+    std::vector<std::pair<uint64_t, json>> timeline;
+    auto add = [&](const json& events, const char* source, const char* kind_field) {
+      for (const json& e : events) {
+        json item = {{"source", source},
+                     {"event", e.value(kind_field, std::string())},
+                     {"at_ms", e.value("at_ms", uint64_t{0})},
+                     {"height", e.value("height", uint64_t{0})},
+                     {"tx_id", e.value("tx_id", std::string())},
+                     {"detail", e}};
+        timeline.emplace_back(item["height"].get<uint64_t>(), std::move(item));
+      }
+    };
+    add(r.history, "documents", "event");
+    add(endorsements, "ebl", "action");
+    add(shares, "dataflow", "kind");
+    std::stable_sort(timeline.begin(), timeline.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    json merged = json::array();
+    for (auto& [h, item] : timeline) merged.push_back(std::move(item));
     return json{{"doc_id", r.doc_id},
                 {"status", r.status},
                 {"history", r.history},
-                {"utilisation", r.utilisation}}
+                {"utilisation", r.utilisation},
+                {"endorsements", endorsements},
+                {"shares", shares},
+                {"hold", hold},
+                {"timeline", merged}}
         .dump();
   }
 

@@ -148,6 +148,14 @@ def test(env):
     shares = sj("data", "shares", "INV-1")
     check(len(shares["shares"]) == 1, f"cross-border share not logged: {shares}")
 
+    # A document's whole history in one place: status events, endorsements, cross-border moves.
+    hist = sj("doc", "history", "BL-1")
+    sources = [e["source"] for e in hist["timeline"]]
+    check(sources.count("ebl") == 5 and "documents" in sources and "dataflow" in sources,
+          f"BL-1 timeline misses something: {sources}")
+    heights = [e["height"] for e in hist["timeline"]]
+    check(heights == sorted(heights), f"timeline not in chain order: {heights}")
+
     # A dispute holds a transferable record until the arbitrator decides.
     bl2 = write(os.path.join(docs, "bl2.json"), json.dumps({"number": "COSU6321907999"}))
     silk("doc", "issue", bl2, "--type", "bill_of_lading", "--doc-id", "BL-2", *carrier)

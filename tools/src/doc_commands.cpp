@@ -538,18 +538,35 @@ std::string format_document(const json& r) {
 std::string format_history(const json& r) {
   std::ostringstream t;
   t << "document " << str(r, "doc_id") << "  " << str(r, "status") << "\n";
-  if (auto h = r.find("history"); h != r.end() && h->is_array()) {
-    for (const json& e : *h) {
-      std::string event = str(e, "event");
-      event.resize(std::max<size_t>(event.size(), 11), ' ');
-      t << "  " << time_of(e, "at_ms") << "  " << event << " " << str(e, "status");
-      if (!str(e, "reason").empty()) t << "  (" << str(e, "reason") << ")";
-      t << "  height " << str(e, "height") << "\n";
+  // The merged timeline (status events, eBL endorsements, cross-border shares) when the node
+  // gives one; else the status events alone.
+  const bool merged = r.contains("timeline") && r["timeline"].is_array();
+  const json& events = merged ? r["timeline"] : r.value("history", json::array());
+  for (const json& item : events) {
+    const json& e = merged ? item.value("detail", json::object()) : item;
+    std::string source = merged ? str(item, "source") : "documents";
+    std::string event = merged ? str(item, "event") : str(e, "event");
+    source.resize(std::max<size_t>(source.size(), 9), ' ');
+    event.resize(std::max<size_t>(event.size(), 22), ' ');
+    t << "  " << time_of(merged ? item : e, "at_ms") << "  " << source << " " << event;
+    if (!str(e, "status").empty()) t << " " << str(e, "status");
+    if (!str(e, "actor").empty()) t << " " << str(e, "actor") << " -> " << str(e, "recipient");
+    if (!str(e, "recipient_org").empty()) {
+      t << " " << str(e, "exporter_org") << " (" << str(e, "from_jurisdiction") << ") -> "
+        << str(e, "recipient_org") << " (" << str(e, "to_jurisdiction") << ")";
     }
+    if (!str(e, "reason").empty() && str(e, "recipient_org").empty()) {
+      t << "  (" << str(e, "reason") << ")";
+    }
+    t << "  height " << str(merged ? item : e, "height") << "\n";
   }
   if (auto u = r.find("utilisation"); u != r.end() && u->is_object()) {
     t << "  tariff preference claimed: reference " << str(*u, "reference") << " by "
       << str(*u, "claimant_org") << "\n";
+  }
+  if (auto h = r.find("hold"); h != r.end() && h->is_object()) {
+    t << "  HELD by deal " << str(*h, "deal_id") << " since " << time_of(*h, "since_ms") << ": "
+      << str(*h, "reason") << "\n";
   }
   return t.str();
 }

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -82,6 +83,9 @@ struct CrossBorderTransfer {
 // in kCrossBorderLogContracts. The entry: every field above plus "seq", "contract", "at_ms",
 // "height", "tx_index", "tx_id", "by" (the sender's id). kInvalid for an empty doc_id.
 core::Status log_cross_border(TxContext& ctx, const CrossBorderTransfer& t);
+// Every logged cross-border share or transfer of `doc_id`, from every contract's log, in chain
+// order (height, tx_index): what the `shares` query answers. A JSON array of entries.
+core::Result<nlohmann::json> cross_border_log(ReadContext& ctx, std::string_view doc_id);
 // The contracts whose transfer logs `shares` reads.
 inline constexpr std::string_view kCrossBorderLogContracts[] = {"dataflow", "documents", "ebl",
                                                                 "trade"};
