@@ -127,13 +127,13 @@ TEST_SUITE("solo_engine") {
     CHECK(make_solo_engine(f.config(/*empty_blocks=*/false, 0)).is_ok());
   }
 
-  TEST_CASE("make_engine picks solo and refuses engines not built yet") {
+  TEST_CASE("make_engine picks solo or raft and refuses engines not built yet") {
     Fixture f;
     auto solo = make_engine(f.config());
     REQUIRE(solo.is_ok());
     CHECK((*solo)->name() == "solo");
 
-    for (const char* type : {"raft", "tbft"}) {
+    for (const char* type : {"tbft"}) {
       EngineConfig c = f.config();
       c.params.type = type;
       auto e = make_engine(c);
@@ -141,6 +141,11 @@ TEST_SUITE("solo_engine") {
       CHECK(e.status().code() == Status::Code::kInvalid);
       CHECK(e.status().message() == std::string("consensus type '") + type + "' is not built yet");
     }
+    EngineConfig raft = f.config();
+    raft.params.type = "raft";
+    auto r = make_engine(raft);
+    REQUIRE(r.is_ok());
+    CHECK((*r)->name() == "raft");
     EngineConfig c = f.config();
     c.params.type = "pow";
     auto e = make_engine(c);
