@@ -177,10 +177,8 @@ class TxContextImpl final : public TxContext {
   Status check_self_policy(std::string_view subject_org) override {
     if (policy_.rule != Policy::Rule::kSelf) return Status::ok();
     self_checked_ = true;
-    Status st = check_access(policy_, Principal{sender_.org, sender_.roles}, env_.config.org_ids(),
-                             subject_org, policy_name_);
-    if (!st.is_ok()) self_refused_ = true;
-    return st;
+    return check_access(policy_, Principal{sender_.org, sender_.roles}, env_.config.org_ids(),
+                        subject_org, policy_name_);
   }
 
   // A write outside the contract's namespace, by the executor itself.
@@ -232,7 +230,6 @@ class TxContextImpl final : public TxContext {
   Status misuse_;
   Status read_error_;
   bool self_checked_ = false;
-  bool self_refused_ = false;
 };
 
 core::Receipt failed_receipt(const core::Hash& tx_id, const Status& st) {

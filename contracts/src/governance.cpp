@@ -403,8 +403,7 @@ Result<Versions> load_versions(ReadContext& ctx) {
 // list is the chain's configuration history, so `config` answers for any height.
 Result<std::vector<ConfigVersion>> schedule_change(const Versions& versions,
                                                    const std::string& kind, const json& params,
-                                                   uint64_t from, uint64_t height,
-                                                   const core::Genesis& genesis) {
+                                                   uint64_t from, const core::Genesis& genesis) {
   std::vector<ConfigVersion> out;
   auto apply_to = [&](const ConfigVersion& v) -> Status {
     Result<ChainConfig> changed = apply_change(kind, params, *v.config, genesis);
@@ -429,7 +428,6 @@ Result<std::vector<ConfigVersion>> schedule_change(const Versions& versions,
     SILK_RETURN_IF_ERROR(apply_to(v));
   }
   if (!placed) SILK_RETURN_IF_ERROR(apply_to({from, versions.at(from).config}));
-  (void)height;
   return out;
 }
 
@@ -510,7 +508,7 @@ Status evaluate(json& proposal, TxContext& ctx) {
   SILK_ASSIGN_OR_RETURN(Versions versions, load_versions(ctx));
   const uint64_t from = std::max(proposal.at("effective_height").get<uint64_t>(), ctx.height() + 1);
   Result<std::vector<ConfigVersion>> scheduled =
-      schedule_change(versions, kind, params, from, ctx.height(), ctx.genesis());
+      schedule_change(versions, kind, params, from, ctx.genesis());
   if (!scheduled.is_ok() && !scheduled.status().is_rejection()) return scheduled.status();
   if (scheduled.is_ok()) {
     ctx.put(kVersionsKey, encode_config_versions(*scheduled));
