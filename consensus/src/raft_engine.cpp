@@ -292,6 +292,9 @@ class RaftEngine final : public Engine {
     maybe_propose(out);
   }
 
+  // Raft never asks for validation: followers execute at commit.
+  void on(const BlockValidated&, std::vector<Action>&) {}
+
   void on(const MessageReceived& e, std::vector<Action>& out) {
     if (!started_) return;
     auto peer = peers_.find(e.from);

@@ -79,6 +79,7 @@ class SoloEngine final : public Engine {
   }
 
   void on(const MessageReceived&, std::vector<Action>&) {}
+  void on(const BlockValidated&, std::vector<Action>&) {}  // solo never asks for validation
 
   // After a block settles: ask again at once if txs are (likely) waiting,
   // and keep the empty-block clock going.

@@ -18,9 +18,9 @@
 //   - after the network heals and every node is up, every node commits a new
 //     block within kLivenessBoundMs of simulated time.
 //
-// Usage: sim_consensus [--seed N] [--seeds COUNT] [--first N] [--verbose]
-// The default runs SILK_SIM_SEEDS (or 200) seeds from 1. A failing run
-// prints its seed; `--seed N` replays exactly that run.
+// Usage: see main.cpp (sim_consensus --engine raft). The default runs
+// SILK_SIM_SEEDS (or 200) seeds from 1. A failing run prints its seed;
+// `--seed N` replays exactly that run.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +37,7 @@
 #include "silk/core/block.h"
 #include "silk/core/codec.h"
 #include "silk/core/crypto.h"
+#include "sim.h"
 
 namespace silk::sim {
 namespace {
@@ -626,29 +627,13 @@ class Sim {
   Result result_;
 };
 
-int main_impl(int argc, char** argv) {
-  std::optional<uint64_t> only;
-  uint64_t first = 1;
-  uint64_t count = 200;
-  bool verbose = false;
-  if (const char* env = std::getenv("SILK_SIM_SEEDS")) count = std::strtoull(env, nullptr, 10);
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "--seed" && has_value) {
-      only = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--seeds" && has_value) {
-      count = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--first" && has_value) {
-      first = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--verbose") {
-      verbose = true;
-    } else {
-      std::fprintf(stderr,
-                   "usage: sim_consensus [--seed N] [--seeds COUNT] [--first N] [--verbose]\n");
-      return 2;
-    }
-  }
+}  // namespace
+
+int run_raft_sims(const SimOptions& options) {
+  std::optional<uint64_t> only = options.only;
+  const uint64_t first = options.first;
+  const uint64_t count = options.count.value_or(200);
+  const bool verbose = options.verbose;
   if (!core::crypto_init().is_ok()) return 1;
   std::vector<std::shared_ptr<core::SecretKey>> keys;
   for (uint8_t b = 1; b <= 5; ++b) {
@@ -693,7 +678,4 @@ int main_impl(int argc, char** argv) {
   return 0;
 }
 
-}  // namespace
 }  // namespace silk::sim
-
-int main(int argc, char** argv) { return silk::sim::main_impl(argc, argv); }

@@ -32,6 +32,10 @@ struct Started {
   // before Started and hands over every record it holds; a record torn by a
   // crash in mid-write must be dropped by the WAL layer, not passed on.
   std::vector<core::Bytes> wal_records{};
+  // The validator set in force for height tip_height + 1 (from the chain
+  // configuration at that height). Empty: EngineConfig::validators. Solo and
+  // raft ignore it (their set is EngineConfig::validators); tbft uses it.
+  std::vector<core::PublicKey> validators{};
 };
 // A timer the engine set has fired.
 struct TimerFired {
@@ -54,10 +58,25 @@ struct ProposalReady {
 struct ProposalEmpty {
   uint64_t height = 0;
 };
-// The driver durably committed the block at this height.
+// The driver durably committed the block at this height: the answer to a
+// CommitBlock, or a block the node's block sync fetched, verified and stored
+// on its own (then height may be above anything the engine asked to commit;
+// the engine moves on to height + 1 and drops what it held for heights at or
+// below it).
 struct BlockCommitted {
   uint64_t height = 0;
   core::Hash block_hash{};
+  // The validator set in force for height + 1 (governance may change it at a
+  // height). Empty: unchanged. Tbft uses it; solo and raft ignore it.
+  std::vector<core::PublicKey> next_validators{};
+};
+// The answer to ValidateBlock: whether the block's bytes decode to a header
+// with this height and hash that extends the tip, and execute to its roots.
+struct BlockValidated {
+  uint64_t height = 0;
+  core::Hash block_hash{};
+  bool valid = false;
+  std::string reason;  // why not, when !valid (for logs)
 };
 // A consensus message from a peer (raft, tbft).
 struct MessageReceived {
@@ -65,7 +84,7 @@ struct MessageReceived {
   core::Bytes payload;
 };
 using Event = std::variant<Started, TimerFired, TxsAvailable, ProposalReady, ProposalEmpty,
-                           BlockCommitted, MessageReceived>;
+                           BlockCommitted, MessageReceived, BlockValidated>;
 
 // ---- actions (engine -> driver) ----
 struct SetTimer {
@@ -97,7 +116,34 @@ struct CommitBlock {
   // and stores it. The driver drops a held proposal it was not asked to
   // commit once a block at that height is committed. A block that does not
   // execute to its header's roots is an error of ours (stop the node).
+  // The driver may also hold the block already executed (its own proposal, or
+  // one it validated for ValidateBlock): then it uses that copy, matched by
+  // hash, and the bytes are only a fallback. Tbft always gives the bytes.
+  // A CommitBlock at or below the tip (block sync got there first) is
+  // answered with BlockCommitted when the stored block has this hash; a
+  // different hash is a fork: the driver stops the node.
   core::Bytes block{};
+};
+// Tbft: check a proposed block before prevoting for it. The driver decodes
+// the bytes, checks height == tip+1, prev_hash == tip hash, hash ==
+// block_hash, chain id, the validator-set hash, a sane timestamp and every
+// tx's signature and authorization, executes the txs over the tip's state
+// and compares tx_root, receipts_root and state_root; it keeps the executed
+// result (for a later CommitBlock of this hash) and answers
+// BlockValidated{height, block_hash, valid, reason}. Exactly one answer per
+// ValidateBlock; a height other than tip+1 is answered invalid.
+struct ValidateBlock {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  core::Hash block_hash{};
+  core::Bytes block{};
+};
+// Tbft: a validator signed two conflicting votes; `evidence` is
+// core::DoubleSignEvidence::encode(). The driver records it on chain (it
+// submits an `evidence.report` tx signed by the node). Once per
+// (signer, type, height, round).
+struct ReportEvidence {
+  core::Bytes evidence;
 };
 struct Send {
   core::PublicKey to{};
@@ -115,7 +161,8 @@ struct Broadcast {
 struct PersistWal {
   core::Bytes record;
 };
-using Action = std::variant<SetTimer, RequestProposal, CommitBlock, Send, Broadcast, PersistWal>;
+using Action = std::variant<SetTimer, RequestProposal, CommitBlock, Send, Broadcast, PersistWal,
+                            ValidateBlock, ReportEvidence>;
 
 // Signs a commit message with the node's validator key. Deterministic.
 using Signer = std::function<core::Signature(const core::Hash& message)>;
@@ -130,6 +177,9 @@ struct EngineCounters {
   // then halts (answers nothing, never votes): a node that forgot its vote
   // could vote twice. The operator must repair or remove the WAL.
   uint64_t bad_wal_records = 0;
+  uint64_t rounds_started = 0;     // tbft: rounds entered (round 0 of each height included)
+  uint64_t evidence_reported = 0;  // tbft: ReportEvidence actions emitted
+  uint64_t invalid_proposals = 0;  // tbft: proposals prevoted nil (bad signature, proposer or block)
 };
 
 class Engine {
@@ -159,6 +209,14 @@ struct EngineConfig {
   // election. election_timeout_ms must exceed 2*heartbeat_ms.
   uint64_t raft_heartbeat_ms = 100;
   uint64_t raft_election_timeout_ms = 1000;
+  // Tbft timing. Waiting for a proposal in round r lasts
+  // tbft_propose_ms + r * tbft_delta_ms; waiting for more votes after
+  // prevoting or precommitting (or once 2f+1 precommits of the round are in)
+  // lasts tbft_vote_ms + r * tbft_delta_ms. Timeouts grow per round so that rounds
+  // eventually last long enough for a slow but correct network.
+  uint64_t tbft_propose_ms = 1000;
+  uint64_t tbft_vote_ms = 500;
+  uint64_t tbft_delta_ms = 500;
 };
 
 // The solo engine: one validator proposes and commits alone. It asks for a
@@ -288,6 +346,85 @@ inline constexpr uint64_t kRaftRetainedEntries = 4096;
 // kInvalid when `self` is not a validator, validators repeat, no signer is
 // given, chain_id is empty, or the timing is not sane.
 core::Result<std::unique_ptr<Engine>> make_raft_engine(EngineConfig config);
+
+// The tbft engine (Byzantine fault tolerant: n = 3f+1 validators, any f of
+// which may be faulty): Tendermint's algorithm ("The latest gossip on BFT
+// consensus", Buchman, Kwon, Milosevic 2018), one height per block. The
+// proposer of (height h, round r) is validators[(h + r) % n] of the set in
+// force at h (Started::validators / BlockCommitted::next_validators).
+// Votes are core::SignedVote (core/vote.h): 2f+1 precommits for a block in
+// one round are its commit certificate (kind kTbft, round r), checked by
+// core::verify_commit_cert. Quorum: more than 2/3 of the validators.
+//
+// Protocol, from the driver's side:
+//   Started{tip, wal_records, validators}
+//                 height := tip+1; restores from the WAL this node's own
+//                 votes, proposal, round and lock for that height (records
+//                 of lower heights are ignored), so it never signs a vote
+//                 that conflicts with one it signed before the restart; it
+//                 broadcasts those votes again.
+//   Idle heights  a height starts in round 0 without timers (an idle chain
+//                 sends nothing) until TxsAvailable, or any valid message of
+//                 this height, or (empty_blocks) block_interval_ms passes.
+//                 Then the round runs normally. The round-0 proposer asks
+//                 RequestProposal{h, 0, allow_empty=empty_blocks, term 0}
+//                 as soon as the height begins: a ProposalReady starts the
+//                 height, a ProposalEmpty leaves it idle. In rounds above 0
+//                 proposers ask with allow_empty=true so that a started
+//                 height always completes.
+//   RequestProposal / ProposalReady / ProposalEmpty
+//                 the proposer asks its driver for a block unless it holds a
+//                 valid block from an earlier round (Tendermint's validValue),
+//                 which it proposes again instead, followed by the prevotes
+//                 that made it valid (peers that missed them could not
+//                 prevote it). A block its driver built for this height is
+//                 proposed in any later round it leads. Its own ProposalReady
+//                 counts as validated (the driver built and executed it).
+//   ValidateBlock / BlockValidated
+//                 every other node asks its driver to check a proposed block
+//                 once per hash, and prevotes it only when valid (and the
+//                 locking rules allow).
+//   PersistWal    every proposal and vote this node signs, and every lock
+//                 it takes, is written to the WAL before it is sent (the
+//                 driver fsyncs before carrying out any later Send,
+//                 Broadcast or CommitBlock).
+//   CommitBlock{h, hash, cert, block}
+//                 once 2f+1 precommits of one round name a block whose bytes
+//                 the node holds and its driver validated.
+//   BlockCommitted{h}
+//                 moves to height h+1, round 0 (idle as above); h may be
+//                 above the current height (block sync).
+//   ReportEvidence
+//                 when two conflicting votes by one validator arrive.
+//   TimerFired    propose / prevote / precommit timeouts of the current
+//                 (height, round); a stale timer is ignored. The propose
+//                 timer starts with the round, the prevote timer when the
+//                 node prevotes, the precommit timer when it precommits or
+//                 sees 2f+1 precommits of the round, whichever is first (so a
+//                 round ends even when the transport lost votes). On each
+//                 timeout the node also broadcasts again its own latest
+//                 proposal and votes of the current round (the transport may
+//                 lose them).
+//   MessageReceived
+//                 proposals and votes of the current height (and the next
+//                 one, held until it starts); anything that does not decode,
+//                 is not signed by a validator of that height, or whose
+//                 proposal is not signed by the round's proposer is dropped
+//                 and counted. f+1 validators seen in a later round make the
+//                 node skip to that round. A message of the height just
+//                 committed (a peer one height behind) is answered, once per
+//                 peer and round, with Sends of the proposal and precommits
+//                 that decided it. Beyond one height, block sync must help.
+// Timer ids: kTbftProposeTimer, kTbftPrevoteTimer, kTbftPrecommitTimer,
+// kTbftIdleTimer (empty_blocks only); one pending timer per id.
+// The message and WAL formats are documented in docs/consensus.md.
+inline constexpr uint64_t kTbftProposeTimer = 11;
+inline constexpr uint64_t kTbftPrevoteTimer = 12;
+inline constexpr uint64_t kTbftPrecommitTimer = 13;
+inline constexpr uint64_t kTbftIdleTimer = 14;
+// kInvalid when `self` is not a validator, validators repeat, no signer is
+// given, chain_id is empty, or a timeout is zero.
+core::Result<std::unique_ptr<Engine>> make_tbft_engine(EngineConfig config);
 
 // Picks the engine genesis names (consensus.type). kInvalid for an unknown
 // type or one not built yet.
