@@ -11,6 +11,7 @@
 #include "silk/contracts/dataflow.h"
 #include "silk/contracts/documents.h"
 #include "silk/contracts/ebl.h"
+#include "silk/contracts/evidence.h"
 #include "silk/contracts/governance.h"
 #include "silk/contracts/identity.h"
 #include "silk/contracts/notary.h"
@@ -279,6 +280,7 @@ Executor::Executor(core::Genesis genesis)
   (void)add_contract(make_dataflow_contract());
   (void)add_contract(make_ebl_contract());
   (void)add_contract(make_trade_contract());
+  (void)add_contract(make_evidence_contract());
 }
 
 Executor::~Executor() = default;
