@@ -35,6 +35,11 @@ core::Result<CommitPlan> plan_commit(const std::optional<ChainTip>& tip, const c
     return core::Status::invalid(ctx + ": prev_hash " + core::to_hex(header.prev_hash) +
                                  " is not the tip hash " + core::to_hex(tip->block_hash));
   }
+  if (header.timestamp_ms < tip->timestamp_ms) {
+    return core::Status::invalid(ctx + ": block time " + std::to_string(header.timestamp_ms) +
+                                 " ms is before the tip's " + std::to_string(tip->timestamp_ms) +
+                                 " ms");
+  }
   const size_t tx_count = block.txs.size();
   if (header.tx_count != tx_count) {
     return core::Status::invalid(ctx + ": header tx_count " + std::to_string(header.tx_count) +
@@ -87,12 +92,34 @@ core::Result<CommitPlan> plan_commit(const std::optional<ChainTip>& tip, const c
     }
   }
 
+  plan.summaries = tx_summaries(block, receipts, plan.tx_ids);
   plan.new_tip.height = header.height;
   plan.new_tip.block_hash = block.hash();
   plan.new_tip.state_root = header.state_root;
   plan.new_tip.timestamp_ms = header.timestamp_ms;
   plan.new_tip.total_txs = tip->total_txs + tx_count;
   return plan;
+}
+
+std::vector<TxSummary> tx_summaries(const core::Block& block,
+                                    const std::vector<core::Receipt>& receipts,
+                                    const std::vector<core::Hash>& tx_ids) {
+  std::vector<TxSummary> out;
+  out.reserve(block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    const core::Tx& tx = block.txs[i];
+    TxSummary s;
+    s.height = block.header.height;
+    s.index = static_cast<uint32_t>(i);
+    s.tx_id = tx_ids[i];
+    s.sender = tx.sender;
+    s.timestamp_ms = block.header.timestamp_ms;
+    s.code = receipts[i].code;
+    s.contract = tx.contract;
+    s.method = tx.method;
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 core::Status check_genesis_block(const core::Block& genesis_block) {

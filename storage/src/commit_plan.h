@@ -23,14 +23,22 @@ struct CommitPlan {
   // this block: the one with the highest tx_index, and among equal tx_index the
   // later one in `writes`. One entry per distinct key, in first-seen order.
   std::vector<size_t> current_writes;
+  // What the tx query indexes hold for each tx of the block, in block order.
+  std::vector<TxSummary> summaries;
   ChainTip new_tip;
 };
 
+// The tx query index rows of `block`'s txs: tx i with receipt i. The caller
+// has checked that there is one receipt per tx; tx_ids[i] is tx i's id.
+std::vector<TxSummary> tx_summaries(const core::Block& block,
+                                    const std::vector<core::Receipt>& receipts,
+                                    const std::vector<core::Hash>& tx_ids);
+
 // Validates a block against the current tip (kInvalid: no genesis yet, height
-// not tip+1, prev_hash not the tip hash, header tx_count or receipt count not
-// the tx count, receipt i not for tx i, a write with tx_index >= tx count or
-// an empty key or a key with a NUL byte; kConflict: a tx_id twice in the
-// block). Checking tx_ids against the chain is the caller's job.
+// not tip+1, prev_hash not the tip hash, block time before the tip's, header tx_count or receipt
+// count not the tx count, receipt i not for tx i, a write with tx_index >= tx count or an empty key
+// or a key with a NUL byte; kConflict: a tx_id twice in the block). Checking tx_ids against the
+// chain is the caller's job.
 core::Result<CommitPlan> plan_commit(const std::optional<ChainTip>& tip, const core::Block& block,
                                      const std::vector<core::Receipt>& receipts,
                                      const std::vector<core::StateWrite>& writes);

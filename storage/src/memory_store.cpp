@@ -1,16 +1,68 @@
 // The in-memory Store: the RocksDB store's semantics on std::map, for tests.
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <utility>
 
 #include "commit_plan.h"
 #include "silk/storage/store.h"
+#include "tx_query.h"
 
 namespace silk::storage {
 
 namespace {
+
+using PositionMap = std::map<TxPosition, TxSummary>;
+using PositionSet = std::set<TxPosition>;
+
+// Reads positions [first, last] of a set of positions (or of the position
+// map's keys), resolving each through the position map. The caller holds the
+// store's lock for the scan's whole life.
+template <typename Container>
+class MemoryTxScan final : public internal::TxIndexScan {
+ public:
+  MemoryTxScan(const Container* positions, const PositionMap& rows,
+               const internal::TxScanRange& range)
+      : rows_(rows), descending_(range.descending) {
+    if (positions == nullptr) return;  // an unknown sender or contract
+    empty_ = false;
+    begin_ = positions->lower_bound(range.first);
+    end_ = positions->upper_bound(range.last);
+    if (descending_) {
+      cur_ = end_;
+    } else {
+      cur_ = begin_;
+    }
+  }
+
+  core::Result<std::optional<TxSummary>> next() override {
+    if (empty_ || begin_ == end_) return std::optional<TxSummary>();
+    if (descending_) {
+      if (cur_ == begin_) return std::optional<TxSummary>();
+      --cur_;
+      return std::optional<TxSummary>(rows_.at(position(cur_)));
+    }
+    if (cur_ == end_) return std::optional<TxSummary>();
+    const TxPosition p = position(cur_);
+    ++cur_;
+    return std::optional<TxSummary>(rows_.at(p));
+  }
+
+ private:
+  using Iter = typename Container::const_iterator;
+  static TxPosition position(const PositionSet::const_iterator& it) { return *it; }
+  static TxPosition position(const PositionMap::const_iterator& it) { return it->first; }
+
+  const PositionMap& rows_;
+  const bool descending_;
+  bool empty_ = true;
+  Iter begin_{};
+  Iter end_{};
+  Iter cur_{};
+};
 
 class MemoryStore final : public Store {
  public:
@@ -81,6 +133,12 @@ class MemoryStore final : public Store {
         if (it != state_.end()) state_.erase(it);
       }
     }
+    for (TxSummary& summary : plan.summaries) {
+      const TxPosition p{summary.height, summary.index};
+      tx_by_sender_[summary.sender].insert(p);
+      tx_by_contract_[summary.contract].insert(p);
+      tx_by_position_.emplace(p, std::move(summary));
+    }
     blocks_.push_back(block);
     heights_by_hash_.emplace(plan.new_tip.block_hash, height);
     tip_ = plan.new_tip;
@@ -146,7 +204,58 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  core::Result<TxPage> query_txs(const TxQuery& query) const override {
+    std::shared_lock lock(mu_);
+    return internal::run_tx_query(
+        query, tip_,
+        [this](uint64_t from_ms, uint64_t to_ms) {
+          return heights_for_time_locked(from_ms, to_ms);
+        },
+        [this](const internal::TxScanRange& range) -> std::unique_ptr<internal::TxIndexScan> {
+          switch (range.kind) {
+            case internal::TxIndexKind::kBySender: {
+              core::Hash sender{};
+              std::copy(range.key.begin(), range.key.end(), sender.begin());
+              auto it = tx_by_sender_.find(sender);
+              return std::make_unique<MemoryTxScan<PositionSet>>(
+                  it == tx_by_sender_.end() ? nullptr : &it->second, tx_by_position_, range);
+            }
+            case internal::TxIndexKind::kByContract: {
+              auto it = tx_by_contract_.find(range.key);
+              return std::make_unique<MemoryTxScan<PositionSet>>(
+                  it == tx_by_contract_.end() ? nullptr : &it->second, tx_by_position_, range);
+            }
+            case internal::TxIndexKind::kByPosition:
+              break;
+          }
+          return std::make_unique<MemoryTxScan<PositionMap>>(&tx_by_position_, tx_by_position_,
+                                                             range);
+        });
+  }
+
+  core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time(
+      uint64_t from_ms, uint64_t to_ms) const override {
+    std::shared_lock lock(mu_);
+    return heights_for_time_locked(from_ms, to_ms);
+  }
+
  private:
+  // Block times never go backwards, so blocks_ is sorted by time. mu_ held.
+  core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time_locked(
+      uint64_t from_ms, uint64_t to_ms) const {
+    using Heights = std::optional<std::pair<uint64_t, uint64_t>>;
+    if (from_ms > to_ms) return Heights();
+    auto first = std::lower_bound(
+        blocks_.begin(), blocks_.end(), from_ms,
+        [](const core::Block& b, uint64_t t) { return b.header.timestamp_ms < t; });
+    auto end = std::upper_bound(
+        blocks_.begin(), blocks_.end(), to_ms,
+        [](uint64_t t, const core::Block& b) { return t < b.header.timestamp_ms; });
+    if (first >= end) return Heights();
+    return Heights(std::pair<uint64_t, uint64_t>(static_cast<uint64_t>(first - blocks_.begin()),
+                                                 static_cast<uint64_t>(end - blocks_.begin() - 1)));
+  }
+
   using Version = std::pair<uint64_t, uint32_t>;  // (height, tx_index)
 
   mutable std::shared_mutex mu_;  // guards every member below
@@ -158,6 +267,9 @@ class MemoryStore final : public Store {
   std::map<core::Hash, core::Receipt> receipts_;
   std::map<std::string, std::string, std::less<>> state_;
   std::map<std::string, std::map<Version, core::KeyVersion>, std::less<>> history_;
+  PositionMap tx_by_position_;  // the tx query indexes
+  std::map<core::Hash, PositionSet> tx_by_sender_;
+  std::map<std::string, PositionSet, std::less<>> tx_by_contract_;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,23 +23,44 @@
 #include "commit_plan.h"
 #include "silk/core/codec.h"
 #include "silk/storage/store.h"
+#include "tx_query.h"
 
 namespace silk::storage {
 
 namespace {
 
 // Column families, in the order they are opened (after "default", unused).
-enum Cf : size_t { kBlocks, kBlockHashes, kTxIndex, kReceipts, kState, kHistory, kMeta, kCfCount };
+enum Cf : size_t {
+  kBlocks,
+  kBlockHashes,
+  kTxIndex,
+  kReceipts,
+  kState,
+  kHistory,
+  kMeta,
+  kTxBySender,
+  kTxByContract,
+  kTxByPosition,
+  kBlockTime,
+  kCfCount
+};
 constexpr std::array<const char*, kCfCount> kCfNames = {
-    "blocks", "block_hashes", "tx_index", "receipts", "state", "history", "meta"};
+    "blocks", "block_hashes", "tx_index",       "receipts",       "state",     "history",
+    "meta",   "tx_by_sender", "tx_by_contract", "tx_by_position", "block_time"};
 
-constexpr uint32_t kSchemaVersion = 1;
+// 2: the tx query indexes (tx_by_sender, tx_by_contract, tx_by_position,
+// block_time). A schema 1 store is upgraded on open by building them.
+constexpr uint32_t kSchemaVersion = 2;
+constexpr uint32_t kSchemaWithoutTxQueryIndexes = 1;
 constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr char kMetaGenesisJson[] = "genesis_json";
 constexpr char kMetaTip[] = "tip";
 
 constexpr size_t kTxLocationBytes = 12;     // u64 height || u32 index
 constexpr size_t kHistorySuffixBytes = 12;  // BE u64 height || BE u32 tx_index
+constexpr size_t kPositionBytes = 12;       // BE u64 height || BE u32 index
+constexpr size_t kBlockTimeKeyBytes = 16;   // BE u64 timestamp_ms || BE u64 height
+constexpr uint64_t kBackfillBlocksPerBatch = 256;
 
 // ---- key encodings (big-endian) ----
 
@@ -87,6 +109,44 @@ std::string prefix_successor(std::string prefix) {
   while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
   if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
   return prefix;
+}
+
+// BE u64 height || BE u32 index: sorts in chain order.
+std::string position_key(const TxPosition& p) {
+  std::string k;
+  k.reserve(kPositionBytes);
+  put_be64(k, p.height);
+  put_be32(k, p.index);
+  return k;
+}
+
+std::string block_time_key(uint64_t timestamp_ms, uint64_t height) {
+  std::string k;
+  k.reserve(kBlockTimeKeyBytes);
+  put_be64(k, timestamp_ms);
+  put_be64(k, height);
+  return k;
+}
+
+// The part of a tx query index key before the position: the raw 32-byte
+// sender, BE u32 len(contract) || contract, or nothing (tx_by_position).
+std::string tx_index_prefix(internal::TxIndexKind kind, std::string_view key) {
+  std::string p;
+  if (kind == internal::TxIndexKind::kByContract) put_be32(p, static_cast<uint32_t>(key.size()));
+  if (kind != internal::TxIndexKind::kByPosition) p.append(key);
+  return p;
+}
+
+Cf tx_index_cf(internal::TxIndexKind kind) {
+  switch (kind) {
+    case internal::TxIndexKind::kBySender:
+      return kTxBySender;
+    case internal::TxIndexKind::kByContract:
+      return kTxByContract;
+    case internal::TxIndexKind::kByPosition:
+      break;
+  }
+  return kTxByPosition;
 }
 
 // ---- value encodings (canonical codec) ----
@@ -140,6 +200,112 @@ core::Status corrupt(Cf cf, const std::string& key_desc, const std::string& what
                                   key_desc + ": " + what);
 }
 
+// The value of every tx query index entry:
+// tx_id || sender || u64 timestamp_ms || u32 code || str contract || str method.
+core::Bytes encode_tx_summary(const TxSummary& s) {
+  core::Bytes out;
+  out.reserve(32 + 32 + 8 + 4 + 8 + s.contract.size() + s.method.size());
+  core::Writer w(out);
+  w.hash(s.tx_id);
+  w.hash(s.sender);
+  w.u64(s.timestamp_ms);
+  w.u32(s.code);
+  w.str(s.contract);
+  w.str(s.method);
+  return out;
+}
+
+// Reads the tx query index entries of one TxScanRange with one iterator
+// bounded to the range: one seek, then one step per entry.
+class RocksDbTxScan final : public internal::TxIndexScan {
+ public:
+  RocksDbTxScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle,
+                const internal::TxScanRange& range)
+      : cf_(tx_index_cf(range.kind)),
+        kind_(range.kind),
+        key_(range.key),
+        prefix_(tx_index_prefix(range.kind, range.key)),
+        lower_(prefix_ + position_key(range.first)),
+        // Every key under the prefix is prefix || 12 bytes, so appending a
+        // zero byte makes the exclusive bound just above `last`.
+        upper_(prefix_ + position_key(range.last) + std::string(1, '\0')),
+        lower_slice_(lower_),
+        upper_slice_(upper_),
+        descending_(range.descending) {
+    read_options_.iterate_lower_bound = &lower_slice_;
+    read_options_.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(read_options_, handle));
+  }
+
+  core::Result<std::optional<TxSummary>> next() override {
+    if (!started_) {
+      started_ = true;
+      if (descending_) {
+        it_->SeekForPrev(rocksdb::Slice(upper_.data(), upper_.size() - 1));
+      } else {
+        it_->Seek(lower_);
+      }
+    } else if (it_->Valid()) {
+      if (descending_) {
+        it_->Prev();
+      } else {
+        it_->Next();
+      }
+    }
+    if (!it_->Valid()) {
+      if (!it_->status().ok()) {
+        return core::Status::io_error(std::string("iterating column family '") + kCfNames[cf_] +
+                                      "': " + it_->status().ToString());
+      }
+      return std::optional<TxSummary>();
+    }
+    return decode();
+  }
+
+ private:
+  core::Result<std::optional<TxSummary>> decode() const {
+    const rocksdb::Slice k = it_->key();
+    const std::string desc = core::to_hex(core::as_span(std::string_view(k.data(), k.size())));
+    if (k.size() != prefix_.size() + kPositionBytes || !k.starts_with(prefix_)) {
+      return corrupt(cf_, desc,
+                     "tx query index key of " + std::to_string(k.size()) + " bytes, expected " +
+                         std::to_string(prefix_.size() + kPositionBytes));
+    }
+    TxSummary s;
+    s.height = get_be(k.data() + prefix_.size(), 8);
+    s.index = static_cast<uint32_t>(get_be(k.data() + prefix_.size() + 8, 4));
+    core::Reader r(span_of(it_->value()));
+    if (!r.hash(s.tx_id, "tx_id") || !r.hash(s.sender, "sender") ||
+        !r.u64(s.timestamp_ms, "timestamp_ms") || !r.u32(s.code, "code") ||
+        !r.str(s.contract, "contract") || !r.str(s.method, "method")) {
+      return corrupt(cf_, desc, r.error().message());
+    }
+    if (core::Status st = r.finish("tx summary"); !st.is_ok())
+      return corrupt(cf_, desc, st.message());
+    if (kind_ == internal::TxIndexKind::kBySender &&
+        std::string_view(reinterpret_cast<const char*>(s.sender.data()), s.sender.size()) != key_) {
+      return corrupt(cf_, desc, "holds a tx of sender " + core::to_hex(s.sender));
+    }
+    if (kind_ == internal::TxIndexKind::kByContract && s.contract != key_) {
+      return corrupt(cf_, desc, "holds a tx of contract \"" + s.contract + "\"");
+    }
+    return std::optional<TxSummary>(std::move(s));
+  }
+
+  const Cf cf_;
+  const internal::TxIndexKind kind_;
+  const std::string key_;
+  const std::string prefix_;
+  const std::string lower_;
+  const std::string upper_;
+  rocksdb::Slice lower_slice_;
+  rocksdb::Slice upper_slice_;
+  const bool descending_;
+  rocksdb::ReadOptions read_options_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  bool started_ = false;
+};
+
 std::string state_key_desc(std::string_view key) {
   return "\"" + internal::printable_key(key) + "\"";
 }
@@ -171,6 +337,14 @@ class RocksDbStore final : public Store {
 
   // Reads the schema version and the tip from meta; called once by open.
   core::Status load() {
+    bool needs_tx_query_indexes = false;
+    SILK_RETURN_IF_ERROR(load_meta(needs_tx_query_indexes));
+    if (needs_tx_query_indexes) return build_tx_query_indexes();
+    return core::Status::ok();
+  }
+
+  // Reads meta/schema_version and meta/tip.
+  core::Status load_meta(bool& needs_tx_query_indexes) {
     rocksdb::PinnableSlice v;
     SILK_ASSIGN_OR_RETURN(bool has_schema, get(kMeta, kMetaSchemaVersion, &v, kMetaSchemaVersion));
     if (has_schema) {
@@ -180,11 +354,13 @@ class RocksDbStore final : public Store {
         return corrupt(kMeta, kMetaSchemaVersion,
                        "not a u32 (" + std::to_string(v.size()) + " bytes)");
       }
-      if (version != kSchemaVersion) {
+      if (version != kSchemaVersion && version != kSchemaWithoutTxQueryIndexes) {
         return core::Status::io_error("open rocksdb store at " + path_ + ": schema version " +
-                                      std::to_string(version) + ", this build reads version " +
+                                      std::to_string(version) + ", this build reads versions " +
+                                      std::to_string(kSchemaWithoutTxQueryIndexes) + " and " +
                                       std::to_string(kSchemaVersion));
       }
+      needs_tx_query_indexes = version == kSchemaWithoutTxQueryIndexes;
     }
     v.Reset();
     SILK_ASSIGN_OR_RETURN(bool has_tip, get(kMeta, kMetaTip, &v, kMetaTip));
@@ -220,6 +396,7 @@ class RocksDbStore final : public Store {
     b.put(kMeta, kMetaGenesisJson, rocksdb::Slice(genesis_json.data(), genesis_json.size()));
     b.put(kBlocks, height_key(0), bytes_slice(genesis_block.encode()));
     b.put(kBlockHashes, hash_slice(tip.block_hash), bytes_slice(encode_u64(0)));
+    b.put(kBlockTime, block_time_key(tip.timestamp_ms, 0), rocksdb::Slice());
     b.put(kMeta, kMetaTip, bytes_slice(encode_tip(tip)));
     SILK_RETURN_IF_ERROR(write(b, "init_genesis"));
     std::lock_guard lock(tip_mu_);
@@ -272,6 +449,7 @@ class RocksDbStore final : public Store {
         b.del(kState, w.key);
       }
     }
+    put_tx_query_entries(b, block.header, plan.summaries);
     b.put(kMeta, kMetaTip, bytes_slice(encode_tip(plan.new_tip)));
     SILK_RETURN_IF_ERROR(write(b, "commit_block: block " + std::to_string(height)));
     std::lock_guard lock(tip_mu_);
@@ -408,7 +586,56 @@ class RocksDbStore final : public Store {
     return out;
   }
 
+  core::Result<TxPage> query_txs(const TxQuery& query) const override {
+    return internal::run_tx_query(
+        query, tip(),
+        [this](uint64_t from_ms, uint64_t to_ms) { return heights_for_time(from_ms, to_ms); },
+        [this](const internal::TxScanRange& range) -> std::unique_ptr<internal::TxIndexScan> {
+          return std::make_unique<RocksDbTxScan>(db_.get(), handles_[tx_index_cf(range.kind)],
+                                                 range);
+        });
+  }
+
+  core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time(
+      uint64_t from_ms, uint64_t to_ms) const override {
+    using Heights = std::optional<std::pair<uint64_t, uint64_t>>;
+    if (from_ms > to_ms) return Heights();
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), handles_[kBlockTime]));
+    // The first block at or after from_ms...
+    std::string from_key;
+    put_be64(from_key, from_ms);
+    it->Seek(from_key);
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> first, block_time_height(*it));
+    if (!first) return Heights();
+    // ...and the last one at or before to_ms.
+    it->SeekForPrev(block_time_key(to_ms, std::numeric_limits<uint64_t>::max()));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> last, block_time_height(*it));
+    if (!last || *last < *first) return Heights();
+    if (get_be(it->key().data(), 8) < from_ms) return Heights();
+    return Heights(std::pair<uint64_t, uint64_t>(*first, *last));
+  }
+
  private:
+  // The height of the block_time entry `it` is on; nullopt when it is on none.
+  static core::Result<std::optional<uint64_t>> block_time_height(const rocksdb::Iterator& it) {
+    if (!it.Valid()) {
+      if (!it.status().ok()) {
+        return core::Status::io_error("iterating column family 'block_time': " +
+                                      it.status().ToString());
+      }
+      return std::optional<uint64_t>();
+    }
+    const rocksdb::Slice k = it.key();
+    if (k.size() != kBlockTimeKeyBytes || !it.value().empty()) {
+      return corrupt(kBlockTime, core::to_hex(core::as_span(std::string_view(k.data(), k.size()))),
+                     "a block time entry of " + std::to_string(k.size()) + "+" +
+                         std::to_string(it.value().size()) + " bytes, expected " +
+                         std::to_string(kBlockTimeKeyBytes) + "+0");
+    }
+    return std::optional<uint64_t>(get_be(k.data() + 8, 8));
+  }
+
   // Collects one block's puts and deletes; remembers the first failure.
   class BatchBuilder {
    public:
@@ -428,6 +655,53 @@ class RocksDbStore final : public Store {
     rocksdb::WriteBatch batch_;
     rocksdb::Status status_;
   };
+
+  // The block time entry and every tx query index entry of one block.
+  static void put_tx_query_entries(BatchBuilder& b, const core::BlockHeader& header,
+                                   const std::vector<TxSummary>& summaries) {
+    b.put(kBlockTime, block_time_key(header.timestamp_ms, header.height), rocksdb::Slice());
+    for (const TxSummary& s : summaries) {
+      const core::Bytes value = encode_tx_summary(s);
+      const std::string position = position_key({s.height, s.index});
+      const std::string sender(s.sender.begin(), s.sender.end());
+      b.put(kTxBySender, tx_index_prefix(internal::TxIndexKind::kBySender, sender) + position,
+            bytes_slice(value));
+      b.put(kTxByContract,
+            tx_index_prefix(internal::TxIndexKind::kByContract, s.contract) + position,
+            bytes_slice(value));
+      b.put(kTxByPosition, position, bytes_slice(value));
+    }
+  }
+
+  // Upgrades a schema 1 store: builds the tx query indexes of every stored
+  // block from the blocks and receipts, in batches of kBackfillBlocksPerBatch
+  // blocks, and marks the store schema 2 in the last batch. Entries are plain
+  // puts, so a crash part way only means starting again at the next open.
+  core::Status build_tx_query_indexes() {
+    std::lock_guard commit_lock(commit_mu_);
+    const std::optional<ChainTip> current = tip();
+    const uint64_t end = current ? current->height + 1 : 0;
+    uint64_t height = 0;
+    do {
+      BatchBuilder b(handles_);
+      const uint64_t batch_end = std::min(end, height + kBackfillBlocksPerBatch);
+      for (; height < batch_end; ++height) {
+        SILK_ASSIGN_OR_RETURN(core::Block block, block_by_height(height));
+        std::vector<core::Hash> tx_ids;
+        std::vector<core::Receipt> receipts;
+        for (const core::Tx& tx : block.txs) {
+          tx_ids.push_back(tx.tx_id());
+          SILK_ASSIGN_OR_RETURN(core::Receipt r, receipt(tx_ids.back()));
+          receipts.push_back(std::move(r));
+        }
+        put_tx_query_entries(b, block.header, internal::tx_summaries(block, receipts, tx_ids));
+      }
+      if (height == end) b.put(kMeta, kMetaSchemaVersion, bytes_slice(encode_u32(kSchemaVersion)));
+      SILK_RETURN_IF_ERROR(
+          write(b, "open rocksdb store at " + path_ + ": building the tx query indexes"));
+    } while (height < end);
+    return core::Status::ok();
+  }
 
   core::Status write(BatchBuilder& b, const std::string& what) {
     if (!b.status().ok()) {

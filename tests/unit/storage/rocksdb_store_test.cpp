@@ -375,8 +375,10 @@ TEST_SUITE("rocksdb_store") {
     RawDb db(dir.db());
     std::vector<std::string> names = db.names();
     std::sort(names.begin(), names.end());
-    CHECK(names == std::vector<std::string>{"block_hashes", "blocks", "default", "history", "meta",
-                                            "receipts", "state", "tx_index"});
+    CHECK(names == std::vector<std::string>{"block_hashes", "block_time", "blocks", "default",
+                                            "history", "meta", "receipts", "state",
+                                            "tx_by_contract", "tx_by_position", "tx_by_sender",
+                                            "tx_index"});
 
     const core::Block& b2 = blocks[1].block;
     CHECK(db.get("blocks", be64(2)) == std::optional<std::string>(str(b2.encode())));
@@ -412,7 +414,25 @@ TEST_SUITE("rocksdb_store") {
           std::optional<std::string>(le64(3) + raw(b3.hash()) + raw(b3.header.state_root) +
                                      le64(b3.header.timestamp_ms) + le64(6)));
     CHECK(db.get("meta", "genesis_json") == std::optional<std::string>(genesis_json()));
-    CHECK(db.get("meta", "schema_version") == std::optional<std::string>(le32(1)));
+    CHECK(db.get("meta", "schema_version") == std::optional<std::string>(le32(2)));
+
+    // Tx query indexes: every entry's value is
+    // tx_id || sender || u64 block timestamp_ms || u32 receipt code || str contract || str method.
+    const core::Tx& t22 = b2.txs[2];
+    const std::string summary = raw(t22.tx_id()) + raw(t22.sender) + le64(b2.header.timestamp_ms) +
+                                le32(blocks[1].receipts[2].code) + le32(6) + "notary" + le32(6) +
+                                "anchor";
+    CHECK(db.get("tx_by_sender", raw(t22.sender) + be64(2) + be32(2)) ==
+          std::optional<std::string>(summary));
+    CHECK(db.get("tx_by_contract", be32(6) + "notary" + be64(2) + be32(2)) ==
+          std::optional<std::string>(summary));
+    CHECK(db.get("tx_by_position", be64(2) + be32(2)) == std::optional<std::string>(summary));
+    CHECK(db.scan("tx_by_position").size() == 6);
+    // Block times: BE u64 timestamp_ms || BE u64 height -> empty, genesis included.
+    auto times = db.scan("block_time");
+    REQUIRE(times.size() == 4);
+    CHECK(times[2].first == be64(b2.header.timestamp_ms) + be64(2));
+    CHECK(times[2].second.empty());
   }
 
   TEST_CASE("stored bytes that fail to decode read as kCorruption naming the column family") {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "silk/core/block.h"
@@ -24,6 +25,58 @@ namespace silk::storage {
 struct TxLocation {
   uint64_t height = 0;
   uint32_t index = 0;
+};
+
+// A position in the chain: tx `index` of the block at `height`. Positions
+// order txs the way the chain does: by height, then by index in the block.
+struct TxPosition {
+  uint64_t height = 0;
+  uint32_t index = 0;
+  friend auto operator<=>(const TxPosition&, const TxPosition&) = default;
+};
+
+// One committed tx as the tx query indexes know it (no block read needed).
+struct TxSummary {
+  uint64_t height = 0;
+  uint32_t index = 0;
+  core::Hash tx_id{};
+  core::Hash sender{};        // Tx::sender: public key or certificate fingerprint
+  uint64_t timestamp_ms = 0;  // the block's time (not the tx's client time)
+  uint32_t code = 0;          // the receipt's code: 0 = ok
+  std::string contract;
+  std::string method;
+};
+
+enum class TxOrder { kAscending, kDescending };
+
+inline constexpr uint32_t kMaxTxQueryLimit = 1000;
+// How many index entries one query_txs call reads at most (matching or not).
+inline constexpr uint32_t kTxQueryScanBudget = 10000;
+
+// What query_txs looks for. Every filter that is set must hold (AND); with
+// none set, every tx of the chain matches.
+struct TxQuery {
+  // Tx::sender: the signer's Ed25519 public key (with-key chains) or the
+  // SHA-256 fingerprint of its DER certificate (with-cert chains).
+  std::optional<core::Hash> sender;
+  std::optional<std::string> contract;
+  // Block time bounds, both inclusive, in Unix ms.
+  std::optional<uint64_t> from_ms;
+  std::optional<uint64_t> to_ms;
+  // Resume strictly after this position in `order` (the `next` of the
+  // previous page); nullopt starts at the first (ascending) or last
+  // (descending) tx.
+  std::optional<TxPosition> after;
+  uint32_t limit = 100;  // 1..kMaxTxQueryLimit
+  TxOrder order = TxOrder::kAscending;
+};
+
+struct TxPage {
+  std::vector<TxSummary> txs;  // in `order`
+  // Where the next page starts (pass it as TxQuery::after); nullopt when the
+  // query reached its end. A page may hold fewer than `limit` txs while
+  // `next` is set, when the scan budget ran out first.
+  std::optional<TxPosition> next;
 };
 
 struct ChainTip {
@@ -54,9 +107,10 @@ class Store {
   // Commits one block with its receipts (one per tx, same order) and the
   // state writes its txs made, in one atomic, synced write: after a crash the
   // store holds the whole block or none of it. Rejects (kInvalid) a height
-  // other than tip+1, a prev_hash that is not the tip's hash, or a receipt
-  // count that differs from the tx count. Writes to the tx index, receipts,
-  // current state and key history.
+  // other than tip+1, a prev_hash that is not the tip's hash, a block time
+  // before the tip's, or a receipt count that differs from the tx count.
+  // Writes to the tx index, receipts, current state, key history and the tx
+  // query indexes (see query_txs).
   // Also kInvalid: no genesis yet, header.tx_count != txs.size(), receipt i
   // not for tx i, a write whose tx_index is not a tx of the block, an empty
   // key or a key with a NUL byte. kConflict: a tx_id twice in the block or
@@ -85,6 +139,28 @@ class Store {
   // end or a limit of 0 give an empty list. Cost: O(offset + limit).
   virtual core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
                                                               uint32_t limit) const = 0;
+
+  // Committed txs matching `query`, in (height, index) order or its reverse:
+  // the tx query indexes (by sender, by contract, by position, and block
+  // times), written by commit_block in the same atomic write as the block.
+  // Cost: one seek plus at most kTxQueryScanBudget index steps, never a scan
+  // of the chain: the sender index is used when a sender is given, else the
+  // contract index, else the position index, and the time bounds narrow the
+  // scan to the heights whose block time is within them (block times never
+  // go backwards; commit_block enforces it). A page of the other filter's
+  // non-matches can therefore come back short with `next` set.
+  // Paging is stable while blocks are committed: positions never change, and
+  // a cursor names the last position scanned. kInvalid: a limit outside
+  // 1..kMaxTxQueryLimit. An empty page (next = nullopt) when nothing matches,
+  // from_ms > to_ms, or the store has no chain. kCorruption for an index
+  // entry that fails to decode.
+  virtual core::Result<TxPage> query_txs(const TxQuery& query) const = 0;
+
+  // The heights of the blocks whose time is within [from_ms, to_ms] (both
+  // inclusive), as {first, last}; nullopt when there are none. Cost: two
+  // seeks in the block time index.
+  virtual core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time(
+      uint64_t from_ms, uint64_t to_ms) const = 0;
 };
 
 struct RocksDbOptions {
@@ -95,7 +171,11 @@ struct RocksDbOptions {
 
 // Opens (creating when missing) a RocksDB store at `path`. kIOError with
 // RocksDB's reason when it cannot be opened (for example, locked by a
-// running silkd).
+// running silkd). A store written by an earlier version (schema 1, without
+// the tx query indexes) gets its missing column families created and its
+// indexes built from the stored blocks and receipts before open returns
+// (O(chain), once), then is marked schema 2; such a store can no longer be
+// opened by a build that reads schema 1 only.
 core::Result<std::unique_ptr<Store>> open_rocksdb_store(const std::string& path,
                                                         const RocksDbOptions& options = {});
 
