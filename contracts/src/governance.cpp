@@ -195,6 +195,12 @@ Result<json> normalize_params(const std::string& kind, const json& params,
     return json{{"org", org}, {"ca_cert", ca.pem()}, {"keep_old", keep_old}};
   }
   if (kind == "set_validators") {
+    // Only tbft takes a new validator set at a height; solo has one validator by definition and
+    // raft's quorum is fixed until membership changes go through its log.
+    if (genesis.consensus.type != "tbft") {
+      return Status::invalid("set_validators: a " + genesis.consensus.type +
+                             " chain cannot change its validators (only tbft can)");
+    }
     SILK_RETURN_IF_ERROR(check_fields(params, w, {"validators"}));
     auto it = params.find("validators");
     if (it == params.end()) return Status::invalid("params.validators: missing");

@@ -199,6 +199,7 @@ struct CertChain {
     g.chain_id = kChainId;
     g.timestamp_ms = kBlockTimeMs - 1000;
     g.identity_mode = "with-cert";
+    g.consensus.type = "tbft";  // the engine that takes validator-set changes (governance)
     for (const OrgCa& c : cas) {
       g.orgs.push_back(core::OrgEntry{c.id, c.id + " Ltd", c.jurisdiction, {c.cert.pem()}});
     }
