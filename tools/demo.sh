@@ -24,24 +24,17 @@ mkdir -p "$DIR"
 NET="$DIR/network"
 id() { echo "--key $NET/orgs/$1/users/$2.key --passphrase-file $NET/orgs/$1/users/$2.pass"; }
 
-step "A local consortium: 4 organisations (CN, SG, DE, AE), a CA and 7 identities each (silk network init)"
-silk network init --dir "$NET" --chain-id silk-demo --port "$PORT"
+P2P="${SILK_DEMO_P2P_PORT:-7645}"
+step "A local consortium: 4 organisations (CN, SG, DE, AE), each with a CA, 6 identities and a validator node; tbft consensus (silk network init)"
+silk network init --dir "$NET" --chain-id silk-demo --consensus tbft --nodes 4 --port "$PORT" --p2p-port "$P2P"
 
-step "Starting silkd (node1, org1) on the embedded RocksDB store"
-"$BIN/silkd" --config "$NET/nodes/node1/node.json" >"$DIR/silkd.log" 2>&1 &
-SILKD=$!
+step "Starting the four silkd nodes (tbft over mutual TLS on loopback, each on its own RocksDB store)"
+export SILKD="$BIN/silkd"
 cleanup() {
-  if [ -z "${SILK_DEMO_KEEP:-}" ]; then
-    kill -TERM "$SILKD" 2>/dev/null || true
-    wait "$SILKD" 2>/dev/null || true
-  fi
+  if [ -z "${SILK_DEMO_KEEP:-}" ]; then "$ROOT/tools/network.sh" stop "$NET" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-  if silk query chain >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$SILKD" 2>/dev/null; then echo "silkd exited; see $DIR/silkd.log" >&2; cat "$DIR/silkd.log" >&2; exit 1; fi
-  sleep 0.1
-done
+"$ROOT/tools/network.sh" start "$NET"
 silk query chain
 
 step "A carrier joins org1 with its own certificate from org1's CA"
@@ -124,13 +117,17 @@ silk data approve EXP-2026-01 $(id org1 regulator)
 silk data share INV-88120 --to org2 --purpose "customs clearance" $(id org1 client)
 silk data shares INV-88120
 
+step "Every node holds the same chain: SG's node answers the verification too"
+"$ROOT/tools/network.sh" status "$NET"
+SG_NODE="http://127.0.0.1:$((PORT + 1))"
+"$BIN/silk" --node "$SG_NODE" doc verify "$DOCS/certificate_of_origin.json" --as SG --doc-id CO-2026-004211 || true
+
 if [ -z "${SILK_DEMO_KEEP:-}" ]; then
-  step "An auditor stops the node and re-verifies the whole chain from its data folder"
-  kill -TERM "$SILKD"
-  wait "$SILKD" || true
-  silk audit verify-chain --data-dir "$NET/nodes/node1/data" --genesis "$NET/genesis.json"
+  step "An auditor stops the nodes and re-verifies DE's copy of the chain from its data folder"
+  "$ROOT/tools/network.sh" stop "$NET"
+  silk audit verify-chain --data-dir "$NET/nodes/node3/data" --genesis "$NET/genesis.json"
 fi
 
 step "Done"
-echo "consortium: $NET   node log: $DIR/silkd.log"
-if [ -n "${SILK_DEMO_KEEP:-}" ]; then echo "silkd is still running (pid $SILKD) at $SILK_NODE"; fi
+echo "consortium: $NET   node logs: $NET/nodes/node*/silkd.log"
+if [ -n "${SILK_DEMO_KEEP:-}" ]; then echo "the nodes are still running: tools/network.sh watch $NET; tools/network.sh stop $NET"; fi

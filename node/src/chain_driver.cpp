@@ -1,6 +1,7 @@
 #include "silk/node/chain_driver.h"
 
 #include <algorithm>
+#include <set>
 #include <type_traits>
 #include <utility>
 
@@ -9,8 +10,16 @@
 
 namespace silk::node {
 
+using core::Result;
 using core::Status;
 namespace cs = consensus;
+
+namespace {
+using SteadyClock = std::chrono::steady_clock;
+double ms_since(SteadyClock::time_point t) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - t).count();
+}
+}  // namespace
 
 ChainDriver::ChainDriver(const core::Genesis& genesis, const core::PublicKey& self,
                          std::unique_ptr<cs::Engine> engine, const contracts::Executor& executor,
@@ -18,7 +27,6 @@ ChainDriver::ChainDriver(const core::Genesis& genesis, const core::PublicKey& se
                          const core::Clock& clock, FatalHandler on_fatal)
     : genesis_(genesis),
       self_(self),
-      validator_set_hash_(core::validator_set_hash(genesis.validators)),
       engine_(std::move(engine)),
       executor_(executor),
       store_(store),
@@ -52,6 +60,34 @@ void ChainDriver::notify_txs_available() {
   if (wake) cv_.notify_one();
 }
 
+void ChainDriver::deliver_message(const core::PublicKey& from, core::Bytes payload) {
+  {
+    std::lock_guard lock(mu_);
+    if (inbound_.size() >= kMaxInboundMessages) {
+      ++stats_.messages_dropped;
+      return;
+    }
+    inbound_.push_back(cs::MessageReceived{from, std::move(payload)});
+  }
+  cv_.notify_one();
+}
+
+void ChainDriver::deliver_synced_blocks(const core::PublicKey& from,
+                                        std::vector<core::Bytes> blocks) {
+  if (blocks.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (synced_.size() >= kMaxInboundBlockBatches) return;  // block sync asks again
+    synced_.emplace_back(from, std::move(blocks));
+  }
+  cv_.notify_one();
+}
+
+DriverStats ChainDriver::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
 void ChainDriver::stop() {
   {
     std::lock_guard lock(mu_);
@@ -69,9 +105,33 @@ void ChainDriver::fail(const Status& status) {
   if (on_fatal_) on_fatal_(status);
 }
 
+void ChainDriver::reject(const std::string& why) {
+  std::lock_guard lock(mu_);
+  ++stats_.blocks_rejected;
+  stats_.last_rejection = why;
+}
+
+Result<std::vector<core::PublicKey>> ChainDriver::validators_at(uint64_t height) const {
+  Result<std::shared_ptr<const contracts::ChainConfig>> config =
+      executor_.config_at(state_view_, height);
+  if (!config.is_ok()) return config.status();
+  return (*config)->validators;
+}
+
 void ChainDriver::run() {
   std::deque<cs::Event> events;
-  events.push_back(cs::Started{tip_.height, tip_.block_hash});
+  {
+    cs::Started started{tip_.height, tip_.block_hash, std::move(wal_records_), {}};
+    wal_records_.clear();
+    Result<std::vector<core::PublicKey>> validators = validators_at(tip_.height + 1);
+    if (!validators.is_ok()) {
+      fail(validators.status().with_context("reading the validator set"));
+      return;
+    }
+    started.validators = std::move(validators).value();
+    events.push_back(std::move(started));
+  }
+  std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced;
   for (;;) {
     while (!events.empty()) {
       cs::Event event = std::move(events.front());
@@ -80,28 +140,44 @@ void ChainDriver::run() {
         if (!carry_out(action, events)) return;
       }
     }
+    while (!synced.empty()) {
+      auto [from, blocks] = std::move(synced.front());
+      synced.pop_front();
+      if (!apply_synced(from, blocks, events)) return;
+      if (!events.empty()) break;  // let the engine hear of them first
+    }
+    if (!events.empty()) continue;
 
     std::unique_lock lock(mu_);
-    auto ready = [this] {
-      if (stopping_.load() || txs_available_) return true;
-      return !timers_.empty() &&
-             std::min_element(timers_.begin(), timers_.end(), [](const auto& a, const auto& b) {
-               return a.second < b.second;
-             })->second <= Clock::now();
+    auto next_deadline = [this] {
+      return std::min_element(timers_.begin(), timers_.end(),
+                              [](const auto& a, const auto& b) { return a.second < b.second; })
+          ->second;
+    };
+    auto ready = [&] {
+      if (stopping_.load() || txs_available_ || !inbound_.empty() || !synced_.empty() ||
+          !synced.empty())
+        return true;
+      return !timers_.empty() && next_deadline() <= Clock::now();
     };
     if (timers_.empty()) {
       cv_.wait(lock, ready);
     } else {
-      const Clock::time_point next =
-          std::min_element(timers_.begin(), timers_.end(), [](const auto& a, const auto& b) {
-            return a.second < b.second;
-          })->second;
-      cv_.wait_until(lock, next, ready);
+      cv_.wait_until(lock, next_deadline(), ready);
     }
     if (stopping_.load()) return;
     if (txs_available_) {
       txs_available_ = false;
       events.push_back(cs::TxsAvailable{});
+    }
+    // Take a bounded slice of messages so timers and commits keep their turn.
+    for (size_t n = 0; n < 4096 && !inbound_.empty(); ++n) {
+      events.emplace_back(std::move(inbound_.front()));
+      inbound_.pop_front();
+    }
+    while (!synced_.empty()) {
+      synced.push_back(std::move(synced_.front()));
+      synced_.pop_front();
     }
     lock.unlock();
     const Clock::time_point now = Clock::now();
@@ -114,6 +190,18 @@ void ChainDriver::run() {
       }
     }
   }
+}
+
+bool ChainDriver::sync_wal() {
+  if (!wal_ || !wal_->pending()) return true;
+  Status st = wal_->sync();
+  if (!st.is_ok()) {
+    fail(st);
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.wal_syncs;
+  return true;
 }
 
 bool ChainDriver::carry_out(const cs::Action& action, std::deque<cs::Event>& events) {
@@ -129,13 +217,38 @@ bool ChainDriver::carry_out(const cs::Action& action, std::deque<cs::Event>& eve
           if (stopping_.load()) return false;
           return propose(a, events);
         } else if constexpr (std::is_same_v<T, cs::CommitBlock>) {
+          if (!sync_wal()) return false;
           return commit(a, events);
+        } else if constexpr (std::is_same_v<T, cs::ValidateBlock>) {
+          return validate(a, events);
+        } else if constexpr (std::is_same_v<T, cs::PersistWal>) {
+          if (!wal_) {
+            fail(Status::internal(std::string("consensus engine '") + std::string(engine_->name()) +
+                                  "' asked for a WAL, which this node was not given"));
+            return false;
+          }
+          Status st = wal_->append(core::ByteSpan(a.record.data(), a.record.size()));
+          if (!st.is_ok()) {
+            fail(st);
+            return false;
+          }
+          return true;
+        } else if constexpr (std::is_same_v<T, cs::Send> || std::is_same_v<T, cs::Broadcast>) {
+          if (!sync_wal()) return false;
+          if constexpr (std::is_same_v<T, cs::Send>) {
+            if (network_.send) network_.send(a.to, a.payload);
+          } else {
+            if (network_.broadcast) network_.broadcast(a.payload);
+          }
+          // No network: a validator set of one; nothing to send to.
+          return true;
+        } else if constexpr (std::is_same_v<T, cs::ReportEvidence>) {
+          logger("chain")->warn("double signing detected; reporting the evidence bytes={}",
+                                a.evidence.size());
+          if (evidence_sink_) evidence_sink_(a.evidence);
+          return true;
         } else {
-          // Send, Broadcast, PersistWal: solo has no peers and no WAL. An
-          // engine that needs them cannot run on this driver yet.
-          fail(Status::internal(
-              std::string("consensus engine '") + std::string(engine_->name()) +
-              "' asked for networking or a WAL, which this node does not have yet"));
+          static_assert(std::is_same_v<T, void>, "unhandled consensus action");
           return false;
         }
       },
@@ -150,9 +263,9 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
     events.push_back(cs::ProposalEmpty{request.height});
     return true;
   }
-  // Block limits come from the configuration in force at this height, so a
-  // governance change of block parameters takes effect where it says.
-  core::Result<std::shared_ptr<const contracts::ChainConfig>> config =
+  // Block limits and validators come from the configuration in force at
+  // this height, so a governance change takes effect where it says.
+  Result<std::shared_ptr<const contracts::ChainConfig>> config =
       executor_.config_at(state_view_, request.height);
   if (!config.is_ok()) {
     fail(config.status().with_context("reading the chain config for block " +
@@ -184,7 +297,7 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
 
   // Block time never goes backwards, whatever the clock does.
   const uint64_t timestamp = std::max(clock_.now_ms(), tip_.timestamp_ms);
-  core::Result<contracts::BlockExecution> exec =
+  Result<contracts::BlockExecution> exec =
       executor_.execute_block(block.txs, request.height, timestamp, tip_.state_root, state_view_);
   if (!exec.is_ok()) {
     fail(exec.status().with_context("executing block " + std::to_string(request.height)));
@@ -203,36 +316,222 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
   h.tx_root = core::merkle_root(leaves);
   h.receipts_root = exec->receipts_root;
   h.state_root = exec->state_root;
-  h.validator_set_hash = validator_set_hash_;
-  h.term = 0;
+  h.validator_set_hash = core::validator_set_hash((*config)->validators);
+  h.term = request.term;
   h.round = request.round;
   p.hash = h.hash();
   p.receipts = std::move(exec->receipts);
   p.writes = std::move(exec->writes);
 
-  p.build_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-  events.push_back(cs::ProposalReady{request.height, p.hash, h.tx_count});
-  proposal_ = std::move(p);
+  p.build_ms = ms_since(started);
+  cs::ProposalReady ready{request.height, p.hash, h.tx_count, {}};
+  // Engines with peers ship the block's bytes; solo never reads them.
+  if (engine_->name() != "solo") ready.block = block.encode();
+  events.push_back(std::move(ready));
+  const core::Hash hash = p.hash;
+  held_[hash] = std::move(p);
+  return true;
+}
+
+Result<ChainDriver::Proposal> ChainDriver::check_block(core::ByteSpan bytes,
+                                                       const core::Hash* expected_hash,
+                                                       uint64_t height) {
+  const auto started = Clock::now();
+  Result<core::Block> decoded = core::Block::decode(bytes);
+  if (!decoded.is_ok()) {
+    return Status::invalid("block does not decode: " + decoded.status().message());
+  }
+  Proposal p;
+  p.started = started;
+  p.block = std::move(decoded).value();
+  p.block.cert = {};
+  const core::BlockHeader& h = p.block.header;
+  p.hash = h.hash();
+  const std::string where = "block " + std::to_string(h.height) + " " + core::to_hex(p.hash);
+  if (expected_hash != nullptr && p.hash != *expected_hash) {
+    return Status::invalid(where + ": hash differs from the one announced " +
+                           core::to_hex(*expected_hash));
+  }
+  if (h.height != height || h.height != tip_.height + 1) {
+    return Status::invalid(where + ": expected height " + std::to_string(tip_.height + 1));
+  }
+  if (h.chain_id != genesis_.chain_id) {
+    return Status::invalid(where + ": chain id '" + h.chain_id + "' is not '" + genesis_.chain_id +
+                           "'");
+  }
+  if (h.prev_hash != tip_.block_hash) {
+    return Status::invalid(where + ": prev_hash " + core::to_hex(h.prev_hash) + " is not the tip " +
+                           core::to_hex(tip_.block_hash));
+  }
+  if (h.timestamp_ms < tip_.timestamp_ms) {
+    return Status::invalid(where + ": time " + std::to_string(h.timestamp_ms) +
+                           " is before the previous block's " + std::to_string(tip_.timestamp_ms));
+  }
+  if (h.timestamp_ms > clock_.now_ms() + genesis_.tx_window_ms) {
+    return Status::invalid(where + ": time " + std::to_string(h.timestamp_ms) +
+                           " is too far ahead of this node's clock");
+  }
+  SILK_ASSIGN_OR_RETURN(std::shared_ptr<const contracts::ChainConfig> config,
+                        executor_.config_at(state_view_, h.height));
+  if (h.validator_set_hash != core::validator_set_hash(config->validators)) {
+    return Status::invalid(where + ": validator_set_hash is not the set in force at this height");
+  }
+  if (std::find(config->validators.begin(), config->validators.end(), h.proposer) ==
+      config->validators.end()) {
+    return Status::invalid(where + ": proposer " + core::to_hex(h.proposer) +
+                           " is not a validator");
+  }
+  if (h.tx_count != p.block.txs.size()) {
+    return Status::invalid(where + ": tx_count " + std::to_string(h.tx_count) + " but " +
+                           std::to_string(p.block.txs.size()) + " txs");
+  }
+  if (p.block.txs.size() > config->block.max_block_txs) {
+    return Status::invalid(where + ": " + std::to_string(p.block.txs.size()) +
+                           " txs; the limit is " + std::to_string(config->block.max_block_txs));
+  }
+
+  const size_t n = p.block.txs.size();
+  p.tx_ids.resize(n);
+  std::vector<core::Hash> leaves(n);
+  std::vector<Status> problems(n);
+  std::vector<size_t> sizes(n);
+  auto check_tx = [&](size_t i) {
+    const core::Tx& tx = p.block.txs[i];
+    const core::Bytes encoded = tx.encode();
+    sizes[i] = encoded.size();
+    leaves[i] = core::merkle_leaf_hash(core::ByteSpan(encoded.data(), encoded.size()));
+    p.tx_ids[i] = tx.tx_id();
+    // A tx from this node's pool was verified at admission.
+    if (mempool_.contains(p.tx_ids[i])) return;
+    Result<core::Member> member = executor_.authorize(tx, *config, state_view_, h.timestamp_ms);
+    // An unauthorized tx fails at execution and changes nothing; its signature
+    // cannot be checked (the key may be unknown) and need not be.
+    if (!member.is_ok()) return;
+    if (!tx.verify_signature(member->public_key)) {
+      problems[i] =
+          Status::invalid(where + ": tx " + std::to_string(i) + " " + core::to_hex(p.tx_ids[i]) +
+                          " signature does not match its sender");
+    }
+  };
+  if (verifiers_ != nullptr && n > 1) {
+    verifiers_->parallel_for(n, check_tx);
+  } else {
+    for (size_t i = 0; i < n; ++i) check_tx(i);
+  }
+  for (const Status& st : problems) {
+    if (!st.is_ok()) return st;
+  }
+  std::set<core::Hash> seen;
+  for (size_t i = 0; i < n; ++i) {
+    p.tx_bytes += sizes[i];
+    if (!seen.insert(p.tx_ids[i]).second) {
+      return Status::invalid(where + ": tx " + core::to_hex(p.tx_ids[i]) + " appears twice");
+    }
+    if (store_.has_tx(p.tx_ids[i])) {
+      return Status::invalid(where + ": tx " + core::to_hex(p.tx_ids[i]) + " is already on chain");
+    }
+  }
+  if (p.tx_bytes > config->block.max_block_bytes) {
+    return Status::invalid(where + ": " + std::to_string(p.tx_bytes) + " tx bytes; the limit is " +
+                           std::to_string(config->block.max_block_bytes));
+  }
+  if (core::merkle_root(leaves) != h.tx_root) {
+    return Status::invalid(where + ": tx_root does not match its txs");
+  }
+  Result<contracts::BlockExecution> exec =
+      executor_.execute_block(p.block.txs, h.height, h.timestamp_ms, tip_.state_root, state_view_);
+  if (!exec.is_ok()) return exec.status();  // a state read failed: ours
+  if (exec->receipts_root != h.receipts_root) {
+    return Status::invalid(where + ": its txs execute to receipts_root " +
+                           core::to_hex(exec->receipts_root) + ", not the header's");
+  }
+  if (exec->state_root != h.state_root) {
+    return Status::invalid(where + ": its txs execute to state_root " +
+                           core::to_hex(exec->state_root) + ", not the header's");
+  }
+  p.receipts = std::move(exec->receipts);
+  p.writes = std::move(exec->writes);
+  p.build_ms = ms_since(started);
+  return p;
+}
+
+bool ChainDriver::validate(const cs::ValidateBlock& request, std::deque<cs::Event>& events) {
+  cs::BlockValidated answer{request.height, request.block_hash, false, {}};
+  if (held_.count(request.block_hash) != 0) {
+    answer.valid = true;
+    events.push_back(std::move(answer));
+    return true;
+  }
+  Result<Proposal> checked = check_block(core::ByteSpan(request.block.data(), request.block.size()),
+                                         &request.block_hash, request.height);
+  if (checked.is_ok()) {
+    answer.valid = true;
+    held_[request.block_hash] = std::move(checked).value();
+    std::lock_guard lock(mu_);
+    ++stats_.blocks_validated;
+  } else if (checked.status().code() == Status::Code::kInvalid) {
+    answer.reason = checked.status().message();
+    logger("chain")->warn("proposed block refused height={} round={} reason=\"{}\"", request.height,
+                          request.round, answer.reason);
+    reject(answer.reason);
+  } else {
+    fail(checked.status().with_context("validating block " + std::to_string(request.height)));
+    return false;
+  }
+  events.push_back(std::move(answer));
   return true;
 }
 
 bool ChainDriver::commit(const cs::CommitBlock& commit, std::deque<cs::Event>& events) {
-  if (!proposal_ || proposal_->hash != commit.block_hash ||
-      proposal_->block.header.height != commit.height) {
-    fail(Status::internal("consensus asked to commit block " + std::to_string(commit.height) + " " +
-                          core::to_hex(commit.block_hash) + ", which this node did not propose"));
+  if (commit.height <= tip_.height) {
+    // Block sync got there first: the same block, or a fork.
+    Result<core::Block> stored = store_.block_by_height(commit.height);
+    if (stored.is_ok() && stored->hash() == commit.block_hash) {
+      events.push_back(cs::BlockCommitted{commit.height, commit.block_hash, {}});
+      return true;
+    }
+    fail(Status::internal("consensus committed block " + std::to_string(commit.height) + " " +
+                          core::to_hex(commit.block_hash) +
+                          ", but this node holds another block at that height"));
     return false;
   }
-  Proposal p = std::move(*proposal_);
-  proposal_.reset();
-  p.block.cert = commit.cert;
+  if (commit.height != tip_.height + 1) {
+    fail(Status::internal("consensus asked to commit block " + std::to_string(commit.height) +
+                          " on tip " + std::to_string(tip_.height)));
+    return false;
+  }
+  auto held = held_.find(commit.block_hash);
+  if (held != held_.end()) {
+    Proposal p = std::move(held->second);
+    return apply(std::move(p), commit.cert, false, events);
+  }
+  if (commit.block.empty()) {
+    fail(Status::internal("consensus asked to commit block " + std::to_string(commit.height) + " " +
+                          core::to_hex(commit.block_hash) +
+                          ", which this node neither built nor was given"));
+    return false;
+  }
+  Result<Proposal> checked = check_block(core::ByteSpan(commit.block.data(), commit.block.size()),
+                                         &commit.block_hash, commit.height);
+  if (!checked.is_ok()) {
+    // Consensus committed it: a block that does not check here means this
+    // node's state or code differs from the others'. Never go on.
+    fail(checked.status().with_context("block " + std::to_string(commit.height) +
+                                       " committed by consensus does not check on this node"));
+    return false;
+  }
+  return apply(std::move(checked).value(), commit.cert, false, events);
+}
 
+bool ChainDriver::apply(Proposal p, const core::CommitCert& cert, bool synced,
+                        std::deque<cs::Event>& events) {
+  held_.clear();
+  p.block.cert = cert;
   const auto store_start = Clock::now();
   const Status stored = store_.commit_block(p.block, p.receipts, p.writes);
-  const double store_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - store_start).count();
+  const double store_ms = ms_since(store_start);
   if (!stored.is_ok()) {
-    fail(stored.with_context("storing block " + std::to_string(commit.height)));
+    fail(stored.with_context("storing block " + std::to_string(p.block.header.height)));
     return false;
   }
   const core::BlockHeader& h = p.block.header;
@@ -242,24 +541,95 @@ bool ChainDriver::commit(const cs::CommitBlock& commit, std::deque<cs::Event>& e
   tip_.timestamp_ms = h.timestamp_ms;
   tip_.total_txs += h.tx_count;
   height_.store(h.height);
+  {
+    std::lock_guard lock(mu_);
+    ++(synced ? stats_.blocks_synced : stats_.blocks_committed);
+  }
 
   // Only now, with the block durable, may its txs leave the pool (the
   // duplicate check relies on it) and their waiters hear of it.
   mempool_.remove(p.tx_ids);
   waiters_.notify_committed(h.height, p.tx_ids, p.receipts);
+  if (on_committed_) on_committed_(p.block, p.receipts);
 
   size_t failed = 0;
   for (const core::Receipt& r : p.receipts) failed += r.ok() ? 0 : 1;
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - p.started).count();
   auto log = logger("chain");
   const auto level = h.tx_count == 0 ? spdlog::level::debug : spdlog::level::info;
   log->log(level,
-           "block committed height={} txs={} failed={} bytes={} ms={:.1f} build_ms={:.1f} "
-           "store_ms={:.1f} hash={}",
-           h.height, h.tx_count, failed, p.tx_bytes, ms, p.build_ms, store_ms,
-           core::to_hex(p.hash));
+           "block {} height={} txs={} failed={} bytes={} ms={:.1f} build_ms={:.1f} "
+           "store_ms={:.1f} round={} hash={}",
+           synced ? "synced" : "committed", h.height, h.tx_count, failed, p.tx_bytes,
+           ms_since(p.started), p.build_ms, store_ms, cert.round, core::to_hex(p.hash));
 
-  events.push_back(cs::BlockCommitted{h.height, p.hash});
+  cs::BlockCommitted done{h.height, p.hash, {}};
+  if (engine_->name() != "solo") {
+    Result<std::vector<core::PublicKey>> next = validators_at(h.height + 1);
+    if (!next.is_ok()) {
+      fail(next.status().with_context("reading the validator set"));
+      return false;
+    }
+    done.next_validators = std::move(next).value();
+  }
+  events.push_back(std::move(done));
+  return true;
+}
+
+bool ChainDriver::apply_synced(const core::PublicKey& from, const std::vector<core::Bytes>& blocks,
+                               std::deque<cs::Event>& events) {
+  for (const core::Bytes& bytes : blocks) {
+    Result<core::Block> decoded = core::Block::decode(core::ByteSpan(bytes.data(), bytes.size()));
+    if (!decoded.is_ok()) {
+      reject("synced block from " + core::to_hex(from) +
+             " does not decode: " + decoded.status().message());
+      return true;
+    }
+    const uint64_t height = decoded->header.height;
+    if (height <= tip_.height) continue;
+    if (height != tip_.height + 1) return true;  // a gap: ask again later
+    Result<std::vector<core::PublicKey>> validators = validators_at(height);
+    if (!validators.is_ok()) {
+      fail(validators.status().with_context("reading the validator set"));
+      return false;
+    }
+    const std::string kind(engine_->name());
+    const core::CommitCert::Kind want = kind == "tbft"   ? core::CommitCert::Kind::kTbft
+                                        : kind == "raft" ? core::CommitCert::Kind::kRaft
+                                                         : core::CommitCert::Kind::kSolo;
+    Status cert_ok = decoded->cert.kind == want
+                         ? core::verify_commit_cert(decoded->header, decoded->cert, *validators)
+                         : Status::invalid("commit cert of the wrong kind");
+    if (!cert_ok.is_ok()) {
+      const std::string why = "synced block " + std::to_string(height) + " from " +
+                              core::to_hex(from) + " refused: " + cert_ok.message();
+      logger("chain")->warn("{}", why);
+      reject(why);
+      return true;
+    }
+    const core::CommitCert cert = decoded->cert;
+    Proposal p;
+    auto held = held_.find(decoded->header.hash());
+    if (held != held_.end()) {
+      p = std::move(held->second);
+    } else {
+      const core::Hash hash = decoded->header.hash();
+      Result<Proposal> checked =
+          check_block(core::ByteSpan(bytes.data(), bytes.size()), &hash, height);
+      if (!checked.is_ok()) {
+        if (checked.status().code() != Status::Code::kInvalid) {
+          fail(checked.status().with_context("checking synced block " + std::to_string(height)));
+          return false;
+        }
+        // A certified block that does not check here: this node's state or
+        // code differs from the validators'. Never go on with it.
+        fail(checked.status().with_context("synced block " + std::to_string(height) +
+                                           " carries a valid commit certificate"));
+        return false;
+      }
+      p = std::move(checked).value();
+    }
+    if (!apply(std::move(p), cert, true, events)) return false;
+  }
   return true;
 }
 

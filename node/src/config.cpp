@@ -79,14 +79,16 @@ bool known_level(const std::string& level) {
 Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base) {
   if (!j.is_object())
     return Status::invalid(std::string("expected a JSON object, got ") + j.type_name());
-  SILK_RETURN_IF_ERROR(check_keys(
-      j, "", {"data_dir", "genesis", "node_key", "passphrase_file", "rpc", "mempool", "log"}));
+  SILK_RETURN_IF_ERROR(check_keys(j, "",
+                                  {"data_dir", "genesis", "node_key", "passphrase_file", "wal_file",
+                                   "rpc", "mempool", "log", "p2p", "consensus"}));
   NodeConfig c;
   c.data_dir = "data";
   SILK_RETURN_IF_ERROR(get_string(j, "data_dir", "", c.data_dir));
   SILK_RETURN_IF_ERROR(get_string(j, "genesis", "", c.genesis));
   SILK_RETURN_IF_ERROR(get_string(j, "node_key", "", c.node_key));
   SILK_RETURN_IF_ERROR(get_string(j, "passphrase_file", "", c.passphrase_file));
+  SILK_RETURN_IF_ERROR(get_string(j, "wal_file", "", c.wal_file));
   if (c.data_dir.empty()) return Status::invalid("'data_dir' must not be empty");
   if (c.genesis.empty()) return Status::invalid("'genesis' is required (path of the genesis file)");
   if (c.node_key.empty())
@@ -133,7 +135,85 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
     }
   }
 
+  const json* p2p = nullptr;
+  SILK_RETURN_IF_ERROR(get_object(j, "p2p", p2p));
+  if (p2p != nullptr) {
+    SILK_RETURN_IF_ERROR(check_keys(
+        *p2p, "p2p.",
+        {"listen", "port", "cert", "peers", "max_frame_bytes", "reconnect_max_ms", "threads"}));
+    SILK_RETURN_IF_ERROR(get_string(*p2p, "listen", "p2p.", c.p2p.listen));
+    if (c.p2p.listen.empty()) return Status::invalid("'p2p.listen' must not be empty");
+    uint64_t v = c.p2p.port;
+    SILK_RETURN_IF_ERROR(get_uint(*p2p, "port", "p2p.", 0, 65535, v));
+    c.p2p.port = static_cast<uint16_t>(v);
+    SILK_RETURN_IF_ERROR(get_string(*p2p, "cert", "p2p.", c.p2p.cert));
+    if (c.p2p.cert.empty()) {
+      return Status::invalid("'p2p.cert' is required in 'p2p' (this node's certificate, PEM)");
+    }
+    v = c.p2p.max_frame_bytes;
+    SILK_RETURN_IF_ERROR(get_uint(*p2p, "max_frame_bytes", "p2p.", 1024, 1ull << 30, v));
+    c.p2p.max_frame_bytes = static_cast<size_t>(v);
+    SILK_RETURN_IF_ERROR(
+        get_uint(*p2p, "reconnect_max_ms", "p2p.", 10, 600'000, c.p2p.reconnect_max_ms));
+    v = c.p2p.threads;
+    SILK_RETURN_IF_ERROR(get_uint(*p2p, "threads", "p2p.", 1, 64, v));
+    c.p2p.threads = static_cast<unsigned>(v);
+    if (auto it = p2p->find("peers"); it != p2p->end()) {
+      if (!it->is_array()) {
+        return Status::invalid(std::string("'p2p.peers' must be an array, got ") + it->type_name());
+      }
+      for (size_t i = 0; i < it->size(); ++i) {
+        const json& pj = (*it)[i];
+        const std::string where = "p2p.peers[" + std::to_string(i) + "].";
+        if (!pj.is_object()) {
+          return Status::invalid("'" + where.substr(0, where.size() - 1) +
+                                 "' must be an object {host, port, public_key}");
+        }
+        SILK_RETURN_IF_ERROR(check_keys(pj, where, {"host", "port", "public_key"}));
+        PeerConfig peer;
+        SILK_RETURN_IF_ERROR(get_string(pj, "host", where, peer.host));
+        uint64_t port = 0;
+        SILK_RETURN_IF_ERROR(get_uint(pj, "port", where, 1, 65535, port));
+        peer.port = static_cast<uint16_t>(port);
+        SILK_RETURN_IF_ERROR(get_string(pj, "public_key", where, peer.public_key));
+        if (peer.host.empty() || peer.port == 0 || peer.public_key.empty()) {
+          return Status::invalid("'" + where + "host', 'port' and 'public_key' are required");
+        }
+        c.p2p.peers.push_back(std::move(peer));
+      }
+    }
+  }
+
+  const json* cons = nullptr;
+  SILK_RETURN_IF_ERROR(get_object(j, "consensus", cons));
+  if (cons != nullptr) {
+    SILK_RETURN_IF_ERROR(
+        check_keys(*cons, "consensus.",
+                   {"raft_heartbeat_ms", "raft_election_timeout_ms", "tbft_propose_ms",
+                    "tbft_vote_ms", "tbft_delta_ms", "sync_interval_ms"}));
+    ConsensusTiming& t = c.consensus;
+    SILK_RETURN_IF_ERROR(
+        get_uint(*cons, "raft_heartbeat_ms", "consensus.", 1, 600'000, t.raft_heartbeat_ms));
+    SILK_RETURN_IF_ERROR(get_uint(*cons, "raft_election_timeout_ms", "consensus.", 1, 600'000,
+                                  t.raft_election_timeout_ms));
+    SILK_RETURN_IF_ERROR(
+        get_uint(*cons, "tbft_propose_ms", "consensus.", 1, 600'000, t.tbft_propose_ms));
+    SILK_RETURN_IF_ERROR(get_uint(*cons, "tbft_vote_ms", "consensus.", 1, 600'000, t.tbft_vote_ms));
+    SILK_RETURN_IF_ERROR(
+        get_uint(*cons, "tbft_delta_ms", "consensus.", 0, 600'000, t.tbft_delta_ms));
+    SILK_RETURN_IF_ERROR(
+        get_uint(*cons, "sync_interval_ms", "consensus.", 10, 600'000, t.sync_interval_ms));
+    if (t.raft_election_timeout_ms <= 2 * t.raft_heartbeat_ms) {
+      return Status::invalid("'consensus.raft_election_timeout_ms' (" +
+                             std::to_string(t.raft_election_timeout_ms) +
+                             ") must exceed twice 'consensus.raft_heartbeat_ms' (" +
+                             std::to_string(t.raft_heartbeat_ms) + ")");
+    }
+  }
+
   c.data_dir = resolve(base, c.data_dir);
+  c.wal_file = c.wal_file.empty() ? c.data_dir + ".wal" : resolve(base, c.wal_file);
+  c.p2p.cert = resolve(base, c.p2p.cert);
   c.genesis = resolve(base, c.genesis);
   c.node_key = resolve(base, c.node_key);
   c.passphrase_file = resolve(base, c.passphrase_file);

@@ -115,7 +115,8 @@ Result<Hash> Mempool::add(core::ByteSpan encoded) {
   return std::move(results.front());
 }
 
-std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& encoded) {
+std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& encoded,
+                                             TxOrigin origin) {
   const size_t n = encoded.size();
   std::vector<Candidate> cands(n);
   auto alive = [&](size_t i) { return cands[i].status.is_ok(); };
@@ -200,6 +201,14 @@ std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& 
     break;
   }
   if (admitted > 0 && on_admitted_) on_admitted_();
+  if (admitted > 0 && origin == TxOrigin::kClient && on_client_txs_) {
+    std::vector<core::ByteSpan> fresh;
+    fresh.reserve(admitted);
+    for (size_t i = 0; i < n; ++i) {
+      if (alive(i)) fresh.push_back(encoded[i]);
+    }
+    on_client_txs_(fresh);
+  }
 
   std::vector<Result<Hash>> results;
   results.reserve(n);

@@ -182,3 +182,123 @@ def run(test_fn, name):
         sys.exit(1)
     env.close()
     print(f"PASS {name}")
+
+
+def free_port_range(n, lo=20000, hi=40000):
+    """A base port such that base..base+n-1 are free on 127.0.0.1 now."""
+    import random
+    for _ in range(200):
+        base = random.randrange(lo, hi - n)
+        ok = True
+        for p in range(base, base + n):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise Failure(f"no {n} consecutive free ports")
+
+
+class Cluster:
+    """A `silk network init` network of several silkd processes on loopback (raft, tbft)."""
+
+    def __init__(self, env, consensus, nodes, *extra):
+        self.env = env
+        self.n = nodes
+        self.rpc_base = free_port_range(nodes)
+        self.p2p_base = free_port_range(nodes)
+        while abs(self.p2p_base - self.rpc_base) < nodes:
+            self.p2p_base = free_port_range(nodes)
+        env.silk("network", "init", "--dir", env.chain, "--consensus", consensus,
+                 "--nodes", str(nodes), "--port", str(self.rpc_base),
+                 "--p2p-port", str(self.p2p_base), "--key-kdf", "fast", *extra)
+        with open(os.path.join(env.chain, "network.json")) as f:
+            self.network = json.load(f)
+        self.procs = [None] * nodes
+        self.logs = [os.path.join(env.root, f"node{i + 1}.log") for i in range(nodes)]
+        self.http = [Http(f"http://127.0.0.1:{self.rpc_base + i}") for i in range(nodes)]
+        self.url = [f"http://127.0.0.1:{self.rpc_base + i}" for i in range(nodes)]
+
+    def config(self, i):
+        return os.path.join(self.env.chain, "nodes", f"node{i + 1}", "node.json")
+
+    def node_dir(self, i):
+        return os.path.join(self.env.chain, "nodes", f"node{i + 1}")
+
+    def start(self, i, wait=True):
+        log = open(self.logs[i], "a")
+        self.procs[i] = subprocess.Popen([self.env.silkd_bin, "--config", self.config(i)],
+                                         stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        if wait:
+            self.wait_ready(i)
+
+    def start_all(self):
+        for i in range(self.n):
+            self.start(i, wait=False)
+        for i in range(self.n):
+            self.wait_ready(i)
+
+    def wait_ready(self, i, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.procs[i].poll() is not None:
+                raise Failure(f"node{i + 1} exited with {self.procs[i].returncode}:\n{self.log(i)}")
+            try:
+                status, _ = self.http[i].get("/v1/health", timeout=2)
+                if status == 200:
+                    return
+            except (urllib.error.URLError, ConnectionError, socket.timeout, OSError):
+                pass
+            time.sleep(0.05)
+        raise Failure(f"node{i + 1} not ready after {timeout}s:\n{self.log(i)}")
+
+    def alive(self, i):
+        return self.procs[i] is not None and self.procs[i].poll() is None
+
+    def kill(self, i, sig=signal.SIGKILL):
+        p = self.procs[i]
+        if p and p.poll() is None:
+            p.send_signal(sig)
+            p.wait(timeout=60)
+        return p.returncode if p else None
+
+    def chain(self, i):
+        status, body = self.http[i].get("/v1/chain", timeout=5)
+        check(status == 200, f"node{i + 1} /v1/chain answered {status}: {body}")
+        return body
+
+    def block(self, i, height):
+        status, body = self.http[i].get(f"/v1/block/{height}", timeout=5)
+        check(status == 200, f"node{i + 1} /v1/block/{height} answered {status}: {body}")
+        return body
+
+    def wait_height(self, i, height, timeout=60):
+        deadline = time.time() + timeout
+        h = -1
+        while time.time() < deadline:
+            try:
+                h = self.chain(i)["height"]
+                if h >= height:
+                    return h
+            except (urllib.error.URLError, ConnectionError, socket.timeout, OSError):
+                pass
+            time.sleep(0.1)
+        raise Failure(f"node{i + 1} at height {h}, not {height}, after {timeout}s:\n{self.log(i)}")
+
+    def log(self, i):
+        try:
+            with open(self.logs[i]) as f:
+                return f.read()[-5000:]
+        except OSError:
+            return ""
+
+    def all_logs(self):
+        return "\n".join(f"---- node{i + 1} ----\n{self.log(i)}" for i in range(self.n))
+
+    def close(self):
+        for i in range(self.n):
+            self.kill(i, signal.SIGTERM)

@@ -309,7 +309,13 @@ class ChainVerifier {
         }
       }
     }
-    if (Status cert = core::verify_commit_cert(hd, block.cert, genesis_.validators);
+    // The validator set in force at this height (governance may change it).
+    Result<std::shared_ptr<const contracts::ChainConfig>> config =
+        executor_.config_at(replay_, height);
+    if (!config.is_ok()) {
+      return config.status().with_context("reading the chain config at " + std::to_string(height));
+    }
+    if (Status cert = core::verify_commit_cert(hd, block.cert, (*config)->validators);
         !cert.is_ok() &&
         !add(height, at + "commit certificate does not verify: " + cert.message())) {
       return false;

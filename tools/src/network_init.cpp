@@ -128,12 +128,9 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
   if (options.dir.empty()) return Status::invalid("--dir is empty");
   if (options.chain_id.empty()) return Status::invalid("--chain-id is empty");
   SILK_ASSIGN_OR_RETURN(std::vector<NetworkOrgSpec> specs, parse_network_orgs(options.orgs));
-  if (options.consensus == "raft" || options.consensus == "tbft") {
-    return Status::invalid("consensus " + options.consensus +
-                           " needs the p2p network, which is not built yet");
-  }
-  if (options.consensus != "solo") {
-    return Status::invalid("unknown consensus \"" + options.consensus + "\" (expected solo)");
+  if (options.consensus != "solo" && options.consensus != "raft" && options.consensus != "tbft") {
+    return Status::invalid("unknown consensus \"" + options.consensus +
+                           "\" (expected solo, raft or tbft)");
   }
   if (options.nodes == 0 || options.nodes > kMaxNodes) {
     return Status::invalid("--nodes must be from 1 to " + std::to_string(kMaxNodes));
@@ -145,6 +142,19 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
   if (options.port == 0 || uint32_t{options.port} + options.nodes - 1 > 65535) {
     return Status::invalid("--port " + std::to_string(options.port) + " with " +
                            std::to_string(options.nodes) + " nodes goes past port 65535");
+  }
+  if (options.consensus != "solo") {
+    if (options.p2p_port == 0 || uint32_t{options.p2p_port} + options.nodes - 1 > 65535) {
+      return Status::invalid("--p2p-port " + std::to_string(options.p2p_port) + " with " +
+                             std::to_string(options.nodes) + " nodes goes past port 65535");
+    }
+    const uint32_t rpc_lo = options.port, rpc_hi = rpc_lo + options.nodes - 1;
+    const uint32_t p2p_lo = options.p2p_port, p2p_hi = p2p_lo + options.nodes - 1;
+    if (rpc_lo <= p2p_hi && p2p_lo <= rpc_hi) {
+      return Status::invalid("RPC ports " + std::to_string(rpc_lo) + "-" + std::to_string(rpc_hi) +
+                             " and p2p ports " + std::to_string(p2p_lo) + "-" +
+                             std::to_string(p2p_hi) + " overlap; choose another --p2p-port");
+    }
   }
   if (options.days == 0 || options.days > kMaxCertificateDays) {
     return Status::invalid("--days must be from 1 to " + std::to_string(kMaxCertificateDays));
@@ -227,23 +237,44 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
                                                                      : org.spec.id + "-" + name;
     SILK_ASSIGN_OR_RETURN(Identity id, make_identity(org, node_rel, "node", cn, "node"));
     const uint16_t port = static_cast<uint16_t>(options.port + i - 1);
-    json config = solo_node_config(port);
-    config["data_dir"] = "data";
-    config["genesis"] = "../../genesis.json";
-    config["node_key"] = "node.key";
-    config["passphrase_file"] = "node.pass";
-    const fs::path config_rel = node_rel / "node.json";
-    SILK_RETURN_IF_ERROR(
-        core::write_new_file((dir / config_rel).string(), config.dump(2) + "\n", 0644));
     validators.push_back(id.certificate.public_key());
     json node = id.to_json();
     node["name"] = name;
     node["org"] = org.spec.id;
-    node["config"] = rel(config_rel);
+    node["config"] = rel(node_rel / "node.json");
     node["data_dir"] = rel(node_rel / "data");
     node["rpc_url"] = "http://127.0.0.1:" + std::to_string(port);
+    node["rpc_port"] = port;
+    if (options.consensus != "solo") {
+      node["p2p_port"] = static_cast<uint16_t>(options.p2p_port + i - 1);
+    }
     node["validator"] = true;
     nodes_json.push_back(std::move(node));
+  }
+  // Configs, once every node's key is known: each node dials every other one.
+  for (uint32_t i = 1; i <= options.nodes; ++i) {
+    const json& node = nodes_json[i - 1];
+    const fs::path node_rel = fs::path("nodes") / node["name"].get<std::string>();
+    json config = solo_node_config(node["rpc_port"].get<uint16_t>());
+    config["data_dir"] = "data";
+    config["genesis"] = "../../genesis.json";
+    config["node_key"] = "node.key";
+    config["passphrase_file"] = "node.pass";
+    if (options.consensus != "solo") {
+      json peers = json::array();
+      for (const json& other : nodes_json) {
+        if (other["name"] == node["name"]) continue;
+        peers.push_back({{"host", "127.0.0.1"},
+                         {"port", other["p2p_port"]},
+                         {"public_key", other["public_key"]}});
+      }
+      config["p2p"] = {{"listen", "127.0.0.1"},
+                       {"port", node["p2p_port"]},
+                       {"cert", "node.pem"},
+                       {"peers", peers}};
+    }
+    SILK_RETURN_IF_ERROR(
+        core::write_new_file((dir / node_rel / "node.json").string(), config.dump(2) + "\n", 0644));
   }
 
   // ---- genesis ----
@@ -290,7 +321,9 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
 
   // ---- output ----
   const std::string d = dir.string();
-  const std::string start = "silkd --config " + (dir / "nodes" / "node1" / "node.json").string();
+  const std::string start =
+      options.nodes == 1 ? "silkd --config " + (dir / "nodes" / "node1" / "node.json").string()
+                         : "tools/network.sh start " + dir.string();
   const std::string url = nodes_json[0]["rpc_url"];
   const std::string first = specs[0].id;
   const fs::path users = dir / "orgs" / first / "users";
@@ -310,7 +343,10 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
   }
   t << "identities: "
        "orgs/<org>/users/{admin,client,issuer,regulator,auditor,arbitrator}.key|.pass|.pem"
-    << "\nstart the node:\n  " << start << "\n"
+    << (options.nodes == 1 ? "\nstart the node:\n  "
+                           : "\nstart the nodes (and watch them with "
+                             "tools/network.sh watch DIR):\n  ")
+    << start << "\n"
     << "then, as " << first << "'s client, record a file:\n"
     << "  silk --node " << url << " --passphrase-file " << (users / "client.pass").string()
     << " notary anchor FILE --key " << (users / "client.key").string() << "\n"

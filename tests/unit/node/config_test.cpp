@@ -12,6 +12,52 @@ namespace {
 using core::Status;
 
 TEST_SUITE("config") {
+  TEST_CASE("p2p, consensus timing and the WAL path") {
+    auto plain = parse_config(R"({"genesis": "g", "node_key": "k"})", "/n");
+    REQUIRE(plain.is_ok());
+    CHECK(plain->p2p.cert.empty());  // no p2p: a node alone
+    CHECK(plain->wal_file == "/n/data.wal");
+    CHECK(plain->consensus.tbft_propose_ms == 1000);
+
+    auto c = parse_config(R"({"genesis": "g", "node_key": "k", "wal_file": "w/c.wal",
+      "p2p": {"listen": "127.0.0.1", "port": 7001, "cert": "node.pem", "threads": 2,
+              "peers": [{"host": "127.0.0.1", "port": 7002, "public_key": "ab"}]},
+      "consensus": {"raft_heartbeat_ms": 50, "raft_election_timeout_ms": 300,
+                    "tbft_propose_ms": 200, "tbft_vote_ms": 100, "tbft_delta_ms": 50,
+                    "sync_interval_ms": 250}})",
+                          "/n");
+    REQUIRE_MESSAGE(c.is_ok(), c.status().to_string());
+    CHECK(c->wal_file == "/n/w/c.wal");
+    CHECK(c->p2p.port == 7001);
+    CHECK(c->p2p.cert == "/n/node.pem");
+    CHECK(c->p2p.threads == 2);
+    REQUIRE(c->p2p.peers.size() == 1);
+    CHECK(c->p2p.peers[0].port == 7002);
+    CHECK(c->p2p.peers[0].public_key == "ab");
+    CHECK(c->consensus.raft_election_timeout_ms == 300);
+    CHECK(c->consensus.tbft_delta_ms == 50);
+    CHECK(c->consensus.sync_interval_ms == 250);
+
+    auto refused = [](const char* text, const std::string& want) {
+      auto r = parse_config(text, "/n");
+      REQUIRE_FALSE(r.is_ok());
+      CHECK_MESSAGE(r.status().message().find(want) != std::string::npos, r.status().message());
+    };
+    refused(R"({"genesis": "g", "node_key": "k", "p2p": {"port": 7001}})",
+            "'p2p.cert' is required");
+    refused(R"({"genesis": "g", "node_key": "k", "p2p": {"cert": "c", "peers": [{"host": "h"}]}})",
+            "'p2p.peers[0].host', 'port' and 'public_key' are required");
+    refused(R"({"genesis": "g", "node_key": "k", "p2p": {"cert": "c", "peers": [{"hots": "h"}]}})",
+            "unknown key 'p2p.peers[0].hots'");
+    refused(R"({"genesis": "g", "node_key": "k", "p2p": {"cert": "c", "peers": {}}})",
+            "'p2p.peers' must be an array");
+    refused(R"({"genesis": "g", "node_key": "k",
+                "consensus": {"raft_heartbeat_ms": 500, "raft_election_timeout_ms": 600}})",
+            "must exceed twice");
+    refused(R"({"genesis": "g", "node_key": "k", "consensus": {"tbft_vote": 1}})",
+            "unknown key 'consensus.tbft_vote'");
+  }
+
   TEST_CASE("defaults, and paths resolved against the config folder") {
     auto c =
         parse_config(R"({"genesis": "genesis.json", "node_key": "keys/node.key"})", "/srv/chain");

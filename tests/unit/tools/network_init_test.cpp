@@ -235,9 +235,13 @@ TEST_SUITE("network_init") {
     };
     NetworkInitOptions o = fast_options(dir);
     o.consensus = "raft";
-    CHECK(refused(o) == "consensus raft needs the p2p network, which is not built yet");
-    o.consensus = "tbft";
-    CHECK(refused(o) == "consensus tbft needs the p2p network, which is not built yet");
+    o.nodes = 3;
+    o.p2p_port = uint16_t(o.port + 1);
+    CHECK(refused(o).find("overlap") != std::string::npos);
+    o.p2p_port = 65534;
+    CHECK(refused(o).find("--p2p-port 65534 with 3 nodes goes past port 65535") !=
+          std::string::npos);
+    o = fast_options(dir);
     o.consensus = "pbft";
     CHECK(refused(o).find("unknown consensus") != std::string::npos);
     o = fast_options(dir);

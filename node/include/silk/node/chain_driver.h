@@ -10,7 +10,21 @@
 //                      write), remove the txs from the mempool, complete commit
 //                      waiters, answer BlockCommitted, log one line.
 //   SetTimer        -> a deadline kept by the driver; TimerFired when due.
-// The mempool's admissions arrive as TxsAvailable (coalesced).
+//   CommitBlock     -> for a block another node proposed (raft, tbft): decode,
+//                      check and execute it (ValidateBlock's checks), then as
+//                      above. A block this node built or validated is not
+//                      executed again.
+//   ValidateBlock   -> check_block (header, tx signatures and authorization,
+//                      execution to the header's roots); answer BlockValidated.
+//   Send, Broadcast -> the DriverNetwork (p2p), after the WAL is synced.
+//   PersistWal      -> the ConsensusWal (fsync batched: once before the next
+//                      Send, Broadcast or CommitBlock).
+//   ReportEvidence  -> the evidence sink (the node submits an evidence tx).
+// The mempool's admissions arrive as TxsAvailable (coalesced); consensus
+// messages from peers as MessageReceived (deliver_message); blocks fetched by
+// block sync are verified (certificate against the validator set in force at
+// their height, then check_block) and committed by the driver itself, and the
+// engine hears BlockCommitted (deliver_synced_blocks).
 //
 // If executing or storing a block fails, that is our fault (disk, bug): the
 // driver logs it, stops, and reports it through on_fatal; it never goes on
@@ -38,9 +52,28 @@
 #include "silk/node/commit_waiters.h"
 #include "silk/node/mempool.h"
 #include "silk/node/state_view.h"
+#include "silk/node/thread_pool.h"
+#include "silk/node/wal.h"
 #include "silk/storage/store.h"
 
 namespace silk::node {
+
+// Where the driver sends consensus messages (the node's p2p network).
+struct DriverNetwork {
+  std::function<void(const core::PublicKey& to, core::Bytes payload)> send;
+  std::function<void(core::Bytes payload)> broadcast;
+};
+
+// What the driver has done, for /v1/status and tests. Thread-safe snapshot.
+struct DriverStats {
+  uint64_t blocks_committed = 0;  // by CommitBlock
+  uint64_t blocks_synced = 0;     // by block sync
+  uint64_t blocks_validated = 0;  // ValidateBlock answered valid
+  uint64_t blocks_rejected = 0;   // ValidateBlock answered invalid, or a synced block refused
+  uint64_t messages_dropped = 0;  // inbound consensus messages dropped (queue full)
+  uint64_t wal_syncs = 0;         // fsyncs of the consensus WAL
+  std::string last_rejection;     // why the latest block was refused
+};
 
 class ChainDriver {
  public:
@@ -59,9 +92,37 @@ class ChainDriver {
   ChainDriver& operator=(const ChainDriver&) = delete;
 
   // Reads the store's tip and starts the driver thread, which feeds the
-  // engine Started{tip}. kInvalid when the store holds no chain (init_genesis
-  // first); kInvalid when called twice.
+  // engine Started{tip, wal records, validators}. kInvalid when the store
+  // holds no chain (init_genesis first); kInvalid when called twice.
   core::Status start();
+
+  // Set before start(). The network for Send / Broadcast (engines that send
+  // with no network set make the driver stop with an error of ours).
+  void set_network(DriverNetwork network) { network_ = std::move(network); }
+  // Set before start(). The consensus WAL and the records it held at open.
+  void set_wal(std::unique_ptr<ConsensusWal> wal, std::vector<core::Bytes> records) {
+    wal_ = std::move(wal);
+    wal_records_ = std::move(records);
+  }
+  // Set before start(). Verifies foreign blocks' tx signatures in parallel.
+  void set_verifier_pool(ThreadPool* pool) { verifiers_ = pool; }
+  // Set before start(). Receives ReportEvidence's bytes, on the driver thread.
+  void set_evidence_sink(std::function<void(core::Bytes evidence)> sink) {
+    evidence_sink_ = std::move(sink);
+  }
+
+  // A consensus message from a peer (authenticated by the transport). Any
+  // thread; queued (at most kMaxInboundMessages, newer ones are dropped and
+  // counted: consensus retransmits).
+  void deliver_message(const core::PublicKey& from, core::Bytes payload);
+  // Blocks (Block::encode with their certificates) a peer sent for block
+  // sync, in height order. Any thread. Blocks at or below the tip are
+  // skipped; the first one that does not verify ends the batch (logged).
+  void deliver_synced_blocks(const core::PublicKey& from, std::vector<core::Bytes> blocks);
+  static constexpr size_t kMaxInboundMessages = 100000;
+  static constexpr size_t kMaxInboundBlockBatches = 64;
+
+  DriverStats stats() const;
 
   // Tells the engine that txs are available. Cheap (a flag and a wake-up);
   // call it from any thread, e.g. the mempool's on_admitted hook.
@@ -72,6 +133,13 @@ class ChainDriver {
   // driver thread (on_fatal runs there).
   void stop();
 
+  // Called on the driver thread after each block is durably stored (and its
+  // waiters notified), with the block (certificate attached) and its
+  // receipts. It must be quick and must not throw; set it before start().
+  using CommittedHook =
+      std::function<void(const core::Block& block, const std::vector<core::Receipt>& receipts)>;
+  void set_on_committed(CommittedHook hook) { on_committed_ = std::move(hook); }
+
   // The last committed height. Thread-safe.
   uint64_t height() const { return height_.load(); }
   // True once the driver stopped on an error of ours.
@@ -79,6 +147,7 @@ class ChainDriver {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // A block checked and executed over the tip, ready to store.
   struct Proposal {
     core::Block block;
     core::Hash hash{};
@@ -95,11 +164,26 @@ class ChainDriver {
   bool carry_out(const consensus::Action& action, std::deque<consensus::Event>& events);
   bool propose(const consensus::RequestProposal& request, std::deque<consensus::Event>& events);
   bool commit(const consensus::CommitBlock& commit, std::deque<consensus::Event>& events);
+  bool validate(const consensus::ValidateBlock& request, std::deque<consensus::Event>& events);
+  // Stores a checked block with its certificate and tells the engine.
+  bool apply(Proposal p, const core::CommitCert& cert, bool synced,
+             std::deque<consensus::Event>& events);
+  // Applies blocks fetched by block sync; false when the driver must stop.
+  bool apply_synced(const core::PublicKey& from, const std::vector<core::Bytes>& blocks,
+                    std::deque<consensus::Event>& events);
+  // Decodes and checks a block proposed by another node at tip+1 (see
+  // ValidateBlock in engine.h) and executes it. kInvalid naming the problem:
+  // the proposer's fault, never ours; other codes: ours (state reads).
+  core::Result<Proposal> check_block(core::ByteSpan bytes, const core::Hash* expected_hash,
+                                     uint64_t height);
+  bool sync_wal();
+  // The validator set in force at `height` (governance may change it).
+  core::Result<std::vector<core::PublicKey>> validators_at(uint64_t height) const;
+  void reject(const std::string& why);
   void fail(const core::Status& status);
 
   const core::Genesis& genesis_;
   const core::PublicKey self_;
-  const core::Hash validator_set_hash_;
   std::unique_ptr<consensus::Engine> engine_;  // driver thread only
   const contracts::Executor& executor_;
   storage::Store& store_;
@@ -108,19 +192,31 @@ class ChainDriver {
   CommitWaiters& waiters_;
   const core::Clock& clock_;
   const FatalHandler on_fatal_;
+  CommittedHook on_committed_;
+
+  DriverNetwork network_;
+  std::unique_ptr<ConsensusWal> wal_;
+  std::vector<core::Bytes> wal_records_;
+  ThreadPool* verifiers_ = nullptr;
+  std::function<void(core::Bytes)> evidence_sink_;
 
   // Driver thread only.
   storage::ChainTip tip_;
-  std::optional<Proposal> proposal_;
+  // Executed blocks at tip+1 by hash: this node's proposals and blocks it
+  // validated. Cleared at every commit.
+  std::map<core::Hash, Proposal> held_;
   std::map<uint64_t, Clock::time_point> timers_;  // timer_id -> deadline
 
   std::atomic<uint64_t> height_{0};
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};  // also under mu_ for the wake-up
 
-  std::mutex mu_;  // guards txs_available_ and the wake-up of cv_
+  mutable std::mutex mu_;  // guards the inbound queues, txs_available_, stats_, the wake-up of cv_
   std::condition_variable cv_;
   bool txs_available_ = false;
+  std::deque<consensus::MessageReceived> inbound_;
+  std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced_;
+  DriverStats stats_;
 
   std::mutex thread_mu_;  // guards thread_ (start/stop from any thread)
   std::thread thread_;

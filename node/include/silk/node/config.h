@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "silk/core/status.h"
 
@@ -33,14 +34,49 @@ struct LogConfig {
   std::string file;            // "" = standard error; else this file (appended)
 };
 
+// A peer this node dials.
+struct PeerConfig {
+  std::string host;  // IP address or name
+  uint16_t port = 0;
+  std::string public_key;  // hex Ed25519 key its node certificate must hold
+};
+
+// The p2p transport (node/p2p.h). Present (cert set) for raft and tbft networks; a node without
+// it runs alone (solo, or a one-validator raft/tbft chain).
+struct P2pNodeConfig {
+  std::string listen = "127.0.0.1";
+  uint16_t port = 7645;
+  std::string cert;  // this node's certificate (OU=node, for node_key), PEM; "" = no p2p
+  std::vector<PeerConfig> peers;
+  size_t max_frame_bytes = 64u << 20;
+  uint64_t reconnect_max_ms = 5000;
+  unsigned threads = 1;
+};
+
+// Consensus timing: node options, not chain rules (nodes may differ a little; safety never
+// depends on timing). See consensus::EngineConfig.
+struct ConsensusTiming {
+  uint64_t raft_heartbeat_ms = 100;
+  uint64_t raft_election_timeout_ms = 1000;
+  uint64_t tbft_propose_ms = 1000;
+  uint64_t tbft_vote_ms = 500;
+  uint64_t tbft_delta_ms = 500;
+  uint64_t sync_interval_ms = 500;  // how often the node tells its peers its height
+};
+
 struct NodeConfig {
   std::string data_dir;         // RocksDB folder (default "data")
   std::string genesis;          // genesis JSON file (required)
   std::string node_key;         // encrypted key file of this node's validator key (required)
   std::string passphrase_file;  // "" = take the passphrase from SILK_NODE_PASSPHRASE
+  // The consensus WAL (raft, tbft): the engine's votes and log, fsynced before anything that
+  // depends on them leaves the node. Default: "<data_dir>.wal".
+  std::string wal_file;
   RpcConfig rpc;
   MempoolConfig mempool;
   LogConfig log;
+  P2pNodeConfig p2p;
+  ConsensusTiming consensus;
 };
 
 // Parses node.json text. Paths are made absolute against `base_dir`.

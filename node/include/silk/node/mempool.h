@@ -71,6 +71,10 @@ struct TxIdHash {
   }
 };
 
+// Where a submission came from: a client (over RPC; gossiped on to the peers) or a peer (not
+// passed on again).
+enum class TxOrigin { kClient, kPeer };
+
 class Mempool {
  public:
   // The pool reads `genesis` (chain id, window), asks `executor` who may send,
@@ -89,7 +93,8 @@ class Mempool {
   // affect the others; a tx_id repeated within the batch is admitted once
   // and the repeats get "already in the pool". Signatures are verified in
   // parallel. The spans must stay valid during the call.
-  std::vector<core::Result<core::Hash>> add_batch(const std::vector<core::ByteSpan>& encoded);
+  std::vector<core::Result<core::Hash>> add_batch(const std::vector<core::ByteSpan>& encoded,
+                                                  TxOrigin origin = TxOrigin::kClient);
 
   // Up to max_txs txs whose encoded sizes sum to at most max_bytes, oldest
   // first, for a block proposal. They stay in the pool until remove(). The
@@ -110,6 +115,11 @@ class Mempool {
   // add or add_batch admitted at least one tx. Set it before the pool is
   // shared between threads; it must be cheap and must not call back into the pool.
   void set_on_admitted(std::function<void()> on_admitted) { on_admitted_ = std::move(on_admitted); }
+  // Called (on the admitting thread, outside the lock, after on_admitted) with the encoded bytes
+  // of the txs a client batch admitted, for tx gossip. Same rules as set_on_admitted.
+  void set_on_client_txs(std::function<void(const std::vector<core::ByteSpan>&)> hook) {
+    on_client_txs_ = std::move(hook);
+  }
 
  private:
   // What the checks before the duplicate check made of one input.
@@ -126,6 +136,7 @@ class Mempool {
   const size_t capacity_;
   const StoreStateView state_view_;
   std::function<void()> on_admitted_;
+  std::function<void(const std::vector<core::ByteSpan>&)> on_client_txs_;
 
   mutable std::mutex mu_;  // guards the four fields below
   uint64_t next_seq_ = 0;

@@ -9,7 +9,9 @@
 //                                                 O=<org>, C=<jurisdiction>)
 //   DIR/nodes/node<i>/node.key|node.pass|node.pem|node.json   node i belongs to org
 //                                      ((i-1) mod N)+1; node.json is silkd's config (data in
-//                                      DIR/nodes/node<i>/data, RPC on 127.0.0.1:port+i-1)
+//                                      DIR/nodes/node<i>/data, RPC on 127.0.0.1:port+i-1;
+//                                      raft/tbft: p2p on 127.0.0.1:p2p_port+i-1 with every
+//                                      other node as a peer, node.pem as its TLS certificate)
 // Keys are encrypted key files under random passphrases kept in .pass files (generated_keys.h);
 // keys and passphrases are 0600 and the folders holding them 0700; certificates, genesis and
 // configs are 0644.
@@ -47,14 +49,15 @@ struct NetworkInitOptions {
   std::vector<std::string> orgs;  // "ID:CC"; empty = the four defaults
   std::string consensus = "solo";
   uint32_t nodes = 1;
-  uint16_t port = 8645;  // node i listens on port + i - 1
+  uint16_t port = 8645;      // node i's RPC listens on port + i - 1
+  uint16_t p2p_port = 7645;  // raft, tbft: node i's p2p listens on p2p_port + i - 1
   KeyKdf kdf = KeyKdf::kInteractive;
   uint32_t days = 3650;  // validity of the CAs and certificates, from now
 };
 
-// Checks every option before writing anything: kInvalid for bad orgs, an unknown consensus, raft
-// or tbft ("consensus raft needs the p2p network, which is not built yet"), --nodes other than 1
-// with solo, ports past 65535, days out of range; kConflict when DIR exists and is not an empty
+// Checks every option before writing anything: kInvalid for bad orgs, an unknown consensus,
+// --nodes other than 1 with solo, ports past 65535 or RPC and p2p port ranges that overlap, days
+// out of range; kConflict when DIR exists and is not an empty
 // folder. On a later failure the files written so far are removed. Text: a summary with the start
 // command and example commands. JSON: network.json's content plus "dir" and "start".
 core::Result<CommandOutput> run_network_init(CommandContext& ctx,

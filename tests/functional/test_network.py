@@ -1,0 +1,234 @@
+"""Consortium networks of real silkd processes on loopback: 3 running raft, 4 running tbft.
+
+For each: `silk network init --consensus X --nodes N` writes the network; every node is started;
+signers anchor documents through different nodes from several threads (txs reach the proposer by
+gossip). One node is killed with SIGKILL under load and commits go on without it; it is restarted
+and catches up (its consensus WAL and block sync), ending with the same blocks and state root as
+the others. Every tx a signer was told is committed is on every node at the height it was told.
+Also: the committed blocks carry the engine's certificate (raft: the leader's vote; tbft: more
+than 2/3 of the validators' precommits) and `silk audit verify-chain` accepts each node's chain.
+"""
+import json
+import os
+import random
+import threading
+import time
+
+from harness import Cluster, Env, Failure, check, parse_args
+
+WORKERS = 3
+FILES_PER_CALL = 5
+
+
+def make_files(env, tag, call):
+    folder = os.path.join(env.root, "docs", f"{tag}-{call}")
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for i in range(FILES_PER_CALL):
+        p = os.path.join(folder, f"doc{i}.txt")
+        with open(p, "w") as f:
+            f.write(f"{tag} {call} {i} {random.getrandbits(64)}")
+        paths.append(p)
+    return paths
+
+
+class Load:
+    """Signers anchoring through live nodes until stopped; records what was acknowledged."""
+
+    def __init__(self, env, cluster, name):
+        self.env, self.cluster, self.name = env, cluster, name
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acked = {}  # tx_id -> height
+        self.errors = []
+        self.threads = [threading.Thread(target=self.run, args=(w,)) for w in range(WORKERS)]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def run(self, worker):
+        call = 0
+        while not self.stop.is_set():
+            call += 1
+            live = [i for i in range(self.cluster.n) if self.cluster.alive(i)]
+            node = random.choice(live)
+            files = make_files(self.env, f"{self.name}-w{worker}", call)
+            r = self.env.silk("--node", self.cluster.url[node], "--json", "notary", "anchor",
+                              *files, *self.env.ident("org2", "client"), check_rc=False,
+                              timeout=60)
+            try:
+                out = json.loads(r.stdout) if r.stdout.strip() else None
+            except ValueError:
+                out = None
+            if not isinstance(out, dict) or "results" not in out:
+                with self.lock:
+                    self.errors.append(r.stderr.strip()[-300:])
+                time.sleep(0.1)
+                continue
+            with self.lock:
+                for item in out["results"]:
+                    if item.get("ok"):
+                        check(item["tx_id"] not in self.acked,
+                              f"tx {item['tx_id']} acknowledged twice")
+                        self.acked[item["tx_id"]] = item["height"]
+
+    def count(self):
+        with self.lock:
+            return len(self.acked)
+
+    def wait_more(self, n, timeout, what):
+        start = self.count()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.count() >= start + n:
+                return
+            time.sleep(0.1)
+        with self.lock:
+            errors = self.errors[-3:]
+        raise Failure(f"{what}: only {self.count() - start} of {n} txs committed in {timeout}s; "
+                      f"recent errors: {errors}")
+
+    def finish(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=120)
+
+
+def check_same_chain(cluster, acked, cert_kind, quorum):
+    heights = [cluster.chain(i)["height"] for i in range(cluster.n)]
+    top = max(heights)
+    for i in range(cluster.n):
+        cluster.wait_height(i, top, timeout=60)
+    ref = [cluster.block(0, h) for h in range(0, top + 1)]
+    where = {}
+    for h in range(1, top + 1):
+        b = ref[h]
+        check(b["cert"]["kind"] == cert_kind, f"block {h} cert kind {b['cert']['kind']}")
+        check(len(b["cert"]["votes"]) >= quorum,
+              f"block {h} carries {len(b['cert']['votes'])} votes; needs {quorum}")
+        for tx in b["tx_ids"]:
+            check(tx not in where, f"tx {tx} twice: heights {where.get(tx)} and {h}")
+            where[tx] = h
+    for i in range(1, cluster.n):
+        for h in range(0, top + 1):
+            b = cluster.block(i, h)
+            check(b["hash"] == ref[h]["hash"],
+                  f"node{i + 1} block {h} is {b['hash']}, node1's is {ref[h]['hash']}")
+        check(cluster.chain(i)["state_root"] == cluster.chain(0)["state_root"],
+              f"node{i + 1} state root differs from node1's")
+    for tx, h in acked.items():
+        check(where.get(tx) == h, f"acknowledged tx {tx} at height {h} is at {where.get(tx)}")
+    return top
+
+
+def change_validators(env, cluster):
+    """Governance removes node4 from the validator set; from the height the change takes effect
+    blocks name the new set and are certified by the remaining three only."""
+    keys = [n["public_key"] for n in cluster.network["nodes"]]
+    keep = keys[:3]
+    proposal = env.silk_json("--node", cluster.url[0], "gov", "propose", "set-validators",
+                             *sum((["--validator", k] for k in keep), []),
+                             *env.ident("org1", "admin"))
+    pid = str(proposal.get("proposal_id", proposal.get("id", 1)))
+    for org in ("org2", "org3"):
+        env.silk("--node", cluster.url[0], "gov", "approve", pid, *env.ident(org, "admin"))
+    config = env.silk_json("--node", cluster.url[0], "gov", "config")
+    text = json.dumps(config)
+    check(all(k in text for k in keep), f"gov config does not show the new set: {text[:500]}")
+    start = cluster.chain(0)["height"]
+    # A few more blocks under the new set.
+    for i in range(4):
+        files = make_files(env, "after-change", i)
+        env.silk("--node", cluster.url[i % 3], "notary", "anchor", *files,
+                 *env.ident("org1", "client"))
+    top = cluster.chain(0)["height"]
+    changed = None
+    for h in range(start, top + 1):
+        b = cluster.block(0, h)
+        signers = {v["signer"] for v in b["cert"]["votes"]}
+        if changed is None and keys[3] not in signers and len(signers) >= 3 and h > start:
+            changed = h
+        if changed is not None:
+            check(keys[3] not in signers, f"block {h}: removed validator node4 still signs")
+    check(changed is not None, f"no block in {start}..{top} was certified by the new set")
+    first = cluster.block(0, start)["header"]["validator_set_hash"]
+    last = cluster.block(0, top)["header"]["validator_set_hash"]
+    check(first != last, "validator_set_hash did not change with the validator set")
+    print(f"   validators 4 -> 3 by governance; blocks up to {top} certified by the new set",
+          flush=True)
+
+
+def scenario(env, consensus, nodes, victim, quorum):
+    print(f"== {consensus}: {nodes} nodes", flush=True)
+    cluster = Cluster(env, consensus, nodes)
+    try:
+        cluster.start_all()
+        load = Load(env, cluster, consensus)
+        load.start()
+        try:
+            load.wait_more(20, 60, f"{consensus} with every node up")
+            if victim is None:
+                # The proposer of the latest block: raft's leader, a tbft round's proposer.
+                tip = cluster.chain(0)["height"]
+                proposer = cluster.block(0, tip)["header"]["proposer"]
+                keys = [n["public_key"] for n in cluster.network["nodes"]]
+                check(proposer in keys, f"block {tip} proposer {proposer} is not a node")
+                victim = keys.index(proposer)
+            t0 = time.time()
+            cluster.kill(victim)
+            print(f"   killed node{victim + 1}, the latest proposer (SIGKILL) at "
+                  f"{load.count()} txs", flush=True)
+            load.wait_more(20, 90, f"{consensus} with node{victim + 1} killed")
+            print(f"   20 more txs committed without it in {time.time() - t0:.1f}s", flush=True)
+            cluster.start(victim)
+            load.wait_more(10, 60, f"{consensus} after node{victim + 1} restarted")
+        finally:
+            load.finish()
+        print(f"   node{victim + 1} restarted; commits go on", flush=True)
+        target = max(cluster.chain(i)["height"] for i in range(nodes))
+        cluster.wait_height(victim, target, timeout=60)
+        top = check_same_chain(cluster, load.acked, consensus, quorum)
+        print(f"   node{victim + 1} caught up; {nodes} nodes agree on {top} blocks, "
+              f"{len(load.acked)} txs acknowledged", flush=True)
+        if consensus == "tbft":
+            change_validators(env, cluster)
+        else:
+            keys = [n["public_key"] for n in cluster.network["nodes"]]
+            r = env.silk("--node", cluster.url[0], "gov", "propose", "set-validators",
+                         "--validator", keys[0], *env.ident("org1", "admin"), check_rc=False)
+            check(r.returncode != 0 and "cannot change its validators" in r.stdout + r.stderr,
+                  f"a raft chain took a validator change: {r.stdout}{r.stderr}")
+        # An auditor replays each node's chain from its data folder, the nodes stopped.
+        cluster.close()
+        for i in range(nodes):
+            r = env.silk("--json", "audit", "verify-chain", "--data-dir",
+                         os.path.join(cluster.node_dir(i), "data"),
+                         "--genesis", os.path.join(env.chain, "genesis.json"), check_rc=False)
+            check(r.returncode == 0, f"verify-chain on node{i + 1}: {r.stdout[-800:]}{r.stderr}")
+    except Exception:
+        print(cluster.all_logs())
+        raise
+    finally:
+        cluster.close()
+
+
+def main():
+    args = parse_args()
+    ok = True
+    for consensus, nodes, victim, quorum in (("raft", 3, None, 1), ("tbft", 4, None, 3)):
+        env = Env(args, f"net-{consensus}")
+        try:
+            scenario(env, consensus, nodes, victim, quorum)
+            env.close()
+        except Exception as e:  # noqa: BLE001
+            print(f"FAIL {consensus}: {e}")
+            env.keep = True
+            env.close()
+            ok = False
+    print("PASS network" if ok else "0 passed, 1 failed")
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

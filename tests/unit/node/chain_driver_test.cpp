@@ -1,0 +1,309 @@
+// The chain driver with a scripted engine: foreign blocks checked before a vote (ValidateBlock),
+// committed from bytes (CommitBlock), fetched by block sync (certificate first), the WAL, and
+// the messages and errors each path gives.
+#include "silk/node/chain_driver.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "silk/core/merkle.h"
+#include "unit/node/node_test_support.h"
+
+namespace silk::node {
+namespace {
+
+namespace cs = consensus;
+using test::kNow;
+
+// Emits the actions registered under a message's first byte; records every event it sees.
+class ScriptedEngine final : public cs::Engine {
+ public:
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<cs::Event> events;
+    std::map<uint8_t, std::vector<cs::Action>> scripts;
+    std::vector<cs::Action> on_start;
+  };
+  explicit ScriptedEngine(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+  std::string_view name() const override { return "scripted"; }
+  std::vector<cs::Action> step(const cs::Event& event) override {
+    std::lock_guard lock(shared_->mu);
+    shared_->events.push_back(event);
+    shared_->cv.notify_all();
+    if (std::holds_alternative<cs::Started>(event)) return shared_->on_start;
+    if (const auto* m = std::get_if<cs::MessageReceived>(&event); m && !m->payload.empty()) {
+      return shared_->scripts[m->payload[0]];
+    }
+    return {};
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+};
+
+struct Fixture {
+  test::TestChain chain;
+  core::ManualClock clock{kNow};
+  std::unique_ptr<storage::Store> store = storage::make_memory_store();
+  contracts::Executor executor{chain.genesis};
+  ThreadPool verifiers{1};
+  Mempool mempool{chain.genesis, executor, *store, clock, verifiers, 1000};
+  CommitWaiters waiters{[](const core::Hash&) { return std::optional<CommitInfo>(); }};
+  std::shared_ptr<ScriptedEngine::Shared> shared = std::make_shared<ScriptedEngine::Shared>();
+  std::unique_ptr<ChainDriver> driver;
+  core::Status fatal;
+
+  Fixture() {
+    REQUIRE(
+        store->init_genesis(core::make_genesis_block(chain.genesis), chain.genesis.canonical_json)
+            .is_ok());
+  }
+  ~Fixture() {
+    if (driver) driver->stop();
+  }
+  void start() {
+    driver = std::make_unique<ChainDriver>(
+        chain.genesis, chain.node_key.public_key(), std::make_unique<ScriptedEngine>(shared),
+        executor, *store, mempool, waiters, clock, [this](const core::Status& s) { fatal = s; });
+    driver->set_verifier_pool(&verifiers);
+    REQUIRE(driver->start().is_ok());
+  }
+
+  // A block at tip+1 over the current state, built the way a proposer builds one.
+  core::Block build(const std::vector<core::Tx>& txs) {
+    const storage::ChainTip tip = *store->tip();
+    StoreStateView view(*store);
+    core::Block b;
+    b.txs = txs;
+    auto exec = executor.execute_block(txs, tip.height + 1, kNow, tip.state_root, view);
+    REQUIRE(exec.is_ok());
+    core::BlockHeader& h = b.header;
+    h.chain_id = chain.genesis.chain_id;
+    h.height = tip.height + 1;
+    h.prev_hash = tip.block_hash;
+    h.timestamp_ms = kNow;
+    h.proposer = chain.node_key.public_key();
+    h.tx_count = static_cast<uint32_t>(txs.size());
+    h.tx_root = core::Block::compute_tx_root(txs);
+    h.receipts_root = exec->receipts_root;
+    h.state_root = exec->state_root;
+    h.validator_set_hash = core::validator_set_hash(chain.genesis.validators);
+    return b;
+  }
+  core::CommitCert cert_for(const core::Block& b) {
+    core::CommitCert c;
+    const core::Hash m = core::commit_message(chain.genesis.chain_id, b.header.height, 0, b.hash());
+    c.votes.push_back(
+        {chain.node_key.public_key(), chain.node_key.sign(core::ByteSpan(m.data(), m.size()))});
+    return c;
+  }
+
+  // Runs script `tag` (through a message) and waits for an event of type E after it.
+  template <typename E>
+  E run(uint8_t tag, std::vector<cs::Action> actions) {
+    size_t seen = 0;
+    {
+      std::lock_guard lock(shared->mu);
+      shared->scripts[tag] = std::move(actions);
+      seen = shared->events.size();
+    }
+    driver->deliver_message(chain.node_key.public_key(), core::Bytes{tag});
+    return wait_for<E>(seen);
+  }
+  template <typename E>
+  E wait_for(size_t after) {
+    std::unique_lock lock(shared->mu);
+    const bool got = shared->cv.wait_for(lock, std::chrono::seconds(10), [&] {
+      for (size_t i = after; i < shared->events.size(); ++i) {
+        if (std::holds_alternative<E>(shared->events[i])) return true;
+      }
+      return false;
+    });
+    REQUIRE_MESSAGE(got, "the engine never heard the expected event");
+    for (size_t i = after; i < shared->events.size(); ++i) {
+      if (const E* e = std::get_if<E>(&shared->events[i])) return *e;
+    }
+    return E{};
+  }
+  size_t event_count() {
+    std::lock_guard lock(shared->mu);
+    return shared->events.size();
+  }
+};
+
+cs::ValidateBlock validate_action(const core::Block& b) {
+  return cs::ValidateBlock{b.header.height, 0, b.hash(), b.encode()};
+}
+
+TEST_SUITE("chain_driver") {
+  TEST_CASE("a foreign block is validated once, then committed from the held execution") {
+    Fixture f;
+    f.start();
+    core::Block b =
+        f.build({test::anchor_tx(f.chain.client_key, 1), test::anchor_tx(f.chain.client_key, 2)});
+    auto v = f.run<cs::BlockValidated>(1, {validate_action(b)});
+    CHECK_MESSAGE(v.valid, v.reason);
+    CHECK(v.block_hash == b.hash());
+    CHECK(f.driver->stats().blocks_validated == 1);
+
+    cs::CommitBlock commit{1, b.hash(), f.cert_for(b), {}};  // no bytes: the driver holds it
+    auto done = f.run<cs::BlockCommitted>(2, {commit});
+    CHECK(done.height == 1);
+    CHECK(done.block_hash == b.hash());
+    CHECK(f.store->tip()->height == 1);
+    auto stored = f.store->block_by_height(1);
+    REQUIRE(stored.is_ok());
+    CHECK(stored->cert.votes.size() == 1);
+
+    // The same commit again (block sync got there first): answered, nothing changes.
+    auto again = f.run<cs::BlockCommitted>(3, {commit});
+    CHECK(again.height == 1);
+    CHECK(f.store->tip()->height == 1);
+    CHECK(f.fatal.is_ok());
+  }
+
+  TEST_CASE("a block committed from bytes alone is checked and executed first") {
+    Fixture f;
+    f.start();
+    core::Block b = f.build({test::anchor_tx(f.chain.client_key, 7)});
+    auto done =
+        f.run<cs::BlockCommitted>(1, {cs::CommitBlock{1, b.hash(), f.cert_for(b), b.encode()}});
+    CHECK(done.height == 1);
+    CHECK(f.store->has_tx(b.txs[0].tx_id()));
+  }
+
+  TEST_CASE("bad proposals are refused with the reason, and the tip does not move") {
+    Fixture f;
+    f.start();
+    auto refused = [&](uint8_t tag, const cs::ValidateBlock& action, const std::string& why) {
+      auto v = f.run<cs::BlockValidated>(tag, {action});
+      CHECK_FALSE(v.valid);
+      CHECK_MESSAGE(v.reason.find(why) != std::string::npos, v.reason);
+    };
+    core::Tx forged = test::anchor_tx(f.chain.client_key, 3);
+    forged.signature[5] ^= 1;
+    refused(1, validate_action(f.build({forged})), "signature does not match its sender");
+
+    core::Block wrong_root = f.build({test::anchor_tx(f.chain.client_key, 4)});
+    wrong_root.header.state_root[0] ^= 1;
+    refused(2, validate_action(wrong_root), "execute to state_root");
+
+    core::Block wrong_prev = f.build({});
+    wrong_prev.header.prev_hash[0] ^= 1;
+    refused(3, validate_action(wrong_prev), "is not the tip");
+
+    core::Block stranger = f.build({});
+    stranger.header.proposer = f.chain.stranger_key.public_key();
+    refused(4, validate_action(stranger), "is not a validator");
+
+    core::Block future = f.build({});
+    future.header.timestamp_ms = kNow + test::kWindow + 60'000;
+    refused(5, validate_action(future), "too far ahead");
+
+    core::Block twice = f.build({test::anchor_tx(f.chain.client_key, 9)});
+    twice.txs.push_back(twice.txs[0]);
+    twice.header.tx_count = 2;
+    refused(6, validate_action(twice), "");  // tx_root or duplicate: either way refused
+
+    cs::ValidateBlock garbage{1, 0, core::Hash{}, core::Bytes{1, 2, 3}};
+    refused(7, garbage, "does not decode");
+
+    core::Block ok = f.build({});
+    cs::ValidateBlock lie = validate_action(ok);
+    lie.block_hash[0] ^= 1;
+    refused(8, lie, "differs from the one announced");
+
+    CHECK(f.driver->stats().blocks_rejected == 8);
+    CHECK(f.store->tip()->height == 0);
+    CHECK(f.fatal.is_ok());
+  }
+
+  TEST_CASE("block sync applies certified blocks in order and refuses forged certificates") {
+    Fixture f;
+    f.start();
+    const core::PublicKey peer = f.chain.client_key.public_key();
+    core::Block b1 = f.build({test::anchor_tx(f.chain.client_key, 11)});
+
+    core::Block forged = b1;
+    forged.cert = f.cert_for(b1);
+    forged.cert.votes[0].signature[0] ^= 1;
+    const size_t before = f.event_count();
+    f.driver->deliver_synced_blocks(peer, {forged.encode()});
+    for (int i = 0; i < 100 && f.driver->stats().blocks_rejected == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(f.driver->stats().blocks_rejected == 1);
+    CHECK(f.driver->stats().last_rejection.find("does not verify") != std::string::npos);
+    CHECK(f.store->tip()->height == 0);
+
+    b1.cert = f.cert_for(b1);
+    f.driver->deliver_synced_blocks(peer, {b1.encode()});
+    auto done = f.wait_for<cs::BlockCommitted>(before);
+    CHECK(done.height == 1);
+    CHECK(f.driver->stats().blocks_synced == 1);
+    CHECK(f.store->tip()->height == 1);
+    CHECK(f.fatal.is_ok());
+  }
+
+  TEST_CASE("WAL records come back at start and are synced before a send") {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("silk-driver-wal-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "c.wal").string();
+    {
+      Fixture f;
+      std::vector<core::Bytes> records;
+      auto wal = ConsensusWal::open(path, records);
+      REQUIRE(wal.is_ok());
+      f.driver = std::make_unique<ChainDriver>(f.chain.genesis, f.chain.node_key.public_key(),
+                                               std::make_unique<ScriptedEngine>(f.shared),
+                                               f.executor, *f.store, f.mempool, f.waiters, f.clock,
+                                               [&f](const core::Status& s) { f.fatal = s; });
+      std::vector<core::Bytes> sent;
+      std::mutex sent_mu;
+      f.driver->set_network(DriverNetwork{{}, [&](core::Bytes p) {
+                                            std::lock_guard lock(sent_mu);
+                                            sent.push_back(std::move(p));
+                                          }});
+      f.driver->set_wal(std::move(wal).value(), {});
+      REQUIRE(f.driver->start().is_ok());
+      f.run<cs::MessageReceived>(
+          1, {cs::PersistWal{core::Bytes{9, 9}}, cs::Broadcast{core::Bytes{1}}});
+      for (int i = 0; i < 100 && f.driver->stats().wal_syncs == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      CHECK(f.driver->stats().wal_syncs == 1);
+      std::lock_guard lock(sent_mu);
+      CHECK(sent.size() == 1);
+    }
+    {
+      Fixture f;
+      std::vector<core::Bytes> records;
+      auto wal = ConsensusWal::open(path, records);
+      REQUIRE(wal.is_ok());
+      REQUIRE(records.size() == 1);
+      f.driver = std::make_unique<ChainDriver>(f.chain.genesis, f.chain.node_key.public_key(),
+                                               std::make_unique<ScriptedEngine>(f.shared),
+                                               f.executor, *f.store, f.mempool, f.waiters, f.clock,
+                                               [&f](const core::Status& s) { f.fatal = s; });
+      f.driver->set_wal(std::move(wal).value(), std::move(records));
+      REQUIRE(f.driver->start().is_ok());
+      auto started = f.wait_for<cs::Started>(0);
+      REQUIRE(started.wal_records.size() == 1);
+      CHECK(started.wal_records[0] == core::Bytes{9, 9});
+      CHECK(started.validators == f.chain.genesis.validators);
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+
+}  // namespace
+}  // namespace silk::node
