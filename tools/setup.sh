@@ -11,7 +11,11 @@ MODE="${1:-release}"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config git
           librocksdb-dev libsodium-dev libssl-dev libboost-dev nlohmann-json3-dev
-          doctest-dev libspdlog-dev libcli11-dev python3 procps)
+          doctest-dev libspdlog-dev libcli11-dev python3 procps
+          chromium)  # chromium: the explorer's browser test (tests/functional/test_explorer.py)
+# Node.js and npm drive that test (playwright-core); any install of them will do.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,6 +29,18 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# playwright-core (no bundled browser: it drives Debian's chromium) for the explorer test, in
+# .cache/explorer-test (git-ignored, with its npm cache). Skipped when that version is there.
+PLAYWRIGHT_VERSION=1.58.0
+PLAYWRIGHT_DIR="$ROOT/.cache/explorer-test"
+have_pw="$(node -p "try { require('$PLAYWRIGHT_DIR/node_modules/playwright-core/package.json').version } catch (e) { '' }" 2>/dev/null || true)"
+if [ "$have_pw" != "$PLAYWRIGHT_VERSION" ]; then
+  echo "setup: installing playwright-core@$PLAYWRIGHT_VERSION in $PLAYWRIGHT_DIR"
+  mkdir -p "$PLAYWRIGHT_DIR"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error \
+    --prefix "$PLAYWRIGHT_DIR" --cache "$PLAYWRIGHT_DIR/.npm-cache" "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
 fi
 
 JOBS="$(nproc)"

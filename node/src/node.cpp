@@ -1,10 +1,16 @@
 #include "silk/node/node.h"
 
+#include <chrono>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "silk/consensus/engine.h"
+#include "silk/contracts/evidence.h"
 #include "silk/core/block.h"
 #include "silk/core/key_file.h"
+#include "silk/core/x509.h"
+#include "silk/node/event_stream.h"
 #include "silk/node/log.h"
 
 namespace silk::node {
@@ -99,6 +105,19 @@ Status Node::build() {
   ec.signer = [key](const core::Hash& message) {
     return key->sign(core::ByteSpan(message.data(), message.size()));
   };
+  const ConsensusTiming& timing = config_.consensus;
+  ec.raft_heartbeat_ms = timing.raft_heartbeat_ms;
+  ec.raft_election_timeout_ms = timing.raft_election_timeout_ms;
+  ec.tbft_propose_ms = timing.tbft_propose_ms;
+  ec.tbft_vote_ms = timing.tbft_vote_ms;
+  ec.tbft_delta_ms = timing.tbft_delta_ms;
+  {
+    // Different per node and per run (election timeouts); never used for safety.
+    const core::PublicKey self = node_key_.public_key();
+    uint64_t seed = std::chrono::steady_clock::now().time_since_epoch().count();
+    for (size_t i = 0; i < 8; ++i) seed ^= uint64_t{self[i]} << (8 * i);
+    ec.seed = seed;
+  }
   Result<std::unique_ptr<consensus::Engine>> engine = consensus::make_engine(std::move(ec));
   if (!engine.is_ok()) return engine.status().with_context("consensus");
   const std::string engine_name((*engine)->name());
@@ -112,10 +131,135 @@ Status Node::build() {
                                           });
   ChainDriver* driver = driver_.get();
   mempool_->set_on_admitted([driver] { driver->notify_txs_available(); });
+  const std::optional<storage::ChainTip> events_tip = store_->tip();
+  events_ = std::make_unique<EventHub>(events_tip ? events_tip->height : 0);
+  EventHub* events = events_.get();
+  driver_->set_on_committed(
+      [events](const core::Block& block, const std::vector<core::Receipt>& receipts) {
+        events->publish(block, receipts);
+      });
+  driver_->set_verifier_pool(verifiers_.get());
+  if (engine_name != "solo") {
+    if (config_.wal_file.empty()) {
+      return Status::invalid("consensus " + engine_name + " needs 'wal_file' in the config");
+    }
+    std::vector<core::Bytes> records;
+    Result<std::unique_ptr<ConsensusWal>> wal = ConsensusWal::open(config_.wal_file, records);
+    if (!wal.is_ok()) return wal.status();
+    logger("node")->info("consensus WAL opened path={} records={} bytes={}", config_.wal_file,
+                         records.size(), (*wal)->size_bytes());
+    driver_->set_wal(std::move(wal).value(), std::move(records));
+  }
+  if (!config_.p2p.cert.empty()) SILK_RETURN_IF_ERROR(build_network());
+  driver_->set_evidence_sink([this](core::Bytes evidence) { report_evidence(evidence); });
 
   api_ = std::make_unique<RpcApi>(genesis_, *store_, *mempool_, *waiters_, engine_name, *executor_);
   rpc_ = std::make_unique<RpcServer>(config_.rpc, *api_);
+  rpc_->set_upgrade_handler([events, store = store_.get()](auto socket, auto request) {
+    serve_event_stream(std::move(socket), std::move(request), *events, *store);
+  });
   return Status::ok();
+}
+
+Status Node::build_network() {
+  const P2pNodeConfig& pc = config_.p2p;
+  std::string pem_text;
+  {
+    std::ifstream in(pc.cert, std::ios::binary);
+    if (!in) return Status::not_found("p2p.cert " + pc.cert + " cannot be opened");
+    std::ostringstream text;
+    text << in.rdbuf();
+    pem_text = text.str();
+  }
+  const std::string* pem = &pem_text;
+  Result<core::Certificate> cert = core::parse_certificate(std::string_view(*pem));
+  if (!cert.is_ok()) return cert.status().with_context("p2p.cert " + pc.cert);
+  if (cert->public_key() != node_key_.public_key()) {
+    return Status::invalid("p2p.cert " + pc.cert + " is for key " +
+                           core::to_hex(cert->public_key()) + ", not this node's key " +
+                           core::to_hex(node_key_.public_key()));
+  }
+  Result<core::SecretKey> key = core::SecretKey::from_seed(node_key_.seed());
+  if (!key.is_ok()) return key.status();
+  node_cert_ = *cert;
+  P2pConfig p2p(std::move(cert).value(), std::move(key).value());
+  p2p.listen = pc.listen;
+  p2p.port = pc.port;
+  p2p.max_frame_bytes = pc.max_frame_bytes;
+  p2p.reconnect_max = std::chrono::milliseconds(pc.reconnect_max_ms);
+  p2p.threads = pc.threads;
+  for (const core::OrgEntry& org : genesis_.orgs) {
+    for (const std::string& ca : org.ca_certs_pem) {
+      Result<core::Certificate> c = core::parse_certificate(std::string_view(ca));
+      if (c.is_ok()) p2p.trusted_cas.push_back(std::move(c).value());
+    }
+  }
+  if (p2p.trusted_cas.empty()) {
+    return Status::invalid(
+        "p2p needs a with-cert genesis: its organisations' CA certificates "
+        "are what node certificates are checked against");
+  }
+  // The CAs in force now: governance may rotate or add them.
+  const contracts::Executor* executor = executor_.get();
+  const storage::Store* store = store_.get();
+  std::vector<core::Certificate> genesis_cas = p2p.trusted_cas;
+  p2p.current_trusted_cas = [executor, store, genesis_cas]() {
+    StoreStateView view(*store);
+    std::optional<storage::ChainTip> tip = store->tip();
+    Result<std::shared_ptr<const contracts::ChainConfig>> config =
+        executor->config_at(view, tip ? tip->height + 1 : 1);
+    if (!config.is_ok()) return genesis_cas;
+    std::vector<core::Certificate> cas;
+    for (const contracts::OrgConfig& org : (*config)->orgs) {
+      cas.insert(cas.end(), org.cas.begin(), org.cas.end());
+    }
+    return cas;
+  };
+  for (const PeerConfig& peer : pc.peers) {
+    Result<core::PublicKey> pk = core::public_key_from_hex(peer.public_key);
+    if (!pk.is_ok()) {
+      return Status::invalid("p2p peer " + peer.host + ":" + std::to_string(peer.port) +
+                             ": public_key is not a hex Ed25519 key");
+    }
+    if (*pk == node_key_.public_key()) continue;  // a shared peer list may name this node
+    p2p.peers.push_back(P2pPeerAddress{peer.host, peer.port, *pk});
+  }
+  network_ = std::make_unique<PeerNetwork>(std::move(p2p), *driver_, *mempool_, *store_,
+                                           config_.consensus.sync_interval_ms);
+  PeerNetwork* net = network_.get();
+  driver_->set_network(DriverNetwork{
+      [net](const core::PublicKey& to, core::Bytes payload) { net->send_consensus(to, payload); },
+      [net](core::Bytes payload) { net->broadcast_consensus(payload); }});
+  mempool_->set_on_client_txs(
+      [net](const std::vector<core::ByteSpan>& txs) { net->gossip_txs(txs); });
+  return Status::ok();
+}
+
+void Node::report_evidence(const core::Bytes& evidence) {
+  core::Tx tx;
+  tx.chain_id = genesis_.chain_id;
+  tx.timestamp_ms = clock_.now_ms();
+  tx.nonce = evidence_nonce_++ ^ (tx.timestamp_ms << 16);
+  if (node_cert_) {
+    tx.sender_kind = core::SenderKind::kCertFingerprint;
+    tx.sender = node_cert_->fingerprint();
+    tx.sender_cert = node_cert_->der();
+  } else {
+    tx.sender_kind = core::SenderKind::kPublicKey;
+    tx.sender = node_key_.public_key();
+  }
+  tx.contract = std::string(contracts::kEvidenceContract);
+  tx.method = std::string(contracts::kEvidenceReportMethod);
+  tx.args = contracts::evidence_report_args(core::ByteSpan(evidence.data(), evidence.size()));
+  tx.sign(node_key_);
+  const core::Bytes encoded = tx.encode();
+  Result<core::Hash> added = mempool_->add(core::ByteSpan(encoded.data(), encoded.size()));
+  if (added.is_ok()) {
+    logger("node")->warn("double-sign evidence submitted tx={}", core::to_hex(*added));
+  } else {
+    logger("node")->warn("double-sign evidence not submitted reason=\"{}\"",
+                         added.status().message());
+  }
 }
 
 Node::~Node() { stop(); }
@@ -126,10 +270,17 @@ Status Node::start() {
     if (started_) return Status::invalid("node already started");
     started_ = true;
   }
-  Status st = driver_->start();
+  Status st = network_ ? network_->start() : Status::ok();
+  if (st.is_ok()) {
+    st = driver_->start();
+    if (!st.is_ok() && network_) network_->stop();
+  }
   if (st.is_ok()) {
     st = rpc_->start();
-    if (!st.is_ok()) driver_->stop();
+    if (!st.is_ok()) {
+      driver_->stop();
+      if (network_) network_->stop();
+    }
   }
   if (!st.is_ok()) {
     std::lock_guard lock(mu_);
@@ -137,9 +288,11 @@ Status Node::start() {
     return st;
   }
   std::optional<storage::ChainTip> tip = store_->tip();
-  logger("node")->info("silkd started chain_id={} height={} rpc={} consensus={} genesis={}",
-                       genesis_.chain_id, tip ? tip->height : 0, rpc_->endpoint(),
-                       genesis_.consensus.type, core::to_hex(genesis_.hash));
+  logger("node")->info(
+      "silkd started chain_id={} height={} rpc={} p2p={} consensus={} validators={} genesis={}",
+      genesis_.chain_id, tip ? tip->height : 0, rpc_->endpoint(),
+      network_ ? config_.p2p.listen + ":" + std::to_string(network_->port()) : std::string("off"),
+      genesis_.consensus.type, genesis_.validators.size(), core::to_hex(genesis_.hash));
   return Status::ok();
 }
 
@@ -149,10 +302,13 @@ void Node::stop() {
     if (!started_ || stopped_) return;
     stopped_ = true;
   }
-  rpc_->stop_accepting();  // new requests get 503
-  driver_->stop();         // the block being committed finishes
-  waiters_->shutdown();    // waiting clients get 503
-  rpc_->stop();            // answers written, I/O threads joined
+  rpc_->stop_accepting();          // new requests get 503
+  if (network_) network_->stop();  // no more peer messages or txs
+  driver_->stop();                 // the block being committed finishes
+  waiters_->shutdown();            // waiting clients get 503
+  // Event streams close (1001) before the I/O threads stop.
+  events_->shutdown(std::chrono::milliseconds(1000));
+  rpc_->stop();  // answers written, I/O threads joined
   std::optional<storage::ChainTip> tip = store_->tip();
   logger("node")->info("silkd stopped height={}", tip ? tip->height : 0);
 }

@@ -1,5 +1,6 @@
 #include "silk/node/rpc_api.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -8,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "explorer_assets.h"
 #include "silk/node/json_view.h"
 #include "silk/node/log.h"
 #include "silk/node/state_view.h"
@@ -195,6 +197,7 @@ class Call {
     method_name_ = req.method_name.empty() ? std::string(http::to_string(m)) : req.method_name;
 
     if (v1 && n == 2 && seg[1] == "tx") return post(m, t, [&] { submit_one(req.body); });
+    if (v1 && n == 2 && seg[1] == "txs" && m == http::verb::get) return query_txs(t);
     if (v1 && n == 2 && seg[1] == "txs") return post(m, t, [&] { submit_batch(req.body); });
     if (v1 && n == 3 && seg[1] == "tx") return get(m, t, [&] { get_tx(seg[2]); });
     if (v1 && n == 3 && seg[1] == "block" && seg[2] == "latest") {
@@ -211,6 +214,8 @@ class Call {
     if (v1 && n == 2 && seg[1] == "query") return post(m, t, [&] { run_query(req.body); });
     if (v1 && n == 2 && seg[1] == "config") return get(m, t, [&] { get_config(t); });
     if (v1 && n == 2 && seg[1] == "verify") return post(m, t, [&] { verify_document(req.body); });
+    if (v1 && n == 2 && seg[1] == "events") return get(m, t, [&] { events_without_upgrade(); });
+    if (seg[0] == "explorer") return get(m, t, [&] { serve_explorer(seg, t.path); });
     respond_(error_response(
         Status::not_found("no route " + method_name_ + " " + t.path + " (see docs/api.md)")));
   }
@@ -232,6 +237,37 @@ class Call {
                                       "; use " + allowed)),
         405);
     r.allow = allowed;
+    respond_(std::move(r));
+  }
+
+  // ---- event stream and explorer (event_stream.h, docs/audit.md "Explorer") ----
+
+  // GET /v1/events is served by event_stream.cpp once upgraded to a WebSocket.
+  void events_without_upgrade() {
+    HttpResponse r = error_response(
+        Status::invalid("GET /v1/events is a WebSocket stream: send an Upgrade: websocket request"),
+        426);
+    r.headers = {{"Upgrade", "websocket"}};
+    respond_(std::move(r));
+  }
+
+  // GET /explorer/[file]: the embedded explorer (node/explorer), with a CSP
+  // that keeps it to this origin.
+  void serve_explorer(const std::vector<std::string_view>& seg, const std::string& path) {
+    const std::string_view name = seg.size() < 2 || seg[1].empty() ? "index.html" : seg[1];
+    const ExplorerAsset* asset = seg.size() <= 2 ? find_explorer_asset(name) : nullptr;
+    if (asset == nullptr) {
+      return respond_(error_response(Status::not_found("no explorer file " + path)));
+    }
+    HttpResponse r;
+    r.body = std::string(asset->body);
+    r.content_type = std::string(asset->content_type);
+    r.headers = {{"Content-Security-Policy",
+                  "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+                  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+                 {"X-Content-Type-Options", "nosniff"},
+                 {"Referrer-Policy", "no-referrer"},
+                 {"Cache-Control", "no-cache"}};
     respond_(std::move(r));
   }
 
@@ -482,6 +518,108 @@ class Call {
                             {"offset", offset},
                             {"versions", std::move(list)},
                             {"next_offset", more ? json(offset + limit) : json(nullptr)}}));
+  }
+
+  // GET /v1/txs?sender=&contract=&from_ms=&to_ms=&after=&limit=&order=: committed
+  // txs by sender, contract and block time, paged by cursor (Store::query_txs).
+  void query_txs(const Target& t) {
+    static constexpr const char* kParams[] = {"sender", "contract", "from_ms", "to_ms",
+                                              "after",  "limit",    "order"};
+    for (const auto& [name, value] : t.params) {
+      if (std::find(std::begin(kParams), std::end(kParams), name) == std::end(kParams)) {
+        return respond_(error_response(
+            Status::invalid("unknown query parameter '" + name +
+                            "' (expected sender, contract, from_ms, to_ms, after, limit, order)")));
+      }
+    }
+    auto bad = [this](const std::string& name, const std::string& value, const std::string& why) {
+      respond_(error_response(
+          Status::invalid("query parameter '" + name + "' is '" + value + "': " + why)));
+    };
+    storage::TxQuery q;
+    q.limit = kDefaultTxsLimit;
+    if (auto it = t.params.find("sender"); it != t.params.end()) {
+      Result<Hash> sender = core::hash_from_hex(it->second);
+      if (!sender.is_ok()) {
+        return bad("sender", it->second,
+                   "expected 64 hex characters (a public key or a certificate fingerprint)");
+      }
+      q.sender = *sender;
+    }
+    if (auto it = t.params.find("contract"); it != t.params.end()) {
+      if (it->second.empty()) return bad("contract", it->second, "expected a contract name");
+      q.contract = it->second;
+    }
+    for (const char* name : {"from_ms", "to_ms"}) {
+      if (auto it = t.params.find(name); it != t.params.end()) {
+        std::optional<uint64_t> v = parse_u64(it->second);
+        if (!v) return bad(name, it->second, "expected Unix milliseconds (a decimal number)");
+        (std::string_view(name) == "from_ms" ? q.from_ms : q.to_ms) = *v;
+      }
+    }
+    if (!q.sender && !q.contract && !q.from_ms && !q.to_ms) {
+      return respond_(error_response(Status::invalid(
+          "GET /v1/txs needs at least one of the query parameters sender, contract, from_ms, "
+          "to_ms")));
+    }
+    if (auto it = t.params.find("after"); it != t.params.end()) {
+      std::optional<storage::TxPosition> after = parse_tx_cursor(it->second);
+      if (!after) {
+        return bad("after", it->second,
+                   "expected a cursor HEIGHT:INDEX (the 'next' of the previous page)");
+      }
+      q.after = after;
+    }
+    if (auto it = t.params.find("limit"); it != t.params.end()) {
+      std::optional<uint64_t> v = parse_u64(it->second);
+      if (!v || *v == 0 || *v > storage::kMaxTxQueryLimit) {
+        return bad("limit", it->second, "must be 1.." + std::to_string(storage::kMaxTxQueryLimit));
+      }
+      q.limit = static_cast<uint32_t>(*v);
+    }
+    if (auto it = t.params.find("order"); it != t.params.end()) {
+      if (it->second != "asc" && it->second != "desc") {
+        return bad("order", it->second, "expected asc or desc");
+      }
+      q.order = it->second == "asc" ? storage::TxOrder::kAscending : storage::TxOrder::kDescending;
+    }
+    Result<storage::TxPage> page = store_.query_txs(q);
+    if (!page.is_ok()) return respond_(error_response(page.status()));
+    json txs = json::array();
+    for (const storage::TxSummary& s : page->txs) {
+      json row = {{"tx_id", core::to_hex(s.tx_id)},
+                  {"height", s.height},
+                  {"index", s.index},
+                  {"timestamp_ms", s.timestamp_ms},
+                  {"sender", core::to_hex(s.sender)},
+                  {"contract", s.contract},
+                  {"method", s.method},
+                  {"ok", s.code == 0}};
+      if (s.code != 0) {
+        row["code"] = s.code;
+        // The failure's message lives in the receipt: one point lookup per failed tx.
+        Result<core::Receipt> receipt = store_.receipt(s.tx_id);
+        if (!receipt.is_ok()) return respond_(error_response(receipt.status()));
+        row["error"] = receipt->message;
+      }
+      txs.push_back(std::move(row));
+    }
+    json next = nullptr;
+    if (page->next) next = tx_cursor_text(*page->next);
+    respond_(json_response({{"txs", std::move(txs)}, {"next", std::move(next)}}));
+  }
+
+  // A tx cursor is "HEIGHT:INDEX", both decimal.
+  static std::string tx_cursor_text(const storage::TxPosition& p) {
+    return std::to_string(p.height) + ":" + std::to_string(p.index);
+  }
+  static std::optional<storage::TxPosition> parse_tx_cursor(std::string_view text) {
+    const size_t colon = text.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::optional<uint64_t> height = parse_u64(text.substr(0, colon));
+    std::optional<uint64_t> index = parse_u64(text.substr(colon + 1));
+    if (!height || !index || *index > UINT32_MAX) return std::nullopt;
+    return storage::TxPosition{*height, static_cast<uint32_t>(*index)};
   }
 
   void get_chain() {

@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 #include <utility>
 
@@ -36,6 +37,7 @@ struct RpcServer::Shared {
   const size_t max_body_bytes;
   std::atomic<bool> draining{false};
   std::atomic<size_t> in_flight{0};
+  UpgradeHandler upgrade;  // set before start(); then read-only
 };
 
 namespace {
@@ -128,6 +130,9 @@ class Session : public std::enable_shared_from_this<Session> {
       shared_->in_flight.fetch_add(1);
       return write(std::move(res));
     }
+    if (shared_->upgrade && beast::websocket::is_upgrade(req)) {
+      return shared_->upgrade(stream_.release_socket(), std::move(req));
+    }
     HttpRequest request;
     request.method = req.method();
     request.method_name = std::string(req.method_string());
@@ -159,8 +164,10 @@ class Session : public std::enable_shared_from_this<Session> {
     msg.version(version_ == 10 ? 10 : 11);
     msg.result(static_cast<http::status>(res.status));
     msg.set(http::field::server, "silkd");
-    msg.set(http::field::content_type, "application/json");
+    msg.set(http::field::content_type,
+            res.content_type.empty() ? std::string("application/json") : res.content_type);
     if (!res.allow.empty()) msg.set(http::field::allow, res.allow);
+    for (const auto& [name, value] : res.headers) msg.set(name, value);
     if (shared_->draining.load()) keep_alive_ = false;
     msg.keep_alive(keep_alive_);
     msg.body() = std::move(res.body);
@@ -260,6 +267,10 @@ Status RpcServer::start() {
     threads_.emplace_back([this] { ioc_->run(); });
   }
   return Status::ok();
+}
+
+void RpcServer::set_upgrade_handler(UpgradeHandler handler) {
+  shared_->upgrade = std::move(handler);
 }
 
 std::string RpcServer::endpoint() const { return address_ + ":" + std::to_string(port_); }

@@ -418,6 +418,13 @@ class FailingStore final : public storage::Store {
                                                       uint32_t limit) const override {
     return inner_->history(key, offset, limit);
   }
+  core::Result<storage::TxPage> query_txs(const storage::TxQuery& query) const override {
+    return inner_->query_txs(query);
+  }
+  core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time(
+      uint64_t from_ms, uint64_t to_ms) const override {
+    return inner_->heights_for_time(from_ms, to_ms);
+  }
 
  private:
   std::unique_ptr<storage::Store> inner_;

@@ -3,6 +3,8 @@
 //   Store (RocksDB) <- Executor, Mempool (+ verify ThreadPool), CommitWaiters
 //   ChainDriver (engine thread) -> Store, Mempool, CommitWaiters
 //   RpcServer (I/O threads) -> RpcApi -> Store, Mempool, CommitWaiters
+//   ChainDriver --committed blocks--> EventHub <- event streams (RpcServer
+//   WebSocket upgrades, event_stream.h) -> Store (replay)
 //
 // Lifecycle: open()/create() -> start() -> stop() (also from the destructor).
 #pragma once
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "silk/contracts/executor.h"
@@ -18,10 +21,13 @@
 #include "silk/core/crypto.h"
 #include "silk/core/genesis.h"
 #include "silk/core/status.h"
+#include "silk/core/x509.h"
 #include "silk/node/chain_driver.h"
 #include "silk/node/commit_waiters.h"
 #include "silk/node/config.h"
+#include "silk/node/event_hub.h"
 #include "silk/node/mempool.h"
+#include "silk/node/peer_network.h"
 #include "silk/node/rpc_api.h"
 #include "silk/node/rpc_server.h"
 #include "silk/node/thread_pool.h"
@@ -78,22 +84,34 @@ class Node {
   const core::Genesis& genesis() const { return genesis_; }
   const storage::Store& store() const { return *store_; }
   Mempool& mempool() { return *mempool_; }
+  // The event stream's hub (GET /v1/events).
+  EventHub& events() { return *events_; }
+  // The p2p network, or nullptr for a node without one (no p2p.cert).
+  PeerNetwork* network() { return network_.get(); }
+  const ChainDriver& driver() const { return *driver_; }
 
  private:
   explicit Node(NodeParts parts);
   core::Status build();
+  core::Status build_network();
+  // Submits a tbft double-sign evidence tx signed by this node (driver thread).
+  void report_evidence(const core::Bytes& evidence);
 
   const NodeConfig config_;
   const core::Genesis genesis_;
   const core::SecretKey node_key_;
   const core::Clock& clock_;
+  std::optional<core::Certificate> node_cert_;  // p2p.cert: the node's identity on chain
+  uint64_t evidence_nonce_ = 0;                 // driver thread only
   // Declared in dependency order: destroyed users first, the store last.
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<contracts::Executor> executor_;
   std::unique_ptr<ThreadPool> verifiers_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<CommitWaiters> waiters_;
+  std::unique_ptr<EventHub> events_;  // fed by driver_, read by rpc_'s event streams
   std::unique_ptr<ChainDriver> driver_;
+  std::unique_ptr<PeerNetwork> network_;
   std::unique_ptr<RpcApi> api_;
   std::unique_ptr<RpcServer> rpc_;
 

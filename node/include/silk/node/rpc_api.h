@@ -6,6 +6,7 @@
 //   GET  /v1/block/{height} | /v1/block/hash/{hash} | /v1/block/latest   [?hex=1]
 //   GET  /v1/state?key=                  current value
 //   GET  /v1/history?key=&offset=&limit= key versions, oldest first
+//   GET  /v1/txs?sender=&contract=&from_ms=&to_ms=&after=&limit=&order=   tx search, paged
 //   GET  /v1/chain, GET /v1/health
 //
 // Errors are {"error": {"code", "message"}} with the HTTP status of the
@@ -28,6 +29,7 @@ inline constexpr uint64_t kDefaultWaitMs = 10000;
 inline constexpr uint64_t kMaxWaitMs = 60000;
 inline constexpr uint32_t kDefaultHistoryLimit = 100;
 inline constexpr uint32_t kMaxHistoryLimit = 1000;
+inline constexpr uint32_t kDefaultTxsLimit = 100;  // GET /v1/txs; at most storage::kMaxTxQueryLimit
 
 // The HTTP status for a Status code (kUnavailable: 503; the wait timeout's
 // 504 is chosen where it happens).

@@ -11,6 +11,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "silk/core/status.h"
@@ -35,8 +38,10 @@ struct HttpRequest {
 
 struct HttpResponse {
   unsigned status = 200;
-  std::string body;   // JSON
-  std::string allow;  // the Allow header of a 405; empty otherwise
+  std::string body;          // JSON
+  std::string allow;         // the Allow header of a 405; empty otherwise
+  std::string content_type;  // empty: application/json
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (name, value)
 };
 
 // Sends the response to one request. Call it exactly once, from any thread.
@@ -52,6 +57,13 @@ class RequestHandler {
                       Responder respond) = 0;
 };
 
+// Takes over a connection whose request asks for a WebSocket upgrade (the
+// request is read whole; the socket's executor is the connection's strand).
+// The handler owns the socket from then on. Must not block; must not throw.
+using UpgradeHandler =
+    std::function<void(boost::asio::ip::tcp::socket socket,
+                       boost::beast::http::request<boost::beast::http::string_body> request)>;
+
 class RpcServer {
  public:
   // `handler` is borrowed and must outlive the server.
@@ -65,6 +77,10 @@ class RpcServer {
   // I/O threads. kInvalid for an address that does not parse; kIOError
   // "cannot listen on 127.0.0.1:8645: Address already in use" and the like.
   core::Status start();
+
+  // Routes WebSocket upgrade requests to `handler` (without one they go to
+  // the RequestHandler like any request). Call before start().
+  void set_upgrade_handler(UpgradeHandler handler);
 
   // The bound port (the real one when config.port is 0). Valid after start().
   uint16_t port() const { return port_; }
