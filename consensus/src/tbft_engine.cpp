@@ -931,10 +931,8 @@ Result<std::unique_ptr<Engine>> make_tbft_engine(EngineConfig config) {
   if (distinct.size() != config.validators.size()) {
     return Status::invalid("tbft consensus: a validator is listed twice");
   }
-  if (!distinct.contains(config.self)) {
-    return Status::invalid("tbft consensus: this node (" + core::to_hex(config.self) +
-                           ") is not a validator");
-  }
+  // A node outside the set follows without voting until governance adds it (set_validators
+  // takes effect at a height; BlockCommitted::next_validators brings it).
   if (config.tbft_propose_ms == 0 || config.tbft_vote_ms == 0 || config.tbft_delta_ms == 0) {
     return Status::invalid("tbft consensus: every timeout must be positive");
   }

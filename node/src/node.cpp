@@ -37,7 +37,10 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
   Result<core::SecretKey> key = core::read_key_file(config.node_key, *passphrase);
   core::wipe(passphrase->data(), passphrase->size());
   if (!key.is_ok()) return key.status().with_context("node_key " + config.node_key);
-  SILK_RETURN_IF_ERROR(check_validator(*genesis, key->public_key()));
+  // A tbft node whose key is not (yet) a validator follows the chain; governance may add it.
+  if (genesis->consensus.type != "tbft") {
+    SILK_RETURN_IF_ERROR(check_validator(*genesis, key->public_key()));
+  }
 
   Result<std::unique_ptr<storage::Store>> store = storage::open_rocksdb_store(config.data_dir);
   if (!store.is_ok()) {
@@ -61,7 +64,9 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
 Result<std::unique_ptr<Node>> Node::create(NodeParts parts) {
   SILK_RETURN_IF_ERROR(core::crypto_init());
   if (!parts.store) return Status::invalid("node: no store");
-  SILK_RETURN_IF_ERROR(check_validator(parts.genesis, parts.node_key.public_key()));
+  if (parts.genesis.consensus.type != "tbft") {
+    SILK_RETURN_IF_ERROR(check_validator(parts.genesis, parts.node_key.public_key()));
+  }
   std::unique_ptr<Node> node(new Node(std::move(parts)));
   SILK_RETURN_IF_ERROR(node->build());
   return node;

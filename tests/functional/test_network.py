@@ -14,7 +14,7 @@ import random
 import threading
 import time
 
-from harness import Cluster, Env, Failure, check, parse_args
+from harness import Cluster, Env, Failure, Http, check, free_port, parse_args
 
 WORKERS = 3
 FILES_PER_CALL = 5
@@ -122,41 +122,79 @@ def check_same_chain(cluster, acked, cert_kind, quorum):
     return top
 
 
+def add_node(env, cluster):
+    """A fifth node with a new org1 node certificate: not a validator, it follows the chain."""
+    folder = os.path.join(env.chain, "nodes", "node5")
+    os.makedirs(folder)
+    with open(os.path.join(folder, "node5.pass"), "w") as f:
+        f.write("node5 passphrase\n")
+    ca = os.path.join(env.chain, "orgs", "org1", "ca")
+    env.silk("cert", "issue", "--ca-dir", ca, "--ca-passphrase-file", os.path.join(ca, "ca.pass"),
+             "--org", "org1", "--role", "node", "--name", "org1-node5", "--out-dir", folder,
+             "--passphrase-file", os.path.join(folder, "node5.pass"), "--key-kdf", "fast")
+    with open(cluster.config(0)) as f:
+        config = json.load(f)
+    rpc_port, p2p_port = free_port(), free_port()
+    config.update({"node_key": "org1-node5.key", "passphrase_file": "node5.pass"})
+    config["rpc"]["port"] = rpc_port
+    config["p2p"].update({"port": p2p_port, "cert": "org1-node5.pem",
+                          "peers": [{"host": "127.0.0.1", "port": cluster.p2p_base + i,
+                                     "public_key": cluster.network["nodes"][i]["public_key"]}
+                                    for i in range(cluster.n)]})
+    with open(os.path.join(folder, "node.json"), "w") as f:
+        json.dump(config, f)
+    r = env.silk("--json", "cert", "show", os.path.join(folder, "org1-node5.pem"), check_rc=False)
+    key = json.loads(r.stdout)["public_key"] if r.returncode == 0 else None
+    cluster.n += 1
+    cluster.procs.append(None)
+    cluster.logs.append(os.path.join(env.root, "node5.log"))
+    cluster.http.append(Http(f"http://127.0.0.1:{rpc_port}"))
+    cluster.url.append(f"http://127.0.0.1:{rpc_port}")
+    cluster.network["nodes"].append({"name": "node5", "public_key": key})
+    cluster.start(cluster.n - 1)
+    return key
+
+
 def change_validators(env, cluster):
-    """Governance removes node4 from the validator set; from the height the change takes effect
-    blocks name the new set and are certified by the remaining three only."""
+    """A fifth node starts outside the validator set and follows the chain; governance replaces
+    node4 by it; from the height the change takes effect, blocks name the new set, node5 signs
+    and node4 does not."""
     keys = [n["public_key"] for n in cluster.network["nodes"]]
-    keep = keys[:3]
+    node5 = add_node(env, cluster)
+    check(node5 is not None and len(node5) == 64, f"node5's public key: {node5}")
+    cluster.wait_height(4, cluster.chain(0)["height"], timeout=60)  # it caught up by block sync
+    new_set = keys[:3] + [node5]
     proposal = env.silk_json("--node", cluster.url[0], "gov", "propose", "set-validators",
-                             *sum((["--validator", k] for k in keep), []),
+                             *sum((["--validator", k] for k in new_set), []),
                              *env.ident("org1", "admin"))
     pid = str(proposal.get("proposal_id", proposal.get("id", 1)))
     for org in ("org2", "org3"):
         env.silk("--node", cluster.url[0], "gov", "approve", pid, *env.ident(org, "admin"))
-    config = env.silk_json("--node", cluster.url[0], "gov", "config")
-    text = json.dumps(config)
-    check(all(k in text for k in keep), f"gov config does not show the new set: {text[:500]}")
+    text = json.dumps(env.silk_json("--node", cluster.url[0], "gov", "config"))
+    check(node5 in text, f"gov config does not show the new set: {text[:500]}")
     start = cluster.chain(0)["height"]
-    # A few more blocks under the new set.
-    for i in range(4):
+    for i in range(6):
         files = make_files(env, "after-change", i)
-        env.silk("--node", cluster.url[i % 3], "notary", "anchor", *files,
+        env.silk("--node", cluster.url[i % 5], "notary", "anchor", *files,
                  *env.ident("org1", "client"))
     top = cluster.chain(0)["height"]
-    changed = None
-    for h in range(start, top + 1):
-        b = cluster.block(0, h)
-        signers = {v["signer"] for v in b["cert"]["votes"]}
-        if changed is None and keys[3] not in signers and len(signers) >= 3 and h > start:
-            changed = h
-        if changed is not None:
-            check(keys[3] not in signers, f"block {h}: removed validator node4 still signs")
-    check(changed is not None, f"no block in {start}..{top} was certified by the new set")
     first = cluster.block(0, start)["header"]["validator_set_hash"]
     last = cluster.block(0, top)["header"]["validator_set_hash"]
     check(first != last, "validator_set_hash did not change with the validator set")
-    print(f"   validators 4 -> 3 by governance; blocks up to {top} certified by the new set",
-          flush=True)
+    signed_by_new = 0
+    for h in range(start, top + 1):
+        b = cluster.block(0, h)
+        if b["header"]["validator_set_hash"] != last:
+            continue
+        signers = {v["signer"] for v in b["cert"]["votes"]}
+        check(keys[3] not in signers, f"block {h}: node4, no longer a validator, still signs")
+        signed_by_new += 1 if node5 in signers else 0
+    check(signed_by_new > 0, f"node5 signed none of the blocks {start}..{top} after joining")
+    cluster.wait_height(4, top, timeout=60)
+    check(cluster.block(4, top)["hash"] == cluster.block(0, top)["hash"],
+          "node5 holds another block")
+    print(f"   node5 joined as a follower; governance swapped node4 for it; node5 signed "
+          f"{signed_by_new} of the blocks up to {top}", flush=True)
 
 
 def scenario(env, consensus, nodes, victim, quorum):
@@ -199,7 +237,12 @@ def scenario(env, consensus, nodes, victim, quorum):
                          "--validator", keys[0], *env.ident("org1", "admin"), check_rc=False)
             check(r.returncode != 0 and "cannot change its validators" in r.stdout + r.stderr,
                   f"a raft chain took a validator change: {r.stdout}{r.stderr}")
-        # An auditor replays each node's chain from its data folder, the nodes stopped.
+        # An auditor replays a running node's chain over its RPC...
+        r = env.silk("--node", cluster.url[1], "--json", "audit", "verify-chain", "--rpc",
+                     "--genesis", os.path.join(env.chain, "genesis.json"), check_rc=False)
+        check(r.returncode == 0 and json.loads(r.stdout)["ok"] is True,
+              f"verify-chain --rpc on node2: {r.stdout[-800:]}{r.stderr}")
+        # ...and each node's chain from its data folder, the nodes stopped.
         cluster.close()
         for i in range(nodes):
             r = env.silk("--json", "audit", "verify-chain", "--data-dir",

@@ -206,7 +206,6 @@ TEST_SUITE("tbft_engine") {
     };
     bad([](EngineConfig& c) { c.chain_id.clear(); });
     bad([](EngineConfig& c) { c.signer = nullptr; });
-    bad([](EngineConfig& c) { c.self = PublicKey{9}; });
     bad([](EngineConfig& c) { c.validators.push_back(c.validators[1]); });
     bad([](EngineConfig& c) { c.tbft_propose_ms = 0; });
     bad([](EngineConfig& c) { c.tbft_vote_ms = 0; });
@@ -215,6 +214,41 @@ TEST_SUITE("tbft_engine") {
       c.params.empty_blocks = true;
       c.params.block_interval_ms = 0;
     });
+  }
+
+  TEST_CASE("a node outside the validator set follows silently until a set includes it") {
+    Fixture f(4, 5);  // five keys; genesis validators are the first four; this node is the fifth
+    const std::vector<PublicKey> genesis_set(f.validators.begin(), f.validators.begin() + 4);
+    EngineConfig c = f.config();
+    c.validators = genesis_set;
+    auto made = make_tbft_engine(c);
+    REQUIRE_MESSAGE(made.is_ok(), made.status().to_string());
+    f.engine = std::move(made).value();
+    CHECK(f.step(Started{0, Hash{}, {}, genesis_set}).empty());
+    const auto on_txs = f.step(TxsAvailable{});  // it may run the round's timers, never sign
+    CHECK(votes_in(on_txs).empty());
+    CHECK(all_of<PersistWal>(on_txs).empty());
+    CHECK(all_of<RequestProposal>(on_txs).empty());
+    // Height 1, round 0: validator 1 proposes; the observer may check the block but never votes.
+    const Bytes a = f.block(1, 1);
+    std::vector<Action> out = f.receive_proposal(1, 1, 0, kNoPol, a);
+    for (const Action& act : f.step(BlockValidated{1, Fixture::hash_of(a), true, ""})) {
+      out.push_back(act);
+    }
+    CHECK(votes_in(out).empty());
+    CHECK(all_of<PersistWal>(out).empty());
+    // Governance adds it from height 2: now it prevotes a valid proposal.
+    f.step(BlockCommitted{1, Fixture::hash_of(a), f.validators});
+    const Bytes b = f.block(2, 2);  // the proposer of (2, 0) among five is validator 2
+    std::vector<Action> got = f.receive_proposal(2, 2, 0, kNoPol, b);
+    for (const Action& act : f.step(BlockValidated{2, Fixture::hash_of(b), true, ""})) {
+      got.push_back(act);
+    }
+    const auto votes = votes_in(got);
+    REQUIRE(votes.size() == 1);
+    CHECK(votes[0].type == VoteType::kPrevote);
+    CHECK(votes[0].signer == f.validators[4]);
+    CHECK_FALSE(all_of<PersistWal>(got).empty());  // durable before it leaves
   }
 
   TEST_CASE("an idle height sends nothing and sets no timer") {

@@ -422,8 +422,9 @@ inline constexpr uint64_t kTbftProposeTimer = 11;
 inline constexpr uint64_t kTbftPrevoteTimer = 12;
 inline constexpr uint64_t kTbftPrecommitTimer = 13;
 inline constexpr uint64_t kTbftIdleTimer = 14;
-// kInvalid when `self` is not a validator, validators repeat, no signer is
-// given, chain_id is empty, or a timeout is zero.
+// A node whose key is not in the set in force follows without voting (it
+// signs nothing) until a set includes it. kInvalid when validators repeat,
+// no signer is given, chain_id is empty, or a timeout is zero.
 core::Result<std::unique_ptr<Engine>> make_tbft_engine(EngineConfig config);
 
 // Picks the engine genesis names (consensus.type). kInvalid for an unknown

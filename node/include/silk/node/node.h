@@ -53,7 +53,8 @@ class Node {
   // by another silkd), then create(). Errors name the file at fault.
   static core::Result<std::unique_ptr<Node>> open(const NodeConfig& config);
 
-  // Checks the node key is a genesis validator, writes block 0 on an empty
+  // Checks the node key is a genesis validator (tbft: a node outside the set
+  // starts and follows the chain without voting until governance adds it), writes block 0 on an empty
   // store (on a used one: checks its genesis hash matches, kConflict
   // otherwise), builds the executor, mempool, engine, driver and RPC server.
   // Starts nothing.

@@ -44,6 +44,10 @@ struct VerifyChainOptions {
   // stops the replay, which needs its txs.
   bool keep_going = false;
   size_t max_differences = 1000;
+  // false: skip the comparison of the store's current values and key history with the replay
+  // (a node's RPC serves no key iteration and only JSON views of values); every block, receipt,
+  // certificate and state root is still checked.
+  bool check_state = true;
 };
 
 // One place where the store disagrees with the replay. `message` names it
@@ -91,7 +95,8 @@ core::Result<VerifyChainReport> verify_chain(const storage::Store& store,
                                              const VerifyChainProgressFn& progress = {});
 
 struct AuditVerifyChainOptions {
-  std::string data_dir;      // the node's RocksDB folder (silkd's data_dir)
+  std::string data_dir;      // the node's RocksDB folder (silkd's data_dir), or:
+  std::string node_url;      // a running node's RPC (--rpc): blocks and receipts over HTTP
   std::string genesis_file;  // genesis.json
   bool keep_going = false;
 };
