@@ -11,11 +11,13 @@
 #include <sstream>
 
 #include "silk/tools/audit_proof.h"
+#include "silk/tools/audit_query.h"
 #include "silk/tools/audit_verify_chain.h"
 #include "silk/tools/bench.h"
 #include "silk/tools/ca_commands.h"
 #include "silk/tools/cli_trade.h"
 #include "silk/tools/command.h"
+#include "silk/tools/events_command.h"
 #include "silk/tools/gov_commands.h"
 #include "silk/tools/identity_commands.h"
 #include "silk/tools/init_solo.h"
@@ -290,7 +292,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     init_cmd->add_option("--key-kdf", init_kdf, "interactive (default) or fast")
         ->check(CLI::IsMember({"interactive", "fast"}));
 
-    // bench verify | load
+    // bench verify | load | etcd | history
     auto* bench_cmd =
         app.add_subcommand("bench", "measure the verify bound and a node's throughput");
     bench_cmd->require_subcommand(1);
@@ -327,6 +329,57 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
         ->add_option("--timeout-ms", bench_load.timeout_ms, "wait per batch (default 60000)")
         ->check(kDecimal)
         ->check(CLI::Range(uint64_t{1}, uint64_t{60000}));
+    BenchEtcdOptions bench_etcd;
+    double bench_etcd_rate = 0;
+    auto* bench_etcd_cmd = bench_cmd->add_subcommand(
+        "etcd", "the bench load loop against etcd's JSON gateway (for comparison)");
+    bench_etcd_cmd->add_option("--endpoint", bench_etcd.endpoint,
+                               "an etcd client URL (default http://127.0.0.1:2379)");
+    bench_etcd_cmd->add_option("--puts", bench_etcd.puts, "puts to send (default 20000)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{10000000}));
+    bench_etcd_cmd
+        ->add_option("--concurrency", bench_etcd.concurrency, "client connections (default 8)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{1024}));
+    bench_etcd_cmd
+        ->add_option("--batch", bench_etcd.batch,
+                     "1: POST /v3/kv/put per key (default); N: N puts per POST /v3/kv/txn")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{128}));
+    bench_etcd_cmd
+        ->add_option("--value-bytes", bench_etcd.value_bytes,
+                     "value size (default: a notary anchor tx's size)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{0}, size_t{1} << 20));
+    auto* bench_etcd_rate_opt =
+        bench_etcd_cmd
+            ->add_option("--rate", bench_etcd_rate,
+                         "open loop at this many puts/s (default: closed loop)")
+            ->check(CLI::PositiveNumber);
+    bench_etcd_cmd->add_option("--timeout-ms", bench_etcd.timeout_ms, "per request (default 60000)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint64_t{1}, uint64_t{60000}));
+    BenchHistoryOptions bench_history;
+    auto* bench_history_cmd = bench_cmd->add_subcommand(
+        "history", "write N versions of one key, time GET /v1/history pages");
+    bench_history_cmd->add_option("--key", bench_history.key_file, "an admin's key file")
+        ->required();
+    bench_history_cmd->add_option("--cert", bench_history.cert_file, kCertHelp);
+    bench_history_cmd
+        ->add_option("--versions", bench_history.versions, "versions to write (default 1000)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{100000}));
+    bench_history_cmd
+        ->add_option("--batch", bench_history.batch, "txs per POST /v1/txs (default 100)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{10000}));
+    bench_history_cmd->add_option("--page", bench_history.page, "versions per GET (default 100)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{1000}));
+    bench_history_cmd->add_option("--reads", bench_history.reads, "timed GETs (default 500)")
+        ->check(kDecimal)
+        ->check(CLI::Range(size_t{1}, size_t{1000000}));
 
     // audit verify-chain (the "audit" group may already exist: other audit commands share it)
     std::vector<CLI::App*> audit_found =
@@ -337,12 +390,19 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       audit_cmd->require_subcommand(1);
     }
     AuditProofCli audit_proof_cli(audit_cmd);  // audit prove | verify-proof
+    AuditQueryCli audit_query_cli(audit_cmd);  // audit txs | history
     AuditVerifyChainOptions verify_chain_options;
     auto* verify_chain_cmd = audit_cmd->add_subcommand(
-        "verify-chain", "re-verify and re-execute a whole chain from a stopped node's data folder");
+        "verify-chain",
+        "re-verify and re-execute a whole chain from a stopped node's data folder or a node's RPC");
+    bool verify_chain_rpc = false;
+    auto* verify_chain_data_dir = verify_chain_cmd->add_option(
+        "--data-dir", verify_chain_options.data_dir, "the node's data_dir (RocksDB), stopped");
     verify_chain_cmd
-        ->add_option("--data-dir", verify_chain_options.data_dir, "the node's data_dir (RocksDB)")
-        ->required();
+        ->add_flag("--rpc", verify_chain_rpc,
+                   "verify the chain the running node at --node serves (blocks and receipts over "
+                   "its RPC) instead of a data folder")
+        ->excludes(verify_chain_data_dir);
     verify_chain_cmd->add_option("--genesis", verify_chain_options.genesis_file, "genesis.json")
         ->required();
     verify_chain_cmd->add_flag("--keep-going", verify_chain_options.keep_going,
@@ -565,10 +625,18 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     network_init_cmd->add_option("--org", network_init.orgs,
                                  "ID:JURISDICTION, repeatable, 1-16 (default org1:CN org2:SG "
                                  "org3:DE org4:AE)");
-    network_init_cmd->add_option("--consensus", network_init.consensus,
-                                 "solo (default; raft and tbft need the p2p network)");
-    network_init_cmd->add_option("--nodes", network_init.nodes, "number of nodes (solo: 1)")
+    network_init_cmd
+        ->add_option("--consensus", network_init.consensus,
+                     "solo (default, one node), raft (crash faults) or tbft (Byzantine faults)")
+        ->check(CLI::IsMember({"solo", "raft", "tbft"}));
+    network_init_cmd
+        ->add_option("--nodes", network_init.nodes, "number of nodes (solo: 1; tbft: 3f+1)")
         ->check(kDecimal);
+    network_init_cmd
+        ->add_option("--p2p-port", network_init.p2p_port,
+                     "raft, tbft: p2p port of node1; node i uses p2p-port+i-1 (default 7645)")
+        ->check(kDecimal)
+        ->check(CLI::Range(uint16_t{1}, uint16_t{65535}));
     network_init_cmd
         ->add_option("--port", network_init.port,
                      "RPC port of node1; node i uses port+i-1 (default 8645)")
@@ -583,6 +651,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
 
     // trust | doc | ebl | data | deal | call | query contract (cli_trade.cpp)
     TradeCli trade_cli(app);
+    EventsCli events_cli(app);  // events (events_command.cpp)
 
     std::vector<const char*> argv;
     argv.reserve(args.size());
@@ -609,6 +678,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     if (auto url = parse_url(node_url); !url.is_ok()) {
       return printer.usage(url.status().message());
     }
+    if (events_cli.parsed()) return events_cli.run(node_url, *env.out, *env.err);
     std::optional<std::string> env_passphrase =
         env.getenv ? env.getenv("SILK_PASSPHRASE") : std::nullopt;
     const core::Clock& clock = env.clock ? *env.clock : core::SystemClock::instance();
@@ -671,6 +741,12 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       if (bench_rate_opt->count() > 0) bench_load.rate = bench_rate;
       if (env.err == &std::cerr && ::isatty(STDERR_FILENO) == 1) bench_load.progress = env.err;
       result = run_bench_load(ctx, bench_load);
+    } else if (bench_etcd_cmd->parsed()) {
+      if (bench_etcd_rate_opt->count() > 0) bench_etcd.rate = bench_etcd_rate;
+      if (env.err == &std::cerr && ::isatty(STDERR_FILENO) == 1) bench_etcd.progress = env.err;
+      result = run_bench_etcd(ctx, bench_etcd);
+    } else if (bench_history_cmd->parsed()) {
+      result = run_bench_history(ctx, bench_history);
     }
 
     if (verify_chain_cmd->parsed()) {
@@ -688,6 +764,10 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
           progress_line_open = true;
           env.err->flush();
         };
+      }
+      if (verify_chain_rpc) verify_chain_options.node_url = node_url;
+      if (verify_chain_options.data_dir.empty() && !verify_chain_rpc) {
+        return printer.usage("audit verify-chain needs --data-dir DIR or --rpc (with --node)");
       }
       result = run_audit_verify_chain(verify_chain_options, progress);
       if (progress_line_open) *env.err << "\n";
@@ -746,6 +826,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
 
     if (trade_cli.parsed()) result = trade_cli.run(ctx);
     if (audit_proof_cli.parsed()) result = audit_proof_cli.run(ctx);
+    if (audit_query_cli.parsed()) result = audit_query_cli.run(ctx);
 
     if (!result.is_ok()) return printer.status(result.status());
     return printer.output(result.value());

@@ -198,6 +198,7 @@ TEST_SUITE("bench") {
     CHECK(j["failed"] == 9);
     CHECK(j["committed"] == 86);
     CHECK(j["mode"] == "closed");
+    CHECK(j["tx_bytes"].get<size_t>() > 64);
     CHECK(j["latency_ms"]["max"].get<double>() >= j["latency_ms"]["p50"].get<double>());
     CHECK(out->exit_code == 1);
     {
@@ -217,6 +218,130 @@ TEST_SUITE("bench") {
 
     o.batch = 0;
     CHECK(run_bench_load(ctx, o).status().code() == core::Status::Code::kInvalid);
+  }
+  TEST_CASE("base64 is RFC 4648 with padding") {
+    CHECK(base64_encode("") == "");
+    CHECK(base64_encode("f") == "Zg==");
+    CHECK(base64_encode("fo") == "Zm8=");
+    CHECK(base64_encode("foo") == "Zm9v");
+    CHECK(base64_encode("foob") == "Zm9vYg==");
+    CHECK(base64_encode("fooba") == "Zm9vYmE=");
+    CHECK(base64_encode("foobar") == "Zm9vYmFy");
+    CHECK(base64_encode(std::string("\xff\xfe\x00", 3)) == "//4A");
+  }
+
+  TEST_CASE("etcd request bodies carry base64 keys and values") {
+    auto put = nlohmann::json::parse(etcd_put_body("k/1", "foo"));
+    CHECK(put == nlohmann::json{{"key", "ay8x"}, {"value", "Zm9v"}});
+
+    auto txn = nlohmann::json::parse(etcd_txn_put_body({"a", "bc"}, "foo"));
+    REQUIRE(txn["success"].size() == 2);
+    CHECK(txn["success"][0]["requestPut"]["key"] == "YQ==");
+    CHECK(txn["success"][1]["requestPut"]["key"] == "YmM=");
+    CHECK(txn["success"][1]["requestPut"]["value"] == "Zm9v");
+    CHECK_FALSE(txn.contains("compare"));
+  }
+
+  TEST_CASE("etcd answers: a header is success, anything else says why") {
+    CHECK(etcd_answer_error(200, R"({"header":{"revision":"5"}})").empty());
+    CHECK(etcd_answer_error(200, R"({"header":{},"error":"etcdserver: too many requests"})") ==
+          "etcd: etcdserver: too many requests");
+    CHECK(etcd_answer_error(200, R"({})") == "etcd answered without a header");
+    CHECK(etcd_answer_error(200, "not json").find("JSON object") != std::string::npos);
+    CHECK(etcd_answer_error(503, R"({"error":"etcdserver: request timed out","code":14})") ==
+          "HTTP 503: etcdserver: request timed out");
+    CHECK(etcd_answer_error(404, "nope") == "HTTP 404: nope");
+  }
+
+  TEST_CASE("bench etcd puts every key once, by put or by txn, and counts failures") {
+    std::mutex mu;
+    std::set<std::string> keys;   // guarded by mu
+    size_t duplicates = 0;        // guarded by mu
+    size_t value_size = 0;        // guarded by mu
+    std::set<std::string> paths;  // guarded by mu
+    size_t requests = 0;          // guarded by mu
+    testing::FakeNode etcd([&](const testing::FakeRequest& r) {
+      if (r.target == "/health") return testing::FakeResponse{200, R"({"health":"true"})"};
+      auto body = nlohmann::json::parse(r.body);
+      std::lock_guard<std::mutex> lock(mu);
+      paths.insert(r.target);
+      std::vector<nlohmann::json> puts;
+      if (body.contains("success")) {
+        for (const auto& op : body["success"]) puts.push_back(op["requestPut"]);
+      } else {
+        puts.push_back(body);
+      }
+      for (const auto& p : puts) {
+        if (!keys.insert(p["key"].get<std::string>()).second) ++duplicates;
+        value_size = p["value"].get<std::string>().size();
+      }
+      // Every 4th request fails.
+      if (requests++ % 4 == 3) {
+        return testing::FakeResponse{503, R"({"error":"etcdserver: request timed out"})"};
+      }
+      return testing::FakeResponse{200, R"({"header":{"revision":"1"}})"};
+    });
+
+    core::ManualClock clock(1'700'000'000'000);
+    CommandContext ctx = testing::make_context(etcd.url(), clock);
+    BenchEtcdOptions o;
+    o.endpoint = etcd.url();
+    o.puts = 8;
+    o.concurrency = 1;
+    o.value_bytes = 30;
+    auto single = run_bench_etcd(ctx, o);
+    REQUIRE_MESSAGE(single.is_ok(), single.status().message());
+    CHECK(single->json["puts"] == 8);
+    CHECK(single->json["committed"] == 6);
+    CHECK(single->json["failed"] == 2);
+    CHECK(single->json["api"] == "kv/put");
+    CHECK(single->json["value_bytes"] == 30);
+    CHECK(single->exit_code == 1);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      CHECK(keys.size() == 8);
+      CHECK(paths == std::set<std::string>{"/v3/kv/put"});
+      CHECK(value_size == 40);  // base64 of 30 bytes
+      requests = 0;
+      paths.clear();
+    }
+
+    o.puts = 50;
+    o.batch = 10;
+    o.concurrency = 2;
+    o.value_bytes = 0;  // a notary tx's size
+    auto txn = run_bench_etcd(ctx, o);
+    REQUIRE(txn.is_ok());
+    CHECK(txn->json["api"] == "kv/txn");
+    // 5 requests of 10: the 4th fails.
+    CHECK(txn->json["committed"] == 40);
+    CHECK(txn->json["value_bytes"].get<size_t>() > 64);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      CHECK(keys.size() == 58);
+      CHECK(duplicates == 0);
+      CHECK(paths == std::set<std::string>{"/v3/kv/txn"});
+    }
+
+    o.batch = 129;
+    CHECK(run_bench_etcd(ctx, o).status().code() == core::Status::Code::kInvalid);
+    o.batch = 1;
+    o.puts = 0;
+    CHECK(run_bench_etcd(ctx, o).status().code() == core::Status::Code::kInvalid);
+  }
+  TEST_CASE("history page targets cycle through the pages in order") {
+    auto t = history_page_targets("documents/type_index", 250, 100, 5);
+    REQUIRE(t.size() == 5);
+    CHECK(t[0] == "/v1/history?key=documents/type_index&offset=0&limit=100");
+    CHECK(t[1] == "/v1/history?key=documents/type_index&offset=100&limit=100");
+    CHECK(t[2] == "/v1/history?key=documents/type_index&offset=200&limit=100");
+    CHECK(t[3] == t[0]);
+    CHECK(t[4] == t[1]);
+    CHECK(history_page_targets("a b", 1000, 1000, 2)[1] ==
+          "/v1/history?key=a%20b&offset=0&limit=1000");
+    CHECK(history_page_targets("k", 0, 100, 5).empty());
+    CHECK(history_page_targets("k", 10, 0, 5).empty());
+    CHECK(history_page_targets("k", 10, 10, 0).empty());
   }
 }
 
