@@ -181,12 +181,9 @@ uint64_t key_seed(const PublicKey& k) {
 class RaftEngine final : public Engine {
  public:
   explicit RaftEngine(EngineConfig config)
-      : config_(std::move(config)),
-        rng_(config_.seed ^ key_seed(config_.self)),
-        quorum_(config_.validators.size() / 2 + 1) {
-    for (const PublicKey& v : config_.validators) {
-      if (v != config_.self) peers_.emplace(v, Peer{});
-    }
+      : config_(std::move(config)), rng_(config_.seed ^ key_seed(config_.self)) {
+    sets_[0] = config_.validators;
+    reconcile_peers();
   }
 
   std::string_view name() const override { return "raft"; }
@@ -221,7 +218,12 @@ class RaftEngine final : public Engine {
     applied_sent_ = e.tip_height;
     tip_ = e.tip_height;
     trim();
-    if (quorum_ == 1) {
+    if (!e.validators.empty() && e.validators != set_at(tip_ + 1)) {
+      sets_[tip_ + 1] = e.validators;
+      reconcile_peers();
+    }
+    if (!self_member()) return;  // a follower outside the set: block sync brings it along
+    if (quorum(current()) == 1) {
       campaign(out);
       return;
     }
@@ -236,7 +238,7 @@ class RaftEngine final : public Engine {
   void on(const TimerFired& e, std::vector<Action>& out) {
     if (!started_) return;
     if (e.timer_id == kRaftElectionTimer && role_ != Role::kLeader) {
-      campaign(out);
+      if (self_member()) campaign(out);
     } else if (e.timer_id == kRaftHeartbeatTimer && role_ == Role::kLeader) {
       for (auto& [key, peer] : peers_) send_append(key, peer, out);
       out.emplace_back(SetTimer{kRaftHeartbeatTimer, config_.raft_heartbeat_ms});
@@ -285,6 +287,9 @@ class RaftEngine final : public Engine {
   void on(const BlockCommitted& e, std::vector<Action>& out) {
     if (!started_ || e.height <= tip_) return;
     tip_ = e.height;
+    if (!e.next_validators.empty() && e.next_validators != set_at(tip_ + 1)) {
+      apply_set_change(tip_ + 1, e.next_validators, out);
+    }
     if (e.height == own_height_ && e.block_hash == own_hash_ && own_had_txs_) {
       want_proposal_ = true;  // the pool may hold more than one block's worth
     }
@@ -307,11 +312,17 @@ class RaftEngine final : public Engine {
       ++counters_.malformed_messages;
       return;
     }
-    // Entries are checked before the message may change anything, its term included.
+    // Entries are checked before the message may change anything, its term included. A valid
+    // prefix is kept: an entry past a validator-set change this node has not committed yet
+    // cannot be checked until it has (the leader sends it again).
     for (size_t k = 0; k < m->entries.size(); ++k) {
       if (!valid_entry(m->a + 1 + k, m->entries[k], m->term)) {
-        ++counters_.malformed_messages;
-        return;
+        if (k == 0 || m->a + 1 + k <= tip_ + 1) {
+          ++counters_.malformed_messages;
+          return;
+        }
+        m->entries.resize(k);
+        break;
       }
     }
     if (m->term > term_) {
@@ -355,8 +366,9 @@ class RaftEngine final : public Engine {
 
   void on_vote(const PublicKey& from, const Message& m, std::vector<Action>& out) {
     if (role_ != Role::kCandidate || m.term != term_ || !m.flag) return;
+    if (!is_member(current(), from)) return;
     votes_.insert(from);
-    if (votes_.size() + 1 >= quorum_) become_leader(out);
+    if (votes_.size() + 1 >= quorum(current())) become_leader(out);
   }
 
   void on_append(const PublicKey& from, const Message& m, std::vector<Action>& out) {
@@ -439,7 +451,7 @@ class RaftEngine final : public Engine {
     leader_.reset();
     votes_.clear();
     persist_hard_state(out);
-    if (quorum_ == 1) {
+    if (quorum(current()) == 1) {
       become_leader(out);
       return;
     }
@@ -497,9 +509,12 @@ class RaftEngine final : public Engine {
     if (role_ != Role::kLeader) return false;
     for (uint64_t h = last_index(); h > commit_index_; --h) {
       if (term_at(h) != term_) break;  // only entries of this term count (Raft §5.4.2)
-      size_t have = 1;                 // this node: its entries are persisted before any send
-      for (const auto& [key, peer] : peers_) have += peer.match >= h ? 1 : 0;
-      if (have >= quorum_) {
+      // The set in force at h decides: this node (its entries are persisted before any send)
+      // and the peers that hold h, among that set's members.
+      const std::vector<PublicKey>& set = set_at(h);
+      size_t have = is_member(set, config_.self) ? 1 : 0;
+      for (const auto& [key, peer] : peers_) have += peer.match >= h && is_member(set, key) ? 1 : 0;
+      if (have >= quorum(set)) {
         commit_index_ = h;
         emit_commits(out);
         return true;
@@ -570,7 +585,7 @@ class RaftEngine final : public Engine {
         header->chain_id != config_.chain_id) {
       return false;
     }
-    return core::verify_commit_cert(*header, e.cert, config_.validators).is_ok();
+    return core::verify_commit_cert(*header, e.cert, set_at(height)).is_ok();
   }
 
   uint64_t last_index() const {
@@ -643,9 +658,60 @@ class RaftEngine final : public Engine {
     out.emplace_back(SetTimer{kRaftElectionTimer, t + rng_.next() % t});
   }
 
+  // ---- validator sets ----
+  // The set in force at `height`: the latest change at or below it.
+  const std::vector<PublicKey>& set_at(uint64_t height) const {
+    return std::prev(sets_.upper_bound(height))->second;
+  }
+  const std::vector<PublicKey>& current() const { return set_at(tip_ + 1); }
+  static bool is_member(const std::vector<PublicKey>& set, const PublicKey& key) {
+    return std::find(set.begin(), set.end(), key) != set.end();
+  }
+  bool self_member() const { return is_member(current(), config_.self); }
+  static size_t quorum(const std::vector<PublicKey>& set) { return set.size() / 2 + 1; }
+
+  // Peers are the members of the current set (and, until their entries commit, nobody else:
+  // a change takes effect at tip+1, after every entry of the old set is committed here).
+  void reconcile_peers() {
+    const std::vector<PublicKey>& set = current();
+    for (auto it = peers_.begin(); it != peers_.end();) {
+      it = is_member(set, it->first) ? std::next(it) : peers_.erase(it);
+    }
+    for (const PublicKey& v : set) {
+      if (v != config_.self && !peers_.count(v)) {
+        Peer p;
+        p.next = last_index() + 1;
+        peers_.emplace(v, p);
+      }
+    }
+  }
+
+  // Governance changed the set from `height` on (one member at a time on a raft chain, so the
+  // old and new majorities overlap).
+  void apply_set_change(uint64_t height, const std::vector<PublicKey>& set,
+                        std::vector<Action>& out) {
+    const bool was_member = self_member();
+    sets_[height] = set;
+    while (sets_.size() > 64) sets_.erase(std::next(sets_.begin()));  // keep genesis + recent
+    reconcile_peers();
+    if (!self_member()) {
+      if (role_ != Role::kFollower) {
+        role_ = Role::kFollower;  // removed: stop leading and campaigning
+        leader_.reset();
+      }
+      return;
+    }
+    if (!was_member) arm_election(out);  // added: take part from now on
+    if (role_ == Role::kLeader) {
+      for (auto& [key, peer] : peers_) send_append(key, peer, out);
+      if (!peers_.empty())
+        out.emplace_back(SetTimer{kRaftHeartbeatTimer, config_.raft_heartbeat_ms});
+    }
+  }
+
   const EngineConfig config_;
   Prng rng_;
-  const size_t quorum_;
+  std::map<uint64_t, std::vector<PublicKey>> sets_;  // from height -> validator set
   std::map<PublicKey, Peer> peers_;  // every validator but this node; ordered, so deterministic
   EngineCounters counters_;
   bool started_ = false;
@@ -682,10 +748,7 @@ Result<std::unique_ptr<Engine>> make_raft_engine(EngineConfig config) {
   if (distinct.size() != config.validators.size()) {
     return Status::invalid("raft consensus: a validator is listed twice");
   }
-  if (!distinct.contains(config.self)) {
-    return Status::invalid("raft consensus: this node (" + core::to_hex(config.self) +
-                           ") is not a validator");
-  }
+  // A node outside the set follows (no campaigns, no votes counted) until governance adds it.
   if (config.raft_heartbeat_ms == 0 ||
       config.raft_election_timeout_ms <= 2 * config.raft_heartbeat_ms) {
     return Status::invalid(

@@ -195,11 +195,9 @@ Result<json> normalize_params(const std::string& kind, const json& params,
     return json{{"org", org}, {"ca_cert", ca.pem()}, {"keep_old", keep_old}};
   }
   if (kind == "set_validators") {
-    // Only tbft takes a new validator set at a height; solo has one validator by definition and
-    // raft's quorum is fixed until membership changes go through its log.
-    if (genesis.consensus.type != "tbft") {
-      return Status::invalid("set_validators: a " + genesis.consensus.type +
-                             " chain cannot change its validators (only tbft can)");
+    // Solo has one validator by definition; raft and tbft take a new set at a height.
+    if (genesis.consensus.type == "solo") {
+      return Status::invalid("set_validators: a solo chain cannot change its validators");
     }
     SILK_RETURN_IF_ERROR(check_fields(params, w, {"validators"}));
     auto it = params.find("validators");
@@ -339,11 +337,27 @@ Result<ChainConfig> apply_change(const std::string& kind, const json& params, Ch
       it->cas = {ca};
     }
   } else if (kind == "set_validators") {
-    config.validators.clear();
+    std::vector<core::PublicKey> next;
     for (const json& v : params.at("validators")) {
       SILK_ASSIGN_OR_RETURN(core::PublicKey pk, core::public_key_from_hex(v.get<std::string>()));
-      config.validators.push_back(pk);
+      next.push_back(pk);
     }
+    // Raft changes membership one validator at a time, so that every majority of the old set
+    // overlaps every majority of the new one (Raft's single-server change).
+    if (genesis.consensus.type == "raft") {
+      const std::set<core::PublicKey> before(config.validators.begin(), config.validators.end());
+      const std::set<core::PublicKey> after(next.begin(), next.end());
+      size_t changed = 0;
+      for (const core::PublicKey& k : before) changed += after.count(k) ? 0 : 1;
+      for (const core::PublicKey& k : after) changed += before.count(k) ? 0 : 1;
+      if (changed != 1) {
+        return Status::invalid(
+            "params.validators: a raft chain changes its validators one at a "
+            "time (add or remove exactly one); this changes " +
+            std::to_string(changed));
+      }
+    }
+    config.validators = std::move(next);
   } else if (kind == "set_policy") {
     const std::string name = params.at("name").get<std::string>();
     const json& p = params.at("policy");

@@ -37,8 +37,9 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
   Result<core::SecretKey> key = core::read_key_file(config.node_key, *passphrase);
   core::wipe(passphrase->data(), passphrase->size());
   if (!key.is_ok()) return key.status().with_context("node_key " + config.node_key);
-  // A tbft node whose key is not (yet) a validator follows the chain; governance may add it.
-  if (genesis->consensus.type != "tbft") {
+  // A raft or tbft node whose key is not (yet) a validator follows the chain; governance may
+  // add it.
+  if (genesis->consensus.type == "solo") {
     SILK_RETURN_IF_ERROR(check_validator(*genesis, key->public_key()));
   }
 
@@ -64,7 +65,7 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
 Result<std::unique_ptr<Node>> Node::create(NodeParts parts) {
   SILK_RETURN_IF_ERROR(core::crypto_init());
   if (!parts.store) return Status::invalid("node: no store");
-  if (parts.genesis.consensus.type != "tbft") {
+  if (parts.genesis.consensus.type == "solo") {
     SILK_RETURN_IF_ERROR(check_validator(parts.genesis, parts.node_key.public_key()));
   }
   std::unique_ptr<Node> node(new Node(std::move(parts)));

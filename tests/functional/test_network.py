@@ -124,33 +124,35 @@ def check_same_chain(cluster, acked, cert_kind, quorum):
 
 def add_node(env, cluster):
     """A fifth node with a new org1 node certificate: not a validator, it follows the chain."""
-    folder = os.path.join(env.chain, "nodes", "node5")
+    name = f"node{cluster.n + 1}"
+    folder = os.path.join(env.chain, "nodes", name)
     os.makedirs(folder)
-    with open(os.path.join(folder, "node5.pass"), "w") as f:
-        f.write("node5 passphrase\n")
+    with open(os.path.join(folder, "node.pass"), "w") as f:
+        f.write(name + " passphrase\n")
     ca = os.path.join(env.chain, "orgs", "org1", "ca")
     env.silk("cert", "issue", "--ca-dir", ca, "--ca-passphrase-file", os.path.join(ca, "ca.pass"),
-             "--org", "org1", "--role", "node", "--name", "org1-node5", "--out-dir", folder,
-             "--passphrase-file", os.path.join(folder, "node5.pass"), "--key-kdf", "fast")
+             "--org", "org1", "--role", "node", "--name", f"org1-{name}", "--out-dir", folder,
+             "--passphrase-file", os.path.join(folder, "node.pass"), "--key-kdf", "fast")
     with open(cluster.config(0)) as f:
         config = json.load(f)
     rpc_port, p2p_port = free_port(), free_port()
-    config.update({"node_key": "org1-node5.key", "passphrase_file": "node5.pass"})
+    config.update({"node_key": f"org1-{name}.key", "passphrase_file": "node.pass"})
     config["rpc"]["port"] = rpc_port
-    config["p2p"].update({"port": p2p_port, "cert": "org1-node5.pem",
+    config["p2p"].update({"port": p2p_port, "cert": f"org1-{name}.pem",
                           "peers": [{"host": "127.0.0.1", "port": cluster.p2p_base + i,
                                      "public_key": cluster.network["nodes"][i]["public_key"]}
                                     for i in range(cluster.n)]})
     with open(os.path.join(folder, "node.json"), "w") as f:
         json.dump(config, f)
-    r = env.silk("--json", "cert", "show", os.path.join(folder, "org1-node5.pem"), check_rc=False)
+    r = env.silk("--json", "cert", "show", os.path.join(folder, f"org1-{name}.pem"),
+                 check_rc=False)
     key = json.loads(r.stdout)["public_key"] if r.returncode == 0 else None
     cluster.n += 1
     cluster.procs.append(None)
-    cluster.logs.append(os.path.join(env.root, "node5.log"))
+    cluster.logs.append(os.path.join(env.root, name + ".log"))
     cluster.http.append(Http(f"http://127.0.0.1:{rpc_port}"))
     cluster.url.append(f"http://127.0.0.1:{rpc_port}")
-    cluster.network["nodes"].append({"name": "node5", "public_key": key})
+    cluster.network["nodes"].append({"name": name, "public_key": key})
     cluster.start(cluster.n - 1)
     return key
 
@@ -197,6 +199,70 @@ def change_validators(env, cluster):
           f"{signed_by_new} of the blocks up to {top}", flush=True)
 
 
+def governance_set(env, cluster, new_set):
+    proposal = env.silk_json("--node", cluster.url[0], "gov", "propose", "set-validators",
+                             *sum((["--validator", k] for k in new_set), []),
+                             *env.ident("org1", "admin"))
+    pid = str(proposal.get("proposal_id", proposal.get("id", 1)))
+    for org in ("org2", "org3"):
+        env.silk("--node", cluster.url[0], "gov", "approve", pid, *env.ident(org, "admin"))
+
+
+def anchor_until(env, url, tag, timeout=90):
+    """Anchors one batch through `url`, retrying until it commits (an election may be running)."""
+    deadline = time.time() + timeout
+    call = 0
+    while time.time() < deadline:
+        call += 1
+        r = env.silk("--node", url, "notary", "anchor", *make_files(env, tag, call),
+                     *env.ident("org1", "client"), check_rc=False, timeout=30)
+        if r.returncode == 0:
+            return
+        time.sleep(0.5)
+    raise Failure(f"no commit through {url} in {timeout}s: {r.stdout}{r.stderr}")
+
+
+def wait_for_set(env, cluster, i, vsh_not, tag):
+    """Commits batches through node i until a block names a validator set other than vsh_not."""
+    for k in range(20):
+        anchor_until(env, cluster.url[i], f"{tag}-{k}")
+        tip = cluster.chain(i)["height"]
+        vsh = cluster.block(i, tip)["header"]["validator_set_hash"]
+        if vsh != vsh_not:
+            return vsh
+    raise Failure(f"{tag}: the validator set never changed")
+
+
+def raft_membership(env, cluster):
+    """Raft changes membership one validator at a time: a fourth node joins as a follower and is
+    added; then node3 is removed. With node2 and node3 down, node1 and the new node are a
+    majority of the new set, so commits go on only if the new node really votes and acks."""
+    keys = [n["public_key"] for n in cluster.network["nodes"]]
+    r = env.silk("--node", cluster.url[0], "gov", "propose", "set-validators",
+                 "--validator", keys[0], *env.ident("org1", "admin"), check_rc=False)
+    check(r.returncode != 0 and "one at a time" in r.stdout + r.stderr,
+          f"a raft chain took a two-member change: {r.stdout}{r.stderr}")
+    new = add_node(env, cluster)
+    cluster.wait_height(3, cluster.chain(0)["height"], timeout=60)
+    before = cluster.block(0, cluster.chain(0)["height"])["header"]["validator_set_hash"]
+    governance_set(env, cluster, keys[:3] + [new])
+    four = wait_for_set(env, cluster, 0, before, "raft-add")
+    governance_set(env, cluster, [keys[0], keys[1], new])
+    wait_for_set(env, cluster, 0, four, "raft-remove")
+    cluster.kill(1)
+    cluster.kill(2)
+    height = cluster.chain(0)["height"]
+    anchor_until(env, cluster.url[0], "raft-two-left")
+    anchor_until(env, cluster.url[3], "raft-two-left-b")
+    top = cluster.chain(0)["height"]
+    check(top > height, "no commit with node1 and the new node only")
+    cluster.wait_height(3, top, timeout=30)
+    check(cluster.block(3, top)["hash"] == cluster.block(0, top)["hash"],
+          "the new node holds another block")
+    print(f"   raft: a fourth node joined, node3 left, and node1 + the new node alone committed "
+          f"up to {top}", flush=True)
+
+
 def scenario(env, consensus, nodes, victim, quorum):
     print(f"== {consensus}: {nodes} nodes", flush=True)
     cluster = Cluster(env, consensus, nodes)
@@ -232,16 +298,12 @@ def scenario(env, consensus, nodes, victim, quorum):
         if consensus == "tbft":
             change_validators(env, cluster)
         else:
-            keys = [n["public_key"] for n in cluster.network["nodes"]]
-            r = env.silk("--node", cluster.url[0], "gov", "propose", "set-validators",
-                         "--validator", keys[0], *env.ident("org1", "admin"), check_rc=False)
-            check(r.returncode != 0 and "cannot change its validators" in r.stdout + r.stderr,
-                  f"a raft chain took a validator change: {r.stdout}{r.stderr}")
+            raft_membership(env, cluster)
         # An auditor replays a running node's chain over its RPC...
-        r = env.silk("--node", cluster.url[1], "--json", "audit", "verify-chain", "--rpc",
+        r = env.silk("--node", cluster.url[0], "--json", "audit", "verify-chain", "--rpc",
                      "--genesis", os.path.join(env.chain, "genesis.json"), check_rc=False)
         check(r.returncode == 0 and json.loads(r.stdout)["ok"] is True,
-              f"verify-chain --rpc on node2: {r.stdout[-800:]}{r.stderr}")
+              f"verify-chain --rpc on node1: {r.stdout[-800:]}{r.stderr}")
         # ...and each node's chain from its data folder, the nodes stopped.
         cluster.close()
         for i in range(nodes):
