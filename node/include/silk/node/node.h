@@ -48,16 +48,15 @@ struct NodeParts {
 class Node {
  public:
   // Loads the genesis and the node key (passphrase from passphrase_file or
-  // SILK_NODE_PASSPHRASE), checks the key is a genesis validator, opens the
+  // SILK_NODE_PASSPHRASE), checks the key is a genesis validator (solo only), opens the
   // RocksDB store at data_dir (kIOError naming the folder when it is locked
   // by another silkd), then create(). Errors name the file at fault.
   static core::Result<std::unique_ptr<Node>> open(const NodeConfig& config);
 
-  // Checks the node key is a genesis validator (tbft: a node outside the set
-  // starts and follows the chain without voting until governance adds it), writes block 0 on an empty
-  // store (on a used one: checks its genesis hash matches, kConflict
-  // otherwise), builds the executor, mempool, engine, driver and RPC server.
-  // Starts nothing.
+  // Checks the node key is a genesis validator (raft, tbft: a node outside the
+  // set starts and follows the chain without voting until governance adds it), writes block 0 on an
+  // empty store (on a used one: checks its genesis hash matches, kConflict otherwise), builds the
+  // executor, mempool, engine, driver and RPC server. Starts nothing.
   static core::Result<std::unique_ptr<Node>> create(NodeParts parts);
 
   ~Node();
