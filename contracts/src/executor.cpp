@@ -415,7 +415,12 @@ Result<std::string> Executor::query(std::string_view contract, std::string_view 
 Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs, uint64_t height,
                                                uint64_t block_time_ms,
                                                const core::Hash& prev_state_root,
-                                               const StateView& state) const try {
+                                               const StateView& state,
+                                               const std::vector<core::Hash>* tx_ids) const try {
+  if (tx_ids != nullptr && tx_ids->size() != txs.size()) {
+    return Status::internal("execute_block: " + std::to_string(tx_ids->size()) + " tx ids for " +
+                            std::to_string(txs.size()) + " txs");
+  }
   BlockExecution out;
   out.receipts.reserve(txs.size());
   Overlay block_writes;
@@ -441,7 +446,7 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
   for (size_t i = 0; i < txs.size(); ++i) {
     const core::Tx& tx = txs[i];
     const auto tx_index = static_cast<uint32_t>(i);
-    const core::Hash tx_id = tx.tx_id();
+    const core::Hash tx_id = tx_ids != nullptr ? (*tx_ids)[i] : tx.tx_id();
 
     if (tx.chain_id != genesis_.chain_id) {
       out.receipts.push_back(failed_receipt(

@@ -30,7 +30,6 @@ ChainDriver::ChainDriver(const core::Genesis& genesis, const core::PublicKey& se
       engine_(std::move(engine)),
       executor_(executor),
       store_(store),
-      state_view_(store),
       mempool_(mempool),
       waiters_(waiters),
       clock_(clock),
@@ -46,6 +45,7 @@ Status ChainDriver::start() {
   if (!tip) return Status::invalid("chain driver: the store holds no chain (no genesis block)");
   tip_ = *tip;
   height_.store(tip_.height);
+  store_thread_ = std::thread([this] { run_store(); });
   thread_ = std::thread([this] { run(); });
   return Status::ok();
 }
@@ -96,6 +96,54 @@ void ChainDriver::stop() {
   cv_.notify_one();
   std::lock_guard lock(thread_mu_);
   if (thread_.joinable()) thread_.join();
+  // The driver thread is gone: let the block in flight reach the disk.
+  {
+    std::lock_guard store_lock(store_mu_);
+    store_stop_ = true;
+  }
+  store_cv_.notify_all();
+  if (store_thread_.joinable()) store_thread_.join();
+}
+
+void ChainDriver::run_store() {
+  for (;;) {
+    std::unique_lock lock(store_mu_);
+    store_cv_.wait(lock, [this] { return store_stop_ || (store_job_ && !store_failed_); });
+    if (!store_job_ || store_failed_) return;  // stopping with nothing left to write
+    StoreJob job = std::move(*store_job_);
+    lock.unlock();
+    store_block(std::move(job));
+    lock.lock();
+    store_job_.reset();
+    store_cv_.notify_all();
+  }
+}
+
+bool ChainDriver::wait_stored() const {
+  std::unique_lock lock(store_mu_);
+  store_cv_.wait(lock, [this] { return !store_job_ || store_failed_; });
+  return !store_failed_;
+}
+
+bool ChainDriver::on_chain(const core::Hash& tx_id) const {
+  return in_flight_.tx_ids.count(tx_id) != 0 || store_.has_tx(tx_id);
+}
+
+Result<std::optional<std::string>> ChainDriver::PipelineStateView::get(std::string_view key) const {
+  const auto& writes = driver_.in_flight_.writes;
+  if (auto it = writes.find(key); it != writes.end()) return it->second;
+  // Keys the block in flight did not write read the same before and after it lands.
+  return driver_.store_.get_state(key);
+}
+
+Result<std::vector<core::KeyVersion>> ChainDriver::PipelineStateView::history(
+    std::string_view key, uint64_t offset, uint32_t limit) const {
+  // A version list has no overlay: read it once the block in flight is durable.
+  if (!driver_.wait_stored()) {
+    return Status::internal("storing the previous block failed; history of '" + std::string(key) +
+                            "' is not readable");
+  }
+  return driver_.store_.history(key, offset, limit);
 }
 
 void ChainDriver::fail(const Status& status) {
@@ -155,8 +203,8 @@ void ChainDriver::run() {
           ->second;
     };
     auto ready = [&] {
-      if (stopping_.load() || txs_available_ || !inbound_.empty() || !synced_.empty() ||
-          !synced.empty())
+      if (stopping_.load() || failed_.load() || txs_available_ || !inbound_.empty() ||
+          !synced_.empty() || !synced.empty())
         return true;
       return !timers_.empty() && next_deadline() <= Clock::now();
     };
@@ -165,7 +213,7 @@ void ChainDriver::run() {
     } else {
       cv_.wait_until(lock, next_deadline(), ready);
     }
-    if (stopping_.load()) return;
+    if (stopping_.load() || failed_.load()) return;
     if (txs_available_) {
       txs_available_ = false;
       events.push_back(cs::TxsAvailable{});
@@ -222,6 +270,9 @@ bool ChainDriver::carry_out(const cs::Action& action, std::deque<cs::Event>& eve
         } else if constexpr (std::is_same_v<T, cs::ValidateBlock>) {
           return validate(a, events);
         } else if constexpr (std::is_same_v<T, cs::PersistWal>) {
+          // Nothing for the next height reaches the WAL before the block
+          // under it is durable (see the header).
+          if (!wait_stored()) return false;
           if (!wal_) {
             fail(Status::internal(std::string("consensus engine '") + std::string(engine_->name()) +
                                   "' asked for a WAL, which this node was not given"));
@@ -234,7 +285,7 @@ bool ChainDriver::carry_out(const cs::Action& action, std::deque<cs::Event>& eve
           }
           return true;
         } else if constexpr (std::is_same_v<T, cs::Send> || std::is_same_v<T, cs::Broadcast>) {
-          if (!sync_wal()) return false;
+          if (!wait_stored() || !sync_wal()) return false;
           if constexpr (std::is_same_v<T, cs::Send>) {
             if (network_.send) network_.send(a.to, a.payload);
           } else {
@@ -274,7 +325,7 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
   }
   const contracts::BlockParams& params = (*config)->block;
   std::vector<std::shared_ptr<const PoolTx>> pooled =
-      mempool_.take(params.max_block_txs, params.max_block_bytes);
+      mempool_.take(params.max_block_txs, params.max_block_bytes, &in_flight_.tx_ids);
   if (pooled.empty() && !request.allow_empty) {
     events.push_back(cs::ProposalEmpty{request.height});
     return true;
@@ -297,8 +348,8 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
 
   // Block time never goes backwards, whatever the clock does.
   const uint64_t timestamp = std::max(clock_.now_ms(), tip_.timestamp_ms);
-  Result<contracts::BlockExecution> exec =
-      executor_.execute_block(block.txs, request.height, timestamp, tip_.state_root, state_view_);
+  Result<contracts::BlockExecution> exec = executor_.execute_block(
+      block.txs, request.height, timestamp, tip_.state_root, state_view_, &p.tx_ids);
   if (!exec.is_ok()) {
     fail(exec.status().with_context("executing block " + std::to_string(request.height)));
     return false;
@@ -398,11 +449,17 @@ Result<ChainDriver::Proposal> ChainDriver::check_block(core::ByteSpan bytes,
   auto check_tx = [&](size_t i) {
     const core::Tx& tx = p.block.txs[i];
     const core::Bytes encoded = tx.encode();
+    const core::ByteSpan span(encoded.data(), encoded.size());
     sizes[i] = encoded.size();
-    leaves[i] = core::merkle_leaf_hash(core::ByteSpan(encoded.data(), encoded.size()));
-    p.tx_ids[i] = tx.tx_id();
-    // A tx from this node's pool was verified at admission.
-    if (mempool_.contains(p.tx_ids[i])) return;
+    // tx := signing_bytes signature (docs/formats.md): the id hashes all but
+    // the signature, as Tx::tx_id() does, without encoding the tx again.
+    p.tx_ids[i] = core::sha256(span.first(span.size() - core::Signature().size()));
+    // A tx from this node's pool was verified at admission, and its leaf hashed.
+    if (std::shared_ptr<const PoolTx> pooled = mempool_.get(p.tx_ids[i])) {
+      leaves[i] = pooled->leaf_hash;
+      return;
+    }
+    leaves[i] = core::merkle_leaf_hash(span);
     Result<core::Member> member = executor_.authorize(tx, *config, state_view_, h.timestamp_ms);
     // An unauthorized tx fails at execution and changes nothing; its signature
     // cannot be checked (the key may be unknown) and need not be.
@@ -427,7 +484,7 @@ Result<ChainDriver::Proposal> ChainDriver::check_block(core::ByteSpan bytes,
     if (!seen.insert(p.tx_ids[i]).second) {
       return Status::invalid(where + ": tx " + core::to_hex(p.tx_ids[i]) + " appears twice");
     }
-    if (store_.has_tx(p.tx_ids[i])) {
+    if (on_chain(p.tx_ids[i])) {
       return Status::invalid(where + ": tx " + core::to_hex(p.tx_ids[i]) + " is already on chain");
     }
   }
@@ -438,8 +495,8 @@ Result<ChainDriver::Proposal> ChainDriver::check_block(core::ByteSpan bytes,
   if (core::merkle_root(leaves) != h.tx_root) {
     return Status::invalid(where + ": tx_root does not match its txs");
   }
-  Result<contracts::BlockExecution> exec =
-      executor_.execute_block(p.block.txs, h.height, h.timestamp_ms, tip_.state_root, state_view_);
+  Result<contracts::BlockExecution> exec = executor_.execute_block(
+      p.block.txs, h.height, h.timestamp_ms, tip_.state_root, state_view_, &p.tx_ids);
   if (!exec.is_ok()) return exec.status();  // a state read failed: ours
   if (exec->receipts_root != h.receipts_root) {
     return Status::invalid(where + ": its txs execute to receipts_root " +
@@ -484,9 +541,14 @@ bool ChainDriver::validate(const cs::ValidateBlock& request, std::deque<cs::Even
 
 bool ChainDriver::commit(const cs::CommitBlock& commit, std::deque<cs::Event>& events) {
   if (commit.height <= tip_.height) {
-    // Block sync got there first: the same block, or a fork.
-    Result<core::Block> stored = store_.block_by_height(commit.height);
-    if (stored.is_ok() && stored->hash() == commit.block_hash) {
+    // Block sync got there first: the same block, or a fork. The block in
+    // flight may not be readable from the store yet.
+    const bool same =
+        commit.height == in_flight_.height ? in_flight_.hash == commit.block_hash : [&] {
+          Result<core::Block> stored = store_.block_by_height(commit.height);
+          return stored.is_ok() && stored->hash() == commit.block_hash;
+        }();
+    if (same) {
       events.push_back(cs::BlockCommitted{commit.height, commit.block_hash, {}});
       return true;
     }
@@ -526,31 +588,67 @@ bool ChainDriver::commit(const cs::CommitBlock& commit, std::deque<cs::Event>& e
 bool ChainDriver::apply(Proposal p, const core::CommitCert& cert, bool synced,
                         std::deque<cs::Event>& events) {
   held_.clear();
+  // One block in flight at most: the one before must be durable first.
+  if (!wait_stored()) return false;
   p.block.cert = cert;
-  const auto store_start = Clock::now();
-  const Status stored = store_.commit_block(p.block, p.receipts, p.writes);
-  const double store_ms = ms_since(store_start);
-  if (!stored.is_ok()) {
-    fail(stored.with_context("storing block " + std::to_string(p.block.header.height)));
-    return false;
-  }
   const core::BlockHeader& h = p.block.header;
+  in_flight_.height = h.height;
+  in_flight_.hash = p.hash;
+  in_flight_.writes.clear();
+  for (const core::StateWrite& w : p.writes) in_flight_.writes.insert_or_assign(w.key, w.value);
+  in_flight_.tx_ids.clear();
+  in_flight_.tx_ids.insert(p.tx_ids.begin(), p.tx_ids.end());
   tip_.height = h.height;
   tip_.block_hash = p.hash;
   tip_.state_root = h.state_root;
   tip_.timestamp_ms = h.timestamp_ms;
   tip_.total_txs += h.tx_count;
-  height_.store(h.height);
-  {
-    std::lock_guard lock(mu_);
-    ++(synced ? stats_.blocks_synced : stats_.blocks_committed);
-  }
 
+  cs::BlockCommitted done{h.height, p.hash, {}};
+  if (engine_->name() != "solo") {
+    // Read through the block's writes: a governance change in it counts.
+    Result<std::vector<core::PublicKey>> next = validators_at(h.height + 1);
+    if (!next.is_ok()) {
+      fail(next.status().with_context("reading the validator set"));
+      return false;
+    }
+    done.next_validators = std::move(next).value();
+  }
+  {
+    std::lock_guard lock(store_mu_);
+    store_job_.emplace(StoreJob{std::move(p), synced});
+  }
+  store_cv_.notify_all();
+  events.push_back(std::move(done));
+  return true;
+}
+
+void ChainDriver::store_block(StoreJob job) {
+  Proposal& p = job.p;
+  const core::BlockHeader& h = p.block.header;
+  const auto store_start = Clock::now();
+  const Status stored = store_.commit_block(p.block, p.receipts, p.writes);
+  const double store_ms = ms_since(store_start);
+  if (!stored.is_ok()) {
+    {
+      std::lock_guard lock(store_mu_);
+      store_failed_ = true;
+    }
+    fail(stored.with_context("storing block " + std::to_string(h.height)));
+    { std::lock_guard lock(mu_); }  // the driver thread sees failed_ before it waits
+    cv_.notify_one();
+    return;
+  }
   // Only now, with the block durable, may its txs leave the pool (the
   // duplicate check relies on it) and their waiters hear of it.
   mempool_.remove(p.tx_ids);
   waiters_.notify_committed(h.height, p.tx_ids, p.receipts);
   if (on_committed_) on_committed_(p.block, p.receipts);
+  {
+    std::lock_guard lock(mu_);
+    ++(job.synced ? stats_.blocks_synced : stats_.blocks_committed);
+  }
+  height_.store(h.height);
 
   size_t failed = 0;
   for (const core::Receipt& r : p.receipts) failed += r.ok() ? 0 : 1;
@@ -559,20 +657,8 @@ bool ChainDriver::apply(Proposal p, const core::CommitCert& cert, bool synced,
   log->log(level,
            "block {} height={} txs={} failed={} bytes={} ms={:.1f} build_ms={:.1f} "
            "store_ms={:.1f} round={} hash={}",
-           synced ? "synced" : "committed", h.height, h.tx_count, failed, p.tx_bytes,
-           ms_since(p.started), p.build_ms, store_ms, cert.round, core::to_hex(p.hash));
-
-  cs::BlockCommitted done{h.height, p.hash, {}};
-  if (engine_->name() != "solo") {
-    Result<std::vector<core::PublicKey>> next = validators_at(h.height + 1);
-    if (!next.is_ok()) {
-      fail(next.status().with_context("reading the validator set"));
-      return false;
-    }
-    done.next_validators = std::move(next).value();
-  }
-  events.push_back(std::move(done));
-  return true;
+           job.synced ? "synced" : "committed", h.height, h.tx_count, failed, p.tx_bytes,
+           ms_since(p.started), p.build_ms, store_ms, p.block.cert.round, core::to_hex(p.hash));
 }
 
 bool ChainDriver::apply_synced(const core::PublicKey& from, const std::vector<core::Bytes>& blocks,

@@ -222,12 +222,14 @@ std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& 
   return results;
 }
 
-std::vector<std::shared_ptr<const PoolTx>> Mempool::take(size_t max_txs, uint64_t max_bytes) const {
+std::vector<std::shared_ptr<const PoolTx>> Mempool::take(
+    size_t max_txs, uint64_t max_bytes, const std::unordered_set<Hash, TxIdHash>* skip) const {
   std::vector<std::shared_ptr<const PoolTx>> out;
   std::lock_guard lock(mu_);
   out.reserve(std::min(max_txs, by_seq_.size()));
   uint64_t bytes = 0;
   for (const auto& [seq, entry] : by_seq_) {
+    if (skip != nullptr && skip->count(entry->tx_id) != 0) continue;
     if (out.size() >= max_txs || bytes + entry->encoded_bytes > max_bytes) break;
     bytes += entry->encoded_bytes;
     out.push_back(entry);

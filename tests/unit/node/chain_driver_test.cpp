@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "silk/core/merkle.h"
 #include "unit/node/node_test_support.h"
@@ -49,10 +50,98 @@ class ScriptedEngine final : public cs::Engine {
   std::shared_ptr<Shared> shared_;
 };
 
+// A memory store whose commit_block waits while its gate is closed: a block
+// the driver handed to its store thread stays in flight until the test opens it.
+class GatedStore final : public storage::Store {
+ public:
+  void close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  bool is_open() {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+  // True once a commit_block is waiting at the closed gate.
+  bool waiting() {
+    std::lock_guard lock(mu_);
+    return waiting_;
+  }
+
+  core::Status init_genesis(const core::Block& b, std::string_view json) override {
+    return inner_->init_genesis(b, json);
+  }
+  core::Result<std::string> genesis_json() const override { return inner_->genesis_json(); }
+  std::optional<storage::ChainTip> tip() const override { return inner_->tip(); }
+  core::Status commit_block(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                            const std::vector<core::StateWrite>& writes) override {
+    {
+      std::unique_lock lock(mu_);
+      waiting_ = true;
+      cv_.wait(lock, [this] { return open_; });
+      waiting_ = false;
+    }
+    return inner_->commit_block(block, receipts, writes);
+  }
+  core::Result<core::Block> block_by_height(uint64_t h) const override {
+    return inner_->block_by_height(h);
+  }
+  core::Result<core::Block> block_by_hash(const core::Hash& h) const override {
+    return inner_->block_by_hash(h);
+  }
+  core::Result<storage::TxLocation> tx_location(const core::Hash& id) const override {
+    return inner_->tx_location(id);
+  }
+  bool has_tx(const core::Hash& id) const override { return inner_->has_tx(id); }
+  core::Result<core::Receipt> receipt(const core::Hash& id) const override {
+    return inner_->receipt(id);
+  }
+  core::Result<std::optional<std::string>> get_state(std::string_view key) const override {
+    return inner_->get_state(key);
+  }
+  core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
+                                                      uint32_t limit) const override {
+    return inner_->history(key, offset, limit);
+  }
+  core::Result<storage::TxPage> query_txs(const storage::TxQuery& q) const override {
+    return inner_->query_txs(q);
+  }
+  core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time(
+      uint64_t from_ms, uint64_t to_ms) const override {
+    return inner_->heights_for_time(from_ms, to_ms);
+  }
+
+ private:
+  std::unique_ptr<storage::Store> inner_ = storage::make_memory_store();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  bool waiting_ = false;
+};
+
+// Polls `done` for up to 10 s.
+template <typename F>
+bool eventually(F done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
 struct Fixture {
   test::TestChain chain;
   core::ManualClock clock{kNow};
-  std::unique_ptr<storage::Store> store = storage::make_memory_store();
+  std::unique_ptr<GatedStore> gated = std::make_unique<GatedStore>();
+  GatedStore& gate = *gated;
+  std::unique_ptr<storage::Store> store = std::move(gated);
   contracts::Executor executor{chain.genesis};
   ThreadPool verifiers{1};
   Mempool mempool{chain.genesis, executor, *store, clock, verifiers, 1000};
@@ -99,8 +188,11 @@ struct Fixture {
     return b;
   }
   core::CommitCert cert_for(const core::Block& b) {
+    return cert_for_hash(b.header.height, b.hash());
+  }
+  core::CommitCert cert_for_hash(uint64_t height, const core::Hash& hash) {
     core::CommitCert c;
-    const core::Hash m = core::commit_message(chain.genesis.chain_id, b.header.height, 0, b.hash());
+    const core::Hash m = core::commit_message(chain.genesis.chain_id, height, 0, hash);
     c.votes.push_back(
         {chain.node_key.public_key(), chain.node_key.sign(core::ByteSpan(m.data(), m.size()))});
     return c;
@@ -128,10 +220,22 @@ struct Fixture {
       return false;
     });
     REQUIRE_MESSAGE(got, "the engine never heard the expected event");
+    E found{};
     for (size_t i = after; i < shared->events.size(); ++i) {
-      if (const E* e = std::get_if<E>(&shared->events[i])) return *e;
+      if (const E* e = std::get_if<E>(&shared->events[i])) {
+        found = *e;
+        break;
+      }
     }
-    return E{};
+    lock.unlock();
+    if constexpr (std::is_same_v<E, cs::BlockCommitted>) {
+      // The engine hears of a block before it is durable (the pipeline):
+      // tests that read the store afterwards wait for it, unless the gate holds it.
+      if (!gate.is_open()) return found;
+      REQUIRE_MESSAGE(eventually([&] { return driver->height() >= found.height; }),
+                      "block " << found.height << " never became durable");
+    }
+    return found;
   }
   size_t event_count() {
     std::lock_guard lock(shared->mu);
@@ -250,6 +354,73 @@ TEST_SUITE("chain_driver") {
     CHECK(done.height == 1);
     CHECK(f.driver->stats().blocks_synced == 1);
     CHECK(f.store->tip()->height == 1);
+    CHECK(f.fatal.is_ok());
+  }
+
+  TEST_CASE("pipeline: the next block is built over a block still being stored") {
+    Fixture f;
+    std::vector<core::Bytes> sent;
+    std::mutex sent_mu;
+    f.start();
+    f.driver->set_network(DriverNetwork{{}, [&](core::Bytes p) {
+                                          std::lock_guard lock(sent_mu);
+                                          sent.push_back(std::move(p));
+                                        }});
+    const std::string digest(64, 'a');
+    const core::Tx first = test::anchor_tx(f.chain.client_key, 1, kNow, test::kChainId, digest);
+    // The same digest again (rejected by notary once the first is applied) and a new one.
+    const core::Tx again = test::anchor_tx(f.chain.client_key, 2, kNow, test::kChainId, digest);
+    const core::Tx other = test::anchor_tx(f.chain.client_key, 3);
+    for (const core::Tx& tx : {first, again, other}) {
+      const core::Bytes bytes = tx.encode();
+      REQUIRE(f.mempool.add(core::ByteSpan(bytes.data(), bytes.size())).is_ok());
+    }
+
+    f.gate.close();
+    core::Block b1 = f.build({first});
+    auto done =
+        f.run<cs::BlockCommitted>(1, {cs::CommitBlock{1, b1.hash(), f.cert_for(b1), b1.encode()}});
+    CHECK(done.height == 1);
+    REQUIRE(eventually([&] { return f.gate.waiting(); }));
+    CHECK(f.driver->height() == 0);  // heard, not yet durable
+    CHECK(f.store->tip()->height == 0);
+
+    // Block 2 is built while block 1 is in flight: it leaves out block 1's tx
+    // (still in the pool) and sees block 1's write (the digest is taken).
+    auto ready = f.run<cs::ProposalReady>(2, {cs::RequestProposal{2, 0, false, 0}});
+    CHECK(ready.height == 2);
+    CHECK(ready.tx_count == 2);
+    CHECK(f.store->tip()->height == 0);
+
+    // Nothing is sent while a block the engine heard of is not durable.
+    f.run<cs::MessageReceived>(3, {cs::Broadcast{core::Bytes{7}}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    {
+      std::lock_guard lock(sent_mu);
+      CHECK(sent.empty());
+    }
+    f.gate.open();
+    REQUIRE(eventually([&] {
+      std::lock_guard lock(sent_mu);
+      return sent.size() == 1;
+    }));
+    CHECK(f.driver->height() == 1);
+
+    auto committed = f.run<cs::BlockCommitted>(
+        4, {cs::CommitBlock{2, ready.block_hash, f.cert_for_hash(2, ready.block_hash), {}}});
+    CHECK(committed.height == 2);
+    CHECK(f.driver->height() == 2);
+    auto stored = f.store->block_by_height(2);
+    REQUIRE(stored.is_ok());
+    REQUIRE(stored->txs.size() == 2);
+    CHECK(stored->txs[0].tx_id() == again.tx_id());
+    auto refused = f.store->receipt(again.tx_id());
+    REQUIRE(refused.is_ok());
+    CHECK_FALSE(refused->ok());  // the digest was anchored by block 1
+    auto fine = f.store->receipt(other.tx_id());
+    REQUIRE(fine.is_ok());
+    CHECK(fine->ok());
+    CHECK(f.mempool.size() == 0);
     CHECK(f.fatal.is_ok());
   }
 

@@ -83,11 +83,13 @@ class Executor {
   // empty or holds a NUL, or an exception thrown by the contract; kNotFound
   // "unknown contract 'x'". Returns a non-OK Status only when reading state
   // fails (the StateView's code, with the key) or on kInternal out of memory.
-  // Deterministic.
+  // Deterministic. `tx_ids`, when given, holds txs[i].tx_id() for each i
+  // (a caller that already hashed the txs saves hashing them again).
   core::Result<BlockExecution> execute_block(const std::vector<core::Tx>& txs, uint64_t height,
                                              uint64_t block_time_ms,
                                              const core::Hash& prev_state_root,
-                                             const StateView& state) const;
+                                             const StateView& state,
+                                             const std::vector<core::Hash>* tx_ids = nullptr) const;
 
   const core::Genesis& genesis() const { return genesis_; }
 

@@ -6,9 +6,10 @@
 //                      committed state, build the header, answer ProposalReady
 //                      (or ProposalEmpty when there is nothing and empty blocks
 //                      are not allowed).
-//   CommitBlock     -> attach the certificate, Store::commit_block (one synced
-//                      write), remove the txs from the mempool, complete commit
-//                      waiters, answer BlockCommitted, log one line.
+//   CommitBlock     -> attach the certificate, answer BlockCommitted, and hand
+//                      the block to the store thread: Store::commit_block (one
+//                      synced write), then remove the txs from the mempool,
+//                      complete commit waiters, log one line.
 //   SetTimer        -> a deadline kept by the driver; TimerFired when due.
 //   CommitBlock     -> for a block another node proposed (raft, tbft): decode,
 //                      check and execute it (ValidateBlock's checks), then as
@@ -26,6 +27,16 @@
 // their height, then check_block) and committed by the driver itself, and the
 // engine hears BlockCommitted (deliver_synced_blocks).
 //
+// Pipelining (DESIGN.md §7): the store thread writes block N while the driver
+// thread already builds or checks block N+1 over N's writes (an overlay of
+// them in front of the store; history reads wait for N to be durable). At most
+// one block is in flight: block N+1 is handed over only once N is durable. And
+// before the driver appends a WAL record or sends a consensus message, every
+// block it answered BlockCommitted for is durable, so nothing signed for N+1
+// leaves the node, or reaches its WAL, before N is on disk. Clients, the
+// mempool and the on_committed hook hear of a block only once it is durable;
+// height() is the durable height.
+//
 // If executing or storing a block fails, that is our fault (disk, bug): the
 // driver logs it, stops, and reports it through on_fatal; it never goes on
 // with a state that may diverge from what is stored.
@@ -42,6 +53,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "silk/consensus/engine.h"
@@ -133,14 +145,15 @@ class ChainDriver {
   // driver thread (on_fatal runs there).
   void stop();
 
-  // Called on the driver thread after each block is durably stored (and its
-  // waiters notified), with the block (certificate attached) and its
-  // receipts. It must be quick and must not throw; set it before start().
+  // Called on the driver's store thread after each block is durably stored
+  // (and its waiters notified), in height order, with the block (certificate
+  // attached) and its receipts. It must be quick and must not throw; set it
+  // before start().
   using CommittedHook =
       std::function<void(const core::Block& block, const std::vector<core::Receipt>& receipts)>;
   void set_on_committed(CommittedHook hook) { on_committed_ = std::move(hook); }
 
-  // The last committed height. Thread-safe.
+  // The last durably stored height. Thread-safe.
   uint64_t height() const { return height_.load(); }
   // True once the driver stopped on an error of ours.
   bool failed() const { return failed_.load(); }
@@ -159,7 +172,40 @@ class ChainDriver {
     double build_ms = 0;  // take + execute + header
   };
 
+  // The contracts' view of state for the block at tip+1: the block in flight
+  // to the store (its writes), then the store.
+  class PipelineStateView final : public contracts::StateView {
+   public:
+    explicit PipelineStateView(const ChainDriver& driver) : driver_(driver) {}
+    core::Result<std::optional<std::string>> get(std::string_view key) const override;
+    core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
+                                                        uint32_t limit) const override;
+
+   private:
+    const ChainDriver& driver_;
+  };
+  // The block last handed to the store thread (driver thread only; read by
+  // the verifier pool while check_block runs, never changed meanwhile).
+  struct InFlight {
+    uint64_t height = 0;  // 0: none yet
+    core::Hash hash{};
+    std::map<std::string, std::optional<std::string>, std::less<>> writes;  // last write per key
+    std::unordered_set<core::Hash, TxIdHash> tx_ids;
+  };
+  struct StoreJob {
+    Proposal p;
+    bool synced = false;
+  };
+
   void run();
+  void run_store();
+  // Waits until no block is in flight to the store. False when storing one
+  // failed (the driver must stop). Any thread but the store thread.
+  bool wait_stored() const;
+  // Stores a block, then tells the mempool, waiters and hook (store thread).
+  void store_block(StoreJob job);
+  // True when the tx is on chain or in the block being stored.
+  bool on_chain(const core::Hash& tx_id) const;
   // Carries out one action; false when the driver must stop.
   bool carry_out(const consensus::Action& action, std::deque<consensus::Event>& events);
   bool propose(const consensus::RequestProposal& request, std::deque<consensus::Event>& events);
@@ -187,7 +233,7 @@ class ChainDriver {
   std::unique_ptr<consensus::Engine> engine_;  // driver thread only
   const contracts::Executor& executor_;
   storage::Store& store_;
-  const StoreStateView state_view_;
+  const PipelineStateView state_view_{*this};
   Mempool& mempool_;
   CommitWaiters& waiters_;
   const core::Clock& clock_;
@@ -205,6 +251,7 @@ class ChainDriver {
   // Executed blocks at tip+1 by hash: this node's proposals and blocks it
   // validated. Cleared at every commit.
   std::map<core::Hash, Proposal> held_;
+  InFlight in_flight_;
   std::map<uint64_t, Clock::time_point> timers_;  // timer_id -> deadline
 
   std::atomic<uint64_t> height_{0};
@@ -218,8 +265,14 @@ class ChainDriver {
   std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced_;
   DriverStats stats_;
 
-  std::mutex thread_mu_;  // guards thread_ (start/stop from any thread)
+  std::mutex thread_mu_;  // guards thread_ and store_thread_ (start/stop from any thread)
   std::thread thread_;
+  std::thread store_thread_;
+  mutable std::mutex store_mu_;  // guards the three below
+  mutable std::condition_variable store_cv_;
+  std::optional<StoreJob> store_job_;  // set until its block is durable (or failed)
+  bool store_stop_ = false;
+  bool store_failed_ = false;
 };
 
 }  // namespace silk::node

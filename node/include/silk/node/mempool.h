@@ -39,6 +39,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "silk/contracts/executor.h"
@@ -98,8 +99,11 @@ class Mempool {
 
   // Up to max_txs txs whose encoded sizes sum to at most max_bytes, oldest
   // first, for a block proposal. They stay in the pool until remove(). The
-  // shared pointers stay valid after the txs are removed.
-  std::vector<std::shared_ptr<const PoolTx>> take(size_t max_txs, uint64_t max_bytes) const;
+  // shared pointers stay valid after the txs are removed. Txs whose ids are
+  // in `skip` are passed over: those of a block still being stored.
+  std::vector<std::shared_ptr<const PoolTx>> take(
+      size_t max_txs, uint64_t max_bytes,
+      const std::unordered_set<core::Hash, TxIdHash>* skip = nullptr) const;
 
   // Removes these txs (ids not in the pool are skipped). Call only after the
   // block holding them is durably stored.
