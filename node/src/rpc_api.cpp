@@ -512,12 +512,12 @@ class Call {
     if (!versions.is_ok()) return respond_(error_response(versions.status()));
     const bool more = versions->size() > limit;
     if (more) versions->resize(limit);
-    json list = json::array();
-    for (const core::KeyVersion& v : *versions) list.push_back(key_version_to_json(v));
-    respond_(json_response({{"key", *key},
-                            {"offset", offset},
-                            {"versions", std::move(list)},
-                            {"next_offset", more ? json(offset + limit) : json(nullptr)}}));
+    // Written directly: stored values are spliced in, not parsed and dumped
+    // again (docs/performance.md, key history).
+    HttpResponse r;
+    r.body = key_versions_page_json(*key, offset, *versions,
+                                    more ? std::optional<uint64_t>(offset + limit) : std::nullopt);
+    respond_(std::move(r));
   }
 
   // GET /v1/txs?sender=&contract=&from_ms=&to_ms=&after=&limit=&order=: committed

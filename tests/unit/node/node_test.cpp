@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "silk/core/block.h"
 #include "silk/core/key_file.h"
+#include "silk/node/json_view.h"
 #include "silk/node/log.h"
 #include "silk/storage/store.h"
 #include "unit/node/node_test_support.h"
@@ -67,7 +69,79 @@ json wait_committed(HttpClient& http, const core::Hash& id) {
   return nullptr;
 }
 
+// A signed documents.register_type tx: each rewrites documents/type_index.
+core::Tx register_type_tx(const core::SecretKey& admin, uint64_t nonce, const std::string& code) {
+  core::Tx tx;
+  tx.chain_id = test::kChainId;
+  tx.nonce = nonce;
+  tx.timestamp_ms = kNow;
+  tx.sender_kind = core::SenderKind::kPublicKey;
+  tx.sender = admin.public_key();
+  tx.contract = "documents";
+  tx.method = "register_type";
+  tx.args = json{
+      {"code", code},
+      {"name", "type \"" + code + "\" \xc3\xa9"},
+      {"issuer_roles", {"issuer"}},
+      {"service_type",
+       "test"}}.dump();
+  tx.sign(admin);
+  return tx;
+}
+
 TEST_SUITE("node") {
+  TEST_CASE("GET /v1/history of a key with several versions: the bytes of a parse and dump") {
+    NodeFixture f;
+    HttpClient http(f.port());
+    const std::vector<std::string> codes = {"hist_b", "hist_a", "hist_c", "hist_d", "hist_e"};
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < codes.size(); ++i) {
+      const core::Tx tx = register_type_tx(f.chain.node_key, 100 + i, codes[i]);
+      ids.push_back(core::to_hex(tx.tx_id()));
+      auto r = http.post("/v1/tx", {{"tx", f.hex_of(tx)}, {"wait", true}, {"timeout_ms", 5000}});
+      REQUIRE_MESSAGE(r.status == 200, r.body);
+      REQUIRE_MESSAGE(r.json["receipt"]["code"] == 0, r.body);
+    }
+    std::vector<json> versions;
+    for (uint64_t offset = 0; offset < codes.size(); offset += 2) {
+      auto page = http.get(
+          "/v1/history?key=documents%2Ftype_index&offset=" + std::to_string(offset) + "&limit=2");
+      REQUIRE_MESSAGE(page.status == 200, page.body);
+      // What the old code wrote: each stored value parsed and dumped again,
+      // names sorted. The answer is a fixed point of parse and dump.
+      CHECK(page.body == dump_json(page.json));
+      CHECK(page.json["key"] == "documents/type_index");
+      CHECK(page.json["offset"] == offset);
+      if (offset + 2 < codes.size()) {
+        CHECK(page.json["next_offset"] == offset + 2);
+      } else {
+        CHECK(page.json["next_offset"].is_null());
+      }
+      for (const json& v : page.json["versions"]) versions.push_back(v);
+    }
+    REQUIRE(versions.size() == codes.size());
+    std::vector<std::string> sorted;
+    for (size_t i = 0; i < codes.size(); ++i) {
+      CAPTURE(i);
+      sorted.push_back(codes[i]);
+      std::sort(sorted.begin(), sorted.end());
+      const json& v = versions[i];
+      CHECK(v.size() == 6);  // height, index, tx_id, timestamp_ms, deleted, value
+      CHECK(v["tx_id"] == ids[i]);
+      CHECK(v["height"] == i + 1);
+      CHECK(v["index"] == 0);
+      CHECK(v["timestamp_ms"] == kNow);
+      CHECK(v["deleted"] == false);
+      CHECK(v["value"] == json(sorted));  // embedded as JSON, not as a string
+    }
+    // The type record itself, with an escape and UTF-8 in it.
+    auto type = http.get("/v1/history?key=documents%2Ftype%2Fhist_a");
+    REQUIRE_MESSAGE(type.status == 200, type.body);
+    CHECK(type.body == dump_json(type.json));
+    REQUIRE(type.json["versions"].size() == 1);
+    CHECK(type.json["versions"][0]["value"]["name"] == "type \"hist_a\" \xc3\xa9");
+  }
+
   TEST_CASE("submit with wait, then read the tx, its block, state, history and chain") {
     NodeFixture f;
     HttpClient http(f.port());
