@@ -27,6 +27,10 @@
 #
 # Solo also runs `silk bench history` (HISTORY_VERSIONS, 1000, versions of one
 # key, then 500 timed GET /v1/history pages of 100 and of 10; HISTORY=0 skips).
+# Once solo's node is stopped, its whole chain is re-verified from genesis with
+# `silk --json audit verify-chain --data-dir` (DESIGN.md §7: >= 80 % of the solo
+# verify_bound): verify-chain.json has the audit's output plus txs, seconds,
+# txs_per_s and its ratio to the solo verify_bound; VERIFY_CHAIN=0 skips.
 #
 # Knobs (environment): TXS (20000), CONCURRENCY (8), BATCH (100),
 # VERIFY_SECONDS (2), SETUPS ("solo raft3 tbft4 etcd3"), KEEP=1.
@@ -205,6 +209,41 @@ silk_setup() {
   for node in "$dir"/nodes/*/; do
     cp "$node/silkd.log" "$results/$name-$(basename "$node").log" 2>/dev/null || true
   done
+
+  if [[ "$name" == solo && "${VERIFY_CHAIN:-1}" == 1 ]]; then
+    verify_chain "$dir"
+  fi
+}
+
+# Re-verifies a stopped network's node1 chain from genesis (silk audit
+# verify-chain), and writes verify-chain.json: the audit's JSON plus "txs",
+# "seconds" (the audit's own duration), "wall_seconds" (the whole command,
+# opening the store included), "txs_per_s", "verify_bound" (solo's, measured
+# earlier in this run) and "of_verify_bound" (txs_per_s / verify_bound).
+verify_chain() {
+  local dir="$1" data genesis t0 t1 rc=0
+  data="$dir/$(jq -r '.nodes[0].data_dir' "$dir/network.json")"
+  genesis="$dir/$(jq -r '.genesis' "$dir/network.json")"
+  [[ -d "$data" && -f "$genesis" ]] || { say "verify-chain: no data folder $data or genesis $genesis"; return 0; }
+  say "== solo verify-chain: $data (load average $(machine_load))"
+  t0="$(date +%s.%N)"
+  run "$silk" --json audit verify-chain --data-dir "$data" --genesis "$genesis" \
+    >"$results/verify-chain-audit.json" 2>"$results/verify-chain-audit.err" || rc=$?
+  t1="$(date +%s.%N)"
+  if ! jq -e '.txs_checked' "$results/verify-chain-audit.json" >/dev/null 2>&1; then
+    say "verify-chain: the audit did not run: $(cat "$results/verify-chain-audit.err")"
+    return 0
+  fi
+  ((rc == 0)) || say "verify-chain: the chain differs (exit $rc): $(head -c 300 "$results/verify-chain-audit.err")"
+  jq --slurpfile v "$results/solo-verify.json" --argjson wall "$(jq -n "$t1 - $t0")" '
+    . + {txs: .txs_checked, seconds: (.duration_ms / 1000), wall_seconds: $wall,
+         txs_per_s: (if .duration_ms > 0 then .txs_checked * 1000 / .duration_ms else 0 end),
+         verify_bound: $v[0].verify_bound}
+      | . + {of_verify_bound: (if .verify_bound > 0 then .txs_per_s / .verify_bound else null end)}
+  ' "$results/verify-chain-audit.json" >"$results/verify-chain.json" ||
+    die "verify-chain: cannot write verify-chain.json"
+  rm -f "$results/verify-chain-audit.json"
+  say "solo verify-chain: $(jq -c '{ok, txs, blocks_checked, seconds, wall_seconds, txs_per_s, verify_bound, of_verify_bound, signature_threads}' "$results/verify-chain.json")"
 }
 
 # ---- etcd-3 ----
@@ -341,6 +380,11 @@ tbft_quarter="$(jq '.verify_bound * 0.25 | floor' "$results/tbft4-verify.json" 2
   setup_rows tbft4 "tbft-4 open loop" tbft4-open.json tbft4-verify.json
   setup_rows etcd3 "etcd-3 kv/put" etcd3.json
   setup_rows etcd3 "etcd-3 kv/txn ×$batch" etcd3-txn.json
+  if [[ -f "$results/verify-chain.json" ]]; then
+    jq -r --arg load "$(cat "$results/solo-load.avg" 2>/dev/null)" '
+      "| solo chain re-verification | audit verify-chain, \(.signature_threads // "?") signature threads | \(.txs) txs, \(.blocks_checked) blocks\(if .ok then "" else " (DIFFERS)" end) | \(.txs_per_s | round) | – | – | – | \(.verify_bound) | \((.of_verify_bound * 1000 | round) / 10) % | \($load) |"
+    ' "$results/verify-chain.json"
+  fi
   echo
   echo "| target (DESIGN.md §7) | measured | |"
   echo "|---|---|---|"
@@ -348,6 +392,11 @@ tbft_quarter="$(jq '.verify_bound * 0.25 | floor' "$results/tbft4-verify.json" 2
   echo "| raft-3 ≥ 2× etcd-3 writes/s | $raft_etcd× (kv/put); $raft_etcd_txn× (kv/txn ×$batch) | $(verdict "$raft_etcd >= 2") |"
   echo "| tbft-4 ≥ 50 % of verify_bound | $tbft_pct % | $(verdict "$tbft_pct >= 50") |"
   echo "| tbft-4 p99 ≤ 1 s at half that load ($tbft_quarter txs/s) | p99 $tbft_open_p99 ms at $tbft_open_rate txs/s | $(verdict "$tbft_open_p99 <= 1000 and $tbft_open_rate >= $tbft_quarter") |"
+  if [[ -f "$results/verify-chain.json" ]]; then
+    vc_pct="$(jq '(.of_verify_bound * 1000 | round) / 10' "$results/verify-chain.json")"
+    [[ "$(jq '.ok' "$results/verify-chain.json")" == true ]] || vc_pct="–"
+    echo "| full chain re-verification ≥ 80 % of verify_bound (solo chain, $(jq '.txs' "$results/verify-chain.json") txs) | $vc_pct % ($(jq '.txs_per_s | round' "$results/verify-chain.json") txs/s over $(jq '.seconds * 100 | round / 100' "$results/verify-chain.json") s) | $(verdict "$vc_pct >= 80") |"
+  fi
   if [[ -f "$results/history.json" ]]; then
     hp99="$(jq '.latency_ms.p99' "$results/history.json")"
     echo "| key history p99 ≤ 5 ms ($(jq '.versions' "$results/history.json") versions, pages of 100; solo) | p99 $hp99 ms (p50 $(jq '.latency_ms.p50' "$results/history.json")); pages of 10: p99 $(jq '.latency_ms.p99' "$results/history-page10.json" 2>/dev/null) ms | $(verdict "$hp99 <= 5") |"

@@ -2,16 +2,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "silk/contracts/executor.h"
 #include "silk/contracts/identity.h"
 #include "silk/core/block.h"
 #include "silk/core/crypto.h"
+#include "silk/core/merkle.h"
 #include "silk/core/receipt.h"
 #include "silk/core/write_set.h"
 #include "silk/tools/node_client.h"
@@ -29,6 +36,9 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr uint32_t kHistoryPage = 1000;
+// How far the block reads (and the signature checks on them) run ahead of the replay.
+constexpr size_t kMaxBlocksAhead = 64;
+constexpr size_t kMaxTxsAhead = 8192;
 
 std::string h(uint64_t height) { return "height " + std::to_string(height) + ": "; }
 
@@ -137,6 +147,153 @@ class ReplayState final : public contracts::StateView {
   std::map<std::string, std::vector<core::KeyVersion>, std::less<>> history_;
 };
 
+// One block read ahead of the replay. Before it is submitted to a
+// SignaturePool, the replay thread sets, per tx it can, the key the signature
+// is expected to verify with (a public-key sender's own key; a certificate
+// sender's key from the certificate seen for that fingerprint so far). The
+// workers fill in the tx ids and verify those signatures against those keys.
+// The replay still resolves each signer in chain order as a serial check
+// does, and uses a worker's verdict only when the key is the same, verifying
+// again itself otherwise; so the differences come out exactly as a serial
+// check would give them.
+struct AheadBlock {
+  AheadBlock(uint64_t h, Result<core::Block> read) : height(h), block(std::move(read)) {}
+
+  uint64_t height;
+  Result<core::Block> block;
+  std::vector<core::PublicKey> keys;  // per tx, the expected key, when has_key
+  std::vector<uint8_t> has_key;       // per tx: 1 when keys[i] is set
+  // Per tx, set by the workers:
+  std::vector<Hash> tx_ids;
+  std::vector<Hash> tx_leaves;        // merkle_leaf_hash(tx.encode()), for the tx_root
+  std::vector<uint8_t> cert_matches;  // 1: sender_cert is not empty and hashes to the sender
+  std::vector<uint8_t> signature_ok;  // 1: the signature verifies with keys[i]
+  // Guarded by SignaturePool::mu_:
+  size_t pending_chunks = 0;
+  std::string failure;  // a worker's exception, if any
+};
+
+// Verifies tx signatures on `threads` worker threads, in the order blocks are
+// submitted. Owned and driven by one thread (the replay): submit and wait are
+// not to be called concurrently. The destructor drops unstarted work and joins.
+class SignaturePool {
+ public:
+  static constexpr size_t kChunkTxs = 32;
+
+  explicit SignaturePool(unsigned threads) {
+    try {
+      for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+    } catch (const std::system_error&) {
+      // Fewer workers than asked: wait() runs the chunks itself, so this only slows it down.
+    }
+  }
+  ~SignaturePool() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      queue_.clear();
+    }
+    work_ready_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  SignaturePool(const SignaturePool&) = delete;
+  SignaturePool& operator=(const SignaturePool&) = delete;
+
+  unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
+
+  void submit(const std::shared_ptr<AheadBlock>& ahead) {
+    if (!ahead->block.is_ok()) return;
+    const size_t n = ahead->block->txs.size();
+    ahead->keys.resize(n);
+    ahead->has_key.resize(n, 0);
+    ahead->tx_ids.assign(n, Hash{});
+    ahead->tx_leaves.assign(n, Hash{});
+    ahead->cert_matches.assign(n, 0);
+    ahead->signature_ok.assign(n, 0);
+    if (n == 0) return;
+    {
+      std::lock_guard lock(mu_);
+      for (size_t begin = 0; begin < n; begin += kChunkTxs) {
+        queue_.push_back({ahead, begin, std::min(n, begin + kChunkTxs)});
+        ++ahead->pending_chunks;
+      }
+    }
+    work_ready_.notify_all();
+  }
+
+  // Returns once every chunk of `ahead` is done, running queued chunks (the
+  // oldest first: this block's, or earlier ones') meanwhile. kInternal when a
+  // worker failed on this block.
+  Status wait(AheadBlock& ahead) {
+    std::unique_lock lock(mu_);
+    while (ahead.pending_chunks > 0) {
+      if (!queue_.empty()) {
+        run_front(lock);
+      } else {
+        chunk_done_.wait(lock);
+      }
+    }
+    if (!ahead.failure.empty()) return Status::internal(ahead.failure);
+    return Status();
+  }
+
+ private:
+  struct Chunk {
+    std::shared_ptr<AheadBlock> ahead;
+    size_t begin = 0;
+    size_t end = 0;
+  };
+
+  void work() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      run_front(lock);
+    }
+  }
+
+  // Pops the oldest chunk and runs it with mu_ released.
+  void run_front(std::unique_lock<std::mutex>& lock) {
+    Chunk chunk = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    std::string failure;
+    try {
+      AheadBlock& a = *chunk.ahead;
+      for (size_t i = chunk.begin; i < chunk.end; ++i) {
+        const core::Tx& tx = a.block->txs[i];
+        core::Bytes encoded = tx.signing_bytes();
+        a.tx_ids[i] = core::sha256(encoded);
+        encoded.insert(encoded.end(), tx.signature.begin(), tx.signature.end());  // tx.encode()
+        a.tx_leaves[i] = core::merkle_leaf_hash(encoded);
+        a.cert_matches[i] = !tx.sender_cert.empty() && core::sha256(tx.sender_cert) == tx.sender;
+        if (a.has_key[i] != 0) {
+          a.signature_ok[i] =
+              core::verify(a.keys[i], core::ByteSpan(a.tx_ids[i].data(), a.tx_ids[i].size()),
+                           tx.signature)
+                  ? 1
+                  : 0;
+        }
+      }
+    } catch (const std::exception& e) {
+      failure = std::string("verifying signatures of block ") +
+                std::to_string(chunk.ahead->height) + ": " + e.what();
+    }
+    lock.lock();
+    if (!failure.empty() && chunk.ahead->failure.empty()) chunk.ahead->failure = failure;
+    if (--chunk.ahead->pending_chunks == 0) chunk_done_.notify_all();
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  // Guarded by mu_ (with each queued block's pending_chunks and failure):
+  std::deque<Chunk> queue_;
+  bool stopping_ = false;
+  std::condition_variable work_ready_;  // queue_ not empty, or stopping_
+  std::condition_variable chunk_done_;  // some block's pending_chunks reached 0
+};
+
 // Runs the checks and records the differences.
 class ChainVerifier {
  public:
@@ -146,7 +303,10 @@ class ChainVerifier {
         genesis_(genesis),
         options_(options),
         progress_(progress),
-        executor_(genesis) {}
+        executor_(genesis),
+        signatures_(options.signature_threads != 0
+                        ? options.signature_threads
+                        : std::max(1u, std::thread::hardware_concurrency())) {}
 
   Result<VerifyChainReport> run() {
     started_ = SteadyClock::now();
@@ -155,6 +315,7 @@ class ChainVerifier {
     std::optional<storage::ChainTip> tip = store_.tip();
     if (!tip) return Status::not_found("the store holds no chain (no genesis block)");
     report_.tip_height = tip->height;
+    report_.signature_threads = signatures_.threads();
 
     SILK_ASSIGN_OR_RETURN(bool go_on, verify_blocks(*tip));
     if (go_on) go_on = verify_tip(*tip);
@@ -191,22 +352,45 @@ class ChainVerifier {
         std::chrono::duration<double, std::milli>(SteadyClock::now() - started_).count();
   }
 
+  // Blocks are read ahead of the replay (up to kMaxBlocksAhead blocks and
+  // kMaxTxsAhead txs) and their signatures checked on signatures_ meanwhile;
+  // only this thread reads the store.
   Result<bool> verify_blocks(const storage::ChainTip& tip) {
+    std::deque<std::shared_ptr<AheadBlock>> ahead;
+    size_t txs_ahead = 0;
+    uint64_t next_read = 0;
+    bool read_failed = false;
     Hash prev_hash{};
     Hash prev_state_root{};
     uint64_t prev_time = 0;
     for (uint64_t height = 0; height <= tip.height; ++height) {
-      Result<core::Block> read = store_.block_by_height(height);
+      while (!read_failed && next_read <= tip.height &&
+             (ahead.empty() || (ahead.size() < kMaxBlocksAhead && txs_ahead < kMaxTxsAhead))) {
+        auto next = std::make_shared<AheadBlock>(next_read, store_.block_by_height(next_read));
+        ++next_read;
+        read_failed = !next->block.is_ok();
+        if (!read_failed) {
+          txs_ahead += next->block->txs.size();
+          expect_keys(*next);
+        }
+        signatures_.submit(next);
+        ahead.push_back(std::move(next));
+      }
+      const std::shared_ptr<AheadBlock> current = std::move(ahead.front());
+      ahead.pop_front();
+      Result<core::Block>& read = current->block;
       if (!read.is_ok()) {
         return add_fatal(height, h(height) + "block cannot be read: " + read.status().message());
       }
+      txs_ahead -= read->txs.size();
+      SILK_RETURN_IF_ERROR(signatures_.wait(*current));
       const core::Block& block = read.value();
       bool go_on = true;
       if (height == 0) {
         go_on = verify_genesis(block);
       } else {
-        SILK_ASSIGN_OR_RETURN(go_on,
-                              verify_block(block, height, prev_hash, prev_state_root, prev_time));
+        SILK_ASSIGN_OR_RETURN(
+            go_on, verify_block(*current, height, prev_hash, prev_state_root, prev_time));
       }
       if (stopped_) return false;
       report_.blocks_checked = height + 1;
@@ -221,6 +405,35 @@ class ChainVerifier {
       if (!go_on) return false;
     }
     return true;
+  }
+
+  // Sets the key each tx's signature is expected to verify with, where one
+  // is known without the replayed state: a public-key sender's own key, or
+  // the key of the certificate last seen (carried or resolved) for a
+  // fingerprint. A wrong expectation costs a second verification, nothing more.
+  void expect_keys(AheadBlock& ahead) {
+    const std::vector<core::Tx>& txs = ahead.block->txs;
+    ahead.keys.assign(txs.size(), core::PublicKey{});
+    ahead.has_key.assign(txs.size(), 0);
+    for (size_t i = 0; i < txs.size(); ++i) {
+      const core::Tx& tx = txs[i];
+      if (tx.sender_kind == core::SenderKind::kPublicKey) {
+        ahead.keys[i] = tx.sender;
+        ahead.has_key[i] = 1;
+        continue;
+      }
+      auto known = expected_keys_.find(tx.sender);
+      // As signer_key: only a certificate that hashes to the fingerprint enters cert_cache_.
+      if (known == expected_keys_.end() && !tx.sender_cert.empty() &&
+          core::sha256(tx.sender_cert) == tx.sender) {
+        Result<core::Certificate> cert = cert_cache_.parse(tx.sender, tx.sender_cert);
+        if (cert.is_ok()) known = expected_keys_.emplace(tx.sender, cert->public_key()).first;
+      }
+      if (known != expected_keys_.end()) {
+        ahead.keys[i] = known->second;
+        ahead.has_key[i] = 1;
+      }
+    }
   }
 
   bool verify_genesis(const core::Block& block) {
@@ -247,8 +460,9 @@ class ChainVerifier {
     return true;
   }
 
-  Result<bool> verify_block(const core::Block& block, uint64_t height, const Hash& prev_hash,
+  Result<bool> verify_block(const AheadBlock& checked, uint64_t height, const Hash& prev_hash,
                             const Hash& prev_state_root, uint64_t prev_time) {
+    const core::Block& block = checked.block.value();
     const core::BlockHeader& hd = block.header;
     const std::string at = h(height);
     const Hash hash = block.hash();
@@ -287,28 +501,32 @@ class ChainVerifier {
                          " != " + std::to_string(block.txs.size()) + " txs in the block")) {
       return false;
     }
-    const Hash tx_root = core::Block::compute_tx_root(block.txs);
+    const Hash tx_root = core::merkle_root(checked.tx_leaves);  // Block::compute_tx_root
     if (tx_root != hd.tx_root && !add(height, at + "tx_root in header " + core::to_hex(hd.tx_root) +
                                                   " != computed " + core::to_hex(tx_root))) {
       return false;
     }
-    std::vector<Hash> tx_ids;
-    tx_ids.reserve(block.txs.size());
+    const std::vector<Hash>& tx_ids = checked.tx_ids;
     for (size_t i = 0; i < block.txs.size(); ++i) {
       const core::Tx& tx = block.txs[i];
-      tx_ids.push_back(tx.tx_id());
-      const std::string which =
-          at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
-      Result<core::PublicKey> signer = signer_key(tx);
+      const auto which = [&] {
+        return at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
+      };
+      Result<core::PublicKey> signer = signer_key(tx, checked.cert_matches[i] != 0);
       if (!signer.is_ok()) {
-        if (!add(height, which + " sender cannot be resolved: " + signer.status().message())) {
+        if (!add(height, which() + " sender cannot be resolved: " + signer.status().message())) {
           return false;
         }
-      } else if (!tx.verify_signature(*signer)) {
-        if (!add(height,
-                 which + " signature does not verify against sender " + core::to_hex(tx.sender))) {
-          return false;
-        }
+        continue;
+      }
+      expected_keys_.insert_or_assign(tx.sender, *signer);
+      // The workers' verdict when they used this key; else verify here.
+      const bool verifies = checked.has_key[i] != 0 && checked.keys[i] == *signer
+                                ? checked.signature_ok[i] != 0
+                                : tx.verify_signature(*signer);
+      if (!verifies && !add(height, which() + " signature does not verify against sender " +
+                                        core::to_hex(tx.sender))) {
+        return false;
       }
     }
     // The validator set in force at this height (governance may change it).
@@ -342,26 +560,27 @@ class ChainVerifier {
       return false;
     }
     for (size_t i = 0; i < block.txs.size(); ++i) {
-      const std::string which =
-          at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
+      const auto which = [&] {
+        return at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
+      };
       Result<core::Receipt> stored = store_.receipt(tx_ids[i]);
       if (!stored.is_ok()) {
-        if (!add(height, which + " receipt cannot be read: " + stored.status().message())) {
+        if (!add(height, which() + " receipt cannot be read: " + stored.status().message())) {
           return false;
         }
       } else if (i < exec->receipts.size() && stored->encode() != exec->receipts[i].encode()) {
-        if (!add(height, which + " stored receipt differs from replay: " +
+        if (!add(height, which() + " stored receipt differs from replay: " +
                              receipt_difference(*stored, exec->receipts[i]))) {
           return false;
         }
       }
       Result<storage::TxLocation> loc = store_.tx_location(tx_ids[i]);
       if (!loc.is_ok()) {
-        if (!add(height, which + " tx index entry cannot be read: " + loc.status().message())) {
+        if (!add(height, which() + " tx index entry cannot be read: " + loc.status().message())) {
           return false;
         }
       } else if (loc->height != height || loc->index != i) {
-        if (!add(height, which + " tx index points to height " + std::to_string(loc->height) +
+        if (!add(height, which() + " tx index points to height " + std::to_string(loc->height) +
                              " index " + std::to_string(loc->index) + ", not height " +
                              std::to_string(height) + " index " + std::to_string(i))) {
           return false;
@@ -464,13 +683,15 @@ class ChainVerifier {
   const VerifyChainOptions& options_;
   const VerifyChainProgressFn& progress_;
   contracts::Executor executor_;
+  SignaturePool signatures_;
   // The key a tx's signature must verify with: the sender itself (with-key),
   // else the certificate the tx carries (its SHA-256 must be the sender), one
   // an earlier tx carried, or one registered in the replayed state.
-  Result<core::PublicKey> signer_key(const core::Tx& tx) {
+  // `cert_matches`: the tx's sender_cert hashes to its sender (AheadBlock).
+  Result<core::PublicKey> signer_key(const core::Tx& tx, bool cert_matches) {
     if (tx.sender_kind == core::SenderKind::kPublicKey) return core::PublicKey(tx.sender);
     if (!tx.sender_cert.empty()) {
-      if (core::sha256(tx.sender_cert) != tx.sender) {
+      if (!cert_matches) {
         return Status::invalid("sender_cert does not hash to the sender fingerprint");
       }
       Result<core::Certificate> cert = cert_cache_.parse(tx.sender, tx.sender_cert);
@@ -492,6 +713,9 @@ class ChainVerifier {
 
   contracts::CertCache cert_cache_;
   std::map<Hash, core::PublicKey> seen_keys_;
+  // Read-ahead's guess of a certificate sender's key (see expect_keys); never
+  // decides a finding.
+  std::map<Hash, core::PublicKey> expected_keys_;
   ReplayState replay_;
   VerifyChainReport report_;
   SteadyClock::time_point started_;
@@ -569,6 +793,12 @@ Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& opti
   SILK_ASSIGN_OR_RETURN(VerifyChainReport report,
                         verify_chain(*opened, *genesis, verify_options, progress));
 
+  const double blocks_per_s = report.duration_ms > 0 ? static_cast<double>(report.blocks_checked) *
+                                                           1000.0 / report.duration_ms
+                                                     : 0.0;
+  const double txs_per_s =
+      report.duration_ms > 0 ? static_cast<double>(report.txs_checked) * 1000.0 / report.duration_ms
+                             : 0.0;
   CommandOutput out;
   json differences = json::array();
   for (const ChainDifference& d : report.differences) {
@@ -585,6 +815,8 @@ Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& opti
               {"state_keys_checked", report.state_keys_checked},
               {"history_versions_checked", report.history_versions_checked},
               {"duration_ms", report.duration_ms},
+              {"txs_per_s", txs_per_s},
+              {"signature_threads", report.signature_threads},
               {"differences", differences},
               {"truncated", report.truncated}};
 
@@ -596,11 +828,9 @@ Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& opti
   t << "txs:         " << report.txs_checked << "\n";
   t << "state keys:  " << report.state_keys_checked << " (" << report.history_versions_checked
     << " history versions)\n";
-  const double blocks_per_s = report.duration_ms > 0 ? static_cast<double>(report.blocks_checked) *
-                                                           1000.0 / report.duration_ms
-                                                     : 0.0;
   t << "duration:    " << format_seconds(report.duration_ms) << " ("
-    << static_cast<uint64_t>(blocks_per_s) << " blocks/s)\n";
+    << static_cast<uint64_t>(blocks_per_s) << " blocks/s, " << static_cast<uint64_t>(txs_per_s)
+    << " txs/s; signatures on " << report.signature_threads << " threads)\n";
   if (report.ok() && options.node_url.empty()) {
     t << "result:      OK: every hash link, signature, commit certificate, receipt, state root "
          "and replayed state value matches\n";

@@ -345,6 +345,98 @@ TEST_SUITE("audit_verify_chain") {
     CHECK(*report.differences[0].height == 1);
   }
 
+  TEST_CASE("signatures on worker threads: a long chain verifies; bad ones come in chain order") {
+    // 70 blocks (more than the read-ahead window), some with more txs than a
+    // worker's chunk; forged signatures in blocks 40 and 65.
+    ChainBuilder chain;
+    auto store = storage::make_memory_store();
+    chain.init(*store);
+    int next_digest = 100;
+    Hash forged_40{};
+    Hash forged_65{};
+    Hash forged_65_late{};
+    uint64_t txs = 0;
+    for (uint64_t height = 1; height <= 70; ++height) {
+      const size_t n = height % 10 == 0 || height == 65 ? 75 : height % 3;
+      std::vector<core::Tx> block;
+      for (size_t i = 0; i < n; ++i) {
+        block.push_back(
+            chain.anchor(i % 2 ? chain.node_key : chain.client_key, digest(next_digest++)));
+      }
+      if (height == 40) {
+        block[37].signature[5] ^= 0x01;
+        forged_40 = block[37].tx_id();
+      }
+      if (height == 65) {
+        block[3].signature[0] ^= 0x80;
+        forged_65 = block[3].tx_id();
+        block[70].signature[63] ^= 0x01;
+        forged_65_late = block[70].tx_id();
+      }
+      txs += n;
+      chain.commit(*store, std::move(block));
+    }
+
+    std::vector<std::vector<std::string>> listed;
+    for (unsigned threads : {1u, 2u, 4u}) {
+      CAPTURE(threads);
+      VerifyChainOptions options;
+      options.signature_threads = threads;
+      std::vector<uint64_t> seen;
+      auto first = verify_chain(*store, chain.genesis, options,
+                                [&](const VerifyChainProgress& p) { seen.push_back(p.height); });
+      REQUIRE(first.is_ok());
+      CHECK(first->signature_threads == threads);
+      REQUIRE(first->differences.size() == 1);
+      CHECK(first->differences[0].message == "height 40: tx 37 (" + core::to_hex(forged_40) +
+                                                 ") signature does not verify against sender " +
+                                                 core::to_hex(chain.node_key.public_key()));
+      CHECK(first->blocks_checked == 41);
+      CHECK_FALSE(first->complete);
+      CHECK(seen.size() == 41);
+      CHECK(seen.back() == 40);
+
+      options.keep_going = true;
+      auto all = verify_chain(*store, chain.genesis, options);
+      REQUIRE(all.is_ok());
+      CHECK(all->complete);
+      CHECK(all->blocks_checked == 71);
+      CHECK(all->txs_checked == txs);
+      std::vector<std::string> messages;
+      for (const ChainDifference& d : all->differences) messages.push_back(d.message);
+      REQUIRE(messages.size() == 3);
+      CHECK(messages[0].rfind("height 40: tx 37 (" + core::to_hex(forged_40) + ")", 0) == 0);
+      CHECK(messages[1].rfind("height 65: tx 3 (" + core::to_hex(forged_65) + ")", 0) == 0);
+      CHECK(messages[2].rfind("height 65: tx 70 (" + core::to_hex(forged_65_late) + ")", 0) == 0);
+      listed.push_back(messages);
+    }
+    CHECK(listed[0] == listed[1]);
+    CHECK(listed[0] == listed[2]);
+  }
+
+  TEST_CASE("signatures on worker threads: a multi-block chain with full blocks verifies") {
+    ChainBuilder chain;
+    auto store = storage::make_memory_store();
+    chain.init(*store);
+    int next_digest = 1000;
+    for (int b = 0; b < 6; ++b) {
+      std::vector<core::Tx> block;
+      for (int i = 0; i < 200; ++i) {
+        block.push_back(chain.anchor(chain.client_key, digest(next_digest++)));
+      }
+      chain.commit(*store, std::move(block));
+    }
+    VerifyChainOptions options;
+    options.signature_threads = 3;
+    auto report = verify_chain(*store, chain.genesis, options);
+    REQUIRE(report.is_ok());
+    CHECK_MESSAGE(report->ok(), first_difference(*report));
+    CHECK(report->blocks_checked == 7);
+    CHECK(report->txs_checked == 1200);
+    CHECK(report->state_keys_checked == 1200);
+    CHECK(report->signature_threads == 3);
+  }
+
   TEST_CASE("a commit certificate by a non-validator is caught") {
     ChainBuilder chain;
     auto store = storage::make_memory_store();
@@ -526,6 +618,8 @@ TEST_SUITE("audit_verify_chain") {
     CHECK_MESSAGE(ok.code == 0, ok.err);
     CHECK(ok.out.find("result:      OK") != std::string::npos);
     CHECK(ok.out.find("blocks:      5 of 5") != std::string::npos);
+    CHECK(ok.out.find("txs:         7\n") != std::string::npos);
+    CHECK(ok.out.find(" txs/s; signatures on ") != std::string::npos);
     CHECK(ok.err.empty());  // no progress line: stderr is not a terminal
 
     Run js = silk_cli({"audit", "verify-chain", "--data-dir", dir.db(), "--genesis",
@@ -535,6 +629,9 @@ TEST_SUITE("audit_verify_chain") {
     CHECK(j["ok"] == true);
     CHECK(j["blocks_checked"] == 5);
     CHECK(j["txs_checked"] == 7);
+    CHECK(j["duration_ms"].is_number());
+    CHECK(j["txs_per_s"].is_number());
+    CHECK(j["signature_threads"].get<unsigned>() >= 1);
     CHECK(j["genesis_hash"] == core::to_hex(chain.genesis.hash));
     CHECK(j["differences"].empty());
 

@@ -21,6 +21,15 @@
 // one, and the store's key history equals the replayed history (every
 // version: height, tx index, tx id, time, value or deletion).
 //
+// Parallelism: blocks are read ahead of the replay (a bounded window) and
+// their tx ids, tx_root leaves and signatures are computed on worker threads
+// meanwhile, each signature against the key expected for its sender (its own
+// public key, or the key of the certificate seen for its fingerprint). The
+// replay resolves every signer in chain order and verifies again itself when
+// the key differs; execution, receipts and state run in chain order on the
+// calling thread, which alone reads the store. The differences reported are
+// the same, in the same order, as a serial check gives.
+//
 // Limits: keys the store holds but the replay never wrote cannot be found
 // through storage::Store (it has no key iteration) and are not checked.
 #pragma once
@@ -48,6 +57,9 @@ struct VerifyChainOptions {
   // (a node's RPC serves no key iteration and only JSON views of values); every block, receipt,
   // certificate and state root is still checked.
   bool check_state = true;
+  // Worker threads verifying tx signatures ahead of the replay; 0: one per
+  // core (std::thread::hardware_concurrency()).
+  unsigned signature_threads = 0;
 };
 
 // One place where the store disagrees with the replay. `message` names it
@@ -76,8 +88,9 @@ struct VerifyChainReport {
   uint64_t state_keys_checked = 0;  // replayed keys compared with the store's state
   uint64_t history_versions_checked = 0;
   double duration_ms = 0;
-  bool complete = false;   // every check ran (false when stopped early)
-  bool truncated = false;  // keep_going stopped listing at max_differences
+  unsigned signature_threads = 0;  // worker threads that verified tx signatures
+  bool complete = false;           // every check ran (false when stopped early)
+  bool truncated = false;          // keep_going stopped listing at max_differences
   std::vector<ChainDifference> differences;
 
   bool ok() const { return complete && differences.empty(); }
@@ -107,11 +120,12 @@ struct AuditVerifyChainOptions {
 // is locked by a running silkd; ..." when a node holds it, kIOError for other
 // open failures. On any difference the output has exit_code 1 and `error`
 // holds the first difference.
-// Text: a summary (chain, blocks, txs, state keys, duration, OK or the
-// differences). JSON: {"ok", "complete", "chain_id", "genesis_hash",
-// "tip_height", "blocks_checked", "txs_checked", "state_keys_checked",
-// "history_versions_checked", "duration_ms", "differences": [{"height"
-// (null after the replay), "message"}], "truncated"}.
+// Text: a summary (chain, blocks, txs, state keys, duration with blocks/s
+// and txs/s, OK or the differences). JSON: {"ok", "complete", "chain_id",
+// "genesis_hash", "tip_height", "blocks_checked", "txs_checked",
+// "state_keys_checked", "history_versions_checked", "duration_ms",
+// "txs_per_s" (txs_checked / duration), "signature_threads", "differences":
+// [{"height" (null after the replay), "message"}], "truncated"}.
 core::Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& options,
                                                    const VerifyChainProgressFn& progress = {});
 
