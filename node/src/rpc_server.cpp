@@ -28,6 +28,7 @@ constexpr auto kBodyTimeout = std::chrono::seconds(120);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr auto kDrainTimeout = std::chrono::seconds(2);
 constexpr uint32_t kHeaderLimit = 16 * 1024;
+constexpr size_t kReadChunk = 64 * 1024;  // bytes a read may take at once
 constexpr size_t kDrainLimit = 4u << 20;  // bytes read and dropped after a refused body
 }  // namespace
 
@@ -50,7 +51,12 @@ std::string error_body(Status::Code code, const std::string& message) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<RpcServer::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {}
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
+    // Beast reads at most the buffer's free capacity (512 bytes at least):
+    // without room, a 100-tx batch body takes hundreds of reads, each a
+    // recvmsg and a timer re-arm.
+    buffer_.reserve(kReadChunk);
+  }
 
   void start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });

@@ -130,6 +130,11 @@ std::string url_encode_query(std::string_view value) {
 // started asynchronously and the context is run until it completes: that is
 // how Beast's tcp_stream applies timeouts to an otherwise synchronous call.
 struct HttpClient::Impl {
+  // Beast reads at most the buffer's free capacity (512 bytes at least): with
+  // room for 64 KiB a large answer takes a few reads instead of thousands,
+  // each a recvmsg and a timer re-arm.
+  Impl() { buffer.reserve(64 * 1024); }
+
   asio::io_context ioc;
   beast::tcp_stream stream{ioc};
   beast::flat_buffer buffer;
