@@ -454,8 +454,11 @@ Result<ChainDriver::Proposal> ChainDriver::check_block(core::ByteSpan bytes,
     // tx := signing_bytes signature (docs/formats.md): the id hashes all but
     // the signature, as Tx::tx_id() does, without encoding the tx again.
     p.tx_ids[i] = core::sha256(span.first(span.size() - core::Signature().size()));
-    // A tx from this node's pool was verified at admission, and its leaf hashed.
-    if (std::shared_ptr<const PoolTx> pooled = mempool_.get(p.tx_ids[i])) {
+    // A tx from this node's pool was verified at admission, and its leaf
+    // hashed. The id does not cover the signature: only the very same bytes
+    // (the same signature) count as that tx.
+    if (std::shared_ptr<const PoolTx> pooled = mempool_.get(p.tx_ids[i]);
+        pooled != nullptr && pooled->tx.signature == tx.signature) {
       leaves[i] = pooled->leaf_hash;
       return;
     }

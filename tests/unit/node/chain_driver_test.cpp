@@ -296,6 +296,16 @@ TEST_SUITE("chain_driver") {
     forged.signature[5] ^= 1;
     refused(1, validate_action(f.build({forged})), "signature does not match its sender");
 
+    // A tx the pool holds, but with another signature: the id does not cover
+    // the signature, so the pool's verification does not count for it.
+    const core::Tx pooled = test::anchor_tx(f.chain.client_key, 30);
+    const core::Bytes pooled_bytes = pooled.encode();
+    REQUIRE(f.mempool.add(core::ByteSpan(pooled_bytes.data(), pooled_bytes.size())).is_ok());
+    core::Tx resigned = pooled;
+    resigned.signature[7] ^= 1;
+    REQUIRE(resigned.tx_id() == pooled.tx_id());
+    refused(9, validate_action(f.build({resigned})), "signature does not match its sender");
+
     core::Block wrong_root = f.build({test::anchor_tx(f.chain.client_key, 4)});
     wrong_root.header.state_root[0] ^= 1;
     refused(2, validate_action(wrong_root), "execute to state_root");
@@ -325,7 +335,7 @@ TEST_SUITE("chain_driver") {
     lie.block_hash[0] ^= 1;
     refused(8, lie, "differs from the one announced");
 
-    CHECK(f.driver->stats().blocks_rejected == 8);
+    CHECK(f.driver->stats().blocks_rejected == 9);
     CHECK(f.store->tip()->height == 0);
     CHECK(f.fatal.is_ok());
   }
