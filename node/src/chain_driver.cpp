@@ -392,12 +392,19 @@ Result<ChainDriver::Proposal> ChainDriver::check_block(core::ByteSpan bytes,
   if (!decoded.is_ok()) {
     return Status::invalid("block does not decode: " + decoded.status().message());
   }
+  const core::Hash hash = decoded->header.hash();
+  return check_block(std::move(decoded).value(), hash, expected_hash, height, started);
+}
+
+Result<ChainDriver::Proposal> ChainDriver::check_block(core::Block block, const core::Hash& hash,
+                                                       const core::Hash* expected_hash,
+                                                       uint64_t height, Clock::time_point started) {
   Proposal p;
   p.started = started;
-  p.block = std::move(decoded).value();
+  p.block = std::move(block);
   p.block.cert = {};
   const core::BlockHeader& h = p.block.header;
-  p.hash = h.hash();
+  p.hash = hash;
   const std::string where = "block " + std::to_string(h.height) + " " + core::to_hex(p.hash);
   if (expected_hash != nullptr && p.hash != *expected_hash) {
     return Status::invalid(where + ": hash differs from the one announced " +
@@ -696,14 +703,15 @@ bool ChainDriver::apply_synced(const core::PublicKey& from, const std::vector<co
       return true;
     }
     const core::CommitCert cert = decoded->cert;
+    const core::Hash hash = decoded->header.hash();
     Proposal p;
-    auto held = held_.find(decoded->header.hash());
+    auto held = held_.find(hash);
     if (held != held_.end()) {
       p = std::move(held->second);
     } else {
-      const core::Hash hash = decoded->header.hash();
+      // Decoded once: the block is checked as it is.
       Result<Proposal> checked =
-          check_block(core::ByteSpan(bytes.data(), bytes.size()), &hash, height);
+          check_block(std::move(decoded).value(), hash, &hash, height, Clock::now());
       if (!checked.is_ok()) {
         if (checked.status().code() != Status::Code::kInvalid) {
           fail(checked.status().with_context("checking synced block " + std::to_string(height)));

@@ -222,6 +222,10 @@ class ChainDriver {
   // the proposer's fault, never ours; other codes: ours (state reads).
   core::Result<Proposal> check_block(core::ByteSpan bytes, const core::Hash* expected_hash,
                                      uint64_t height);
+  // The same for a block already decoded, whose header hashes to `hash`.
+  core::Result<Proposal> check_block(core::Block block, const core::Hash& hash,
+                                     const core::Hash* expected_hash, uint64_t height,
+                                     Clock::time_point started);
   bool sync_wal();
   // The validator set in force at `height` (governance may change it).
   core::Result<std::vector<core::PublicKey>> validators_at(uint64_t height) const;
