@@ -477,7 +477,7 @@ class Harness {
   std::map<uint64_t, PublicKey> granted_;  // term -> candidate granted
   std::optional<std::pair<uint64_t, PublicKey>> durable_vote_;
   uint64_t max_term_ = 0;
-  uint64_t tip_ = 0;         // the driver's store
+  uint64_t tip_ = 0;  // the driver's store
   Hash tip_hash_{};
   uint64_t engine_tip_ = 0;  // the last BlockCommitted the engine heard
   uint64_t next_commit_ = 1;

@@ -145,8 +145,8 @@ std::optional<ParsedProposal> parse_proposal(ByteSpan in) {
   uint32_t pol = 0;
   Bytes block;
   ParsedProposal p;
-  if (!r.u8(type, "type") || type != 1 || !r.u64(p.height, "height") ||
-      !r.u32(p.round, "round") || !r.u32(pol, "pol") ||
+  if (!r.u8(type, "type") || type != 1 || !r.u64(p.height, "height") || !r.u32(p.round, "round") ||
+      !r.u32(pol, "pol") ||
       !r.bytes(block, "block", static_cast<uint32_t>(core::Block::kMaxEncodedBytes)) ||
       r.remaining() != 64) {
     return std::nullopt;
@@ -357,7 +357,8 @@ class Harness {
     } else if (const auto* r = std::get_if<consensus::RequestProposal>(&a)) {
       if (r->height != engine_tip_ + 1) fail("RequestProposal not for the current height");
       if (r->term != 0) fail("RequestProposal with a term");
-      if (proposer_of(r->height, r->round) != 0) fail("RequestProposal in a round it does not lead");
+      if (proposer_of(r->height, r->round) != 0)
+        fail("RequestProposal in a round it does not lead");
       core::Block b;
       b.header.chain_id = kChainId;
       b.header.height = r->height;
@@ -394,8 +395,8 @@ class Harness {
       auto ev = core::DoubleSignEvidence::decode(e->evidence);
       if (!ev.is_ok() || !ev->check(kChainId).is_ok()) fail("evidence does not check");
       if (ev->a.signer == validators()[0]) fail("evidence names this node");
-      const auto key = std::make_tuple(ev->a.signer, static_cast<int>(ev->a.type), ev->a.height,
-                                       ev->a.round);
+      const auto key =
+          std::make_tuple(ev->a.signer, static_cast<int>(ev->a.type), ev->a.height, ev->a.round);
       if (!reported_.insert(key).second) fail("evidence reported twice");
     } else {
       fail("an unknown action");
@@ -464,10 +465,10 @@ class Harness {
     if (n < kQuorum || n > kValidators) fail("a lock without a polka");
     std::set<PublicKey> signers;
     for (uint32_t k = 0; k < n; ++k) {
-      auto v = SignedVote::decode(ByteSpan(record).subspan(r.position() + k * SignedVote::kEncodedBytes,
-                                                           SignedVote::kEncodedBytes));
-      if (!v.is_ok() || !v->verify(kChainId) || v->type != VoteType::kPrevote ||
-          v->height != h || v->round != round || v->block_hash != hash) {
+      auto v = SignedVote::decode(ByteSpan(record).subspan(
+          r.position() + k * SignedVote::kEncodedBytes, SignedVote::kEncodedBytes));
+      if (!v.is_ok() || !v->verify(kChainId) || v->type != VoteType::kPrevote || v->height != h ||
+          v->round != round || v->block_hash != hash) {
         fail("a lock's polka holds a bad vote");
       }
       signers.insert(v->signer);
@@ -496,9 +497,9 @@ class Harness {
   std::unique_ptr<consensus::Engine> engine_;
   std::set<uint64_t> timers_;
   std::deque<consensus::Event> queue_;
-  std::set<Hash> asked_;                         // ValidateBlock hashes of this run
-  std::map<uint64_t, Hash> own_;                 // ProposalReady: height -> hash
-  std::set<std::pair<uint64_t, Hash>> valid_;    // built or validated: (height, hash)
+  std::set<Hash> asked_;                       // ValidateBlock hashes of this run
+  std::map<uint64_t, Hash> own_;               // ProposalReady: height -> hash
+  std::set<std::pair<uint64_t, Hash>> valid_;  // built or validated: (height, hash)
   std::vector<Bytes> wal_;
   std::set<Bytes> persisted_;
   std::map<std::tuple<uint64_t, uint32_t, int>, Hash> signed_;  // own votes
