@@ -1,11 +1,13 @@
 #include "silk/tools/audit_verify_chain.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +41,10 @@ constexpr uint32_t kHistoryPage = 1000;
 // How far the block reads (and the signature checks on them) run ahead of the replay.
 constexpr size_t kMaxBlocksAhead = 64;
 constexpr size_t kMaxTxsAhead = 8192;
+// How many blocks workers read and decode ahead of those.
+constexpr size_t kMaxBlocksReading = 16;
+// The most replayed keys one worker task compares with the store.
+constexpr size_t kMaxStateChunkKeys = 512;
 
 std::string h(uint64_t height) { return "height " + std::to_string(height) + ": "; }
 
@@ -147,47 +153,27 @@ class ReplayState final : public contracts::StateView {
   std::map<std::string, std::vector<core::KeyVersion>, std::less<>> history_;
 };
 
-// One block read ahead of the replay. Before it is submitted to a
-// SignaturePool, the replay thread sets, per tx it can, the key the signature
-// is expected to verify with (a public-key sender's own key; a certificate
-// sender's key from the certificate seen for that fingerprint so far). The
-// workers fill in the tx ids and verify those signatures against those keys.
-// The replay still resolves each signer in chain order as a serial check
-// does, and uses a worker's verdict only when the key is the same, verifying
-// again itself otherwise; so the differences come out exactly as a serial
-// check would give them.
-struct AheadBlock {
-  AheadBlock(uint64_t h, Result<core::Block> read) : height(h), block(std::move(read)) {}
-
-  uint64_t height;
-  Result<core::Block> block;
-  std::vector<core::PublicKey> keys;  // per tx, the expected key, when has_key
-  std::vector<uint8_t> has_key;       // per tx: 1 when keys[i] is set
-  // Per tx, set by the workers:
-  std::vector<Hash> tx_ids;
-  std::vector<Hash> tx_leaves;        // merkle_leaf_hash(tx.encode()), for the tx_root
-  std::vector<uint8_t> cert_matches;  // 1: sender_cert is not empty and hashes to the sender
-  std::vector<uint8_t> signature_ok;  // 1: the signature verifies with keys[i]
-  // Guarded by SignaturePool::mu_:
-  size_t pending_chunks = 0;
-  std::string failure;  // a worker's exception, if any
+// Tasks that one thread (the owner) waits for as a group. Guarded by
+// WorkerPool::mu_.
+struct Batch {
+  size_t pending = 0;
+  std::string failure;  // the first task's exception, if any
 };
 
-// Verifies tx signatures on `threads` worker threads, in the order blocks are
-// submitted. Owned and driven by one thread (the replay): submit and wait are
-// not to be called concurrently. The destructor drops unstarted work and joins.
-class SignaturePool {
+// Runs tasks on `threads` worker threads, the oldest submitted first. Owned
+// and driven by one thread (the replay): submit and wait are not to be called
+// concurrently. The destructor drops unstarted tasks and joins; a task must
+// keep alive (shared_ptr) whatever it touches apart from the store.
+class WorkerPool {
  public:
-  static constexpr size_t kChunkTxs = 32;
-
-  explicit SignaturePool(unsigned threads) {
+  explicit WorkerPool(unsigned threads) {
     try {
       for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
     } catch (const std::system_error&) {
-      // Fewer workers than asked: wait() runs the chunks itself, so this only slows it down.
+      // Fewer workers than asked: wait() runs the tasks itself, so this only slows it down.
     }
   }
-  ~SignaturePool() {
+  ~WorkerPool() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
@@ -196,52 +182,49 @@ class SignaturePool {
     work_ready_.notify_all();
     for (std::thread& t : threads_) t.join();
   }
-  SignaturePool(const SignaturePool&) = delete;
-  SignaturePool& operator=(const SignaturePool&) = delete;
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
 
   unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
 
-  void submit(const std::shared_ptr<AheadBlock>& ahead) {
-    if (!ahead->block.is_ok()) return;
-    const size_t n = ahead->block->txs.size();
-    ahead->keys.resize(n);
-    ahead->has_key.resize(n, 0);
-    ahead->tx_ids.assign(n, Hash{});
-    ahead->tx_leaves.assign(n, Hash{});
-    ahead->cert_matches.assign(n, 0);
-    ahead->signature_ok.assign(n, 0);
-    if (n == 0) return;
+  // Queues `task` as one of `batch`'s; `batch` must live until the task has
+  // run (the task owning it is enough). `what` prefixes an exception's message.
+  void submit(Batch& batch, std::string what, std::function<void()> task) {
     {
       std::lock_guard lock(mu_);
-      for (size_t begin = 0; begin < n; begin += kChunkTxs) {
-        queue_.push_back({ahead, begin, std::min(n, begin + kChunkTxs)});
-        ++ahead->pending_chunks;
-      }
+      queue_.push_back({&batch, std::move(what), std::move(task)});
+      ++batch.pending;
     }
-    work_ready_.notify_all();
+    work_ready_.notify_one();
   }
 
-  // Returns once every chunk of `ahead` is done, running queued chunks (the
-  // oldest first: this block's, or earlier ones') meanwhile. kInternal when a
-  // worker failed on this block.
-  Status wait(AheadBlock& ahead) {
+  // Whether every task of `batch` is done.
+  bool done(const Batch& batch) {
+    std::lock_guard lock(mu_);
+    return batch.pending == 0;
+  }
+
+  // Returns once every task of `batch` is done, running queued tasks (the
+  // oldest first: this batch's, or earlier ones') meanwhile. kInternal when a
+  // task of the batch threw.
+  Status wait(Batch& batch) {
     std::unique_lock lock(mu_);
-    while (ahead.pending_chunks > 0) {
+    while (batch.pending > 0) {
       if (!queue_.empty()) {
         run_front(lock);
       } else {
-        chunk_done_.wait(lock);
+        task_done_.wait(lock);
       }
     }
-    if (!ahead.failure.empty()) return Status::internal(ahead.failure);
+    if (!batch.failure.empty()) return Status::internal(batch.failure);
     return Status();
   }
 
  private:
-  struct Chunk {
-    std::shared_ptr<AheadBlock> ahead;
-    size_t begin = 0;
-    size_t end = 0;
+  struct Task {
+    Batch* batch = nullptr;
+    std::string what;
+    std::function<void()> run;
   };
 
   void work() {
@@ -253,45 +236,165 @@ class SignaturePool {
     }
   }
 
-  // Pops the oldest chunk and runs it with mu_ released.
+  // Pops the oldest task and runs it with mu_ released.
   void run_front(std::unique_lock<std::mutex>& lock) {
-    Chunk chunk = std::move(queue_.front());
+    Task task = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
     std::string failure;
     try {
-      AheadBlock& a = *chunk.ahead;
-      for (size_t i = chunk.begin; i < chunk.end; ++i) {
-        const core::Tx& tx = a.block->txs[i];
-        core::Bytes encoded = tx.signing_bytes();
-        a.tx_ids[i] = core::sha256(encoded);
-        encoded.insert(encoded.end(), tx.signature.begin(), tx.signature.end());  // tx.encode()
-        a.tx_leaves[i] = core::merkle_leaf_hash(encoded);
-        a.cert_matches[i] = !tx.sender_cert.empty() && core::sha256(tx.sender_cert) == tx.sender;
-        if (a.has_key[i] != 0) {
-          a.signature_ok[i] =
-              core::verify(a.keys[i], core::ByteSpan(a.tx_ids[i].data(), a.tx_ids[i].size()),
-                           tx.signature)
-                  ? 1
-                  : 0;
-        }
-      }
+      task.run();
     } catch (const std::exception& e) {
-      failure = std::string("verifying signatures of block ") +
-                std::to_string(chunk.ahead->height) + ": " + e.what();
+      failure = task.what + ": " + e.what();
     }
     lock.lock();
-    if (!failure.empty() && chunk.ahead->failure.empty()) chunk.ahead->failure = failure;
-    if (--chunk.ahead->pending_chunks == 0) chunk_done_.notify_all();
+    if (!failure.empty() && task.batch->failure.empty()) task.batch->failure = failure;
+    if (--task.batch->pending == 0) task_done_.notify_all();
   }
 
   std::vector<std::thread> threads_;
   std::mutex mu_;
-  // Guarded by mu_ (with each queued block's pending_chunks and failure):
-  std::deque<Chunk> queue_;
+  // Guarded by mu_ (with each queued task's Batch):
+  std::deque<Task> queue_;
   bool stopping_ = false;
   std::condition_variable work_ready_;  // queue_ not empty, or stopping_
-  std::condition_variable chunk_done_;  // some block's pending_chunks reached 0
+  std::condition_variable task_done_;   // some batch's pending reached 0
+};
+
+// What looking a block up by its hash gave.
+struct HashLookup {
+  Status status;  // OK: height and hash are set
+  uint64_t height = 0;
+  Hash hash{};
+};
+
+// One block read ahead of the replay. Before its tasks are submitted to the
+// WorkerPool, the replay thread sets, per tx it can, the key the signature is
+// expected to verify with (a public-key sender's own key; a certificate
+// sender's key from the certificate seen for that fingerprint so far). The
+// workers fill in the tx ids and verify those signatures against those keys,
+// and read what the checks compare that does not depend on the replay (the
+// lookup by block hash, the stored receipts and tx index entries).
+// The replay still resolves each signer in chain order as a serial check
+// does, and uses a worker's verdict only when the key is the same, verifying
+// again itself otherwise; so the differences come out exactly as a serial
+// check would give them.
+struct AheadBlock {
+  static constexpr size_t kChunkTxs = 32;
+
+  explicit AheadBlock(uint64_t h) : height(h) {}
+
+  uint64_t height;
+  Result<core::Block> block = Status::internal("not read yet");  // set by read_block
+  Batch read;                         // read_block, when a worker runs it
+  std::vector<core::PublicKey> keys;  // per tx, the expected key, when has_key
+  std::vector<uint8_t> has_key;       // per tx: 1 when keys[i] is set
+  // Set by read_block and check_txs, on the workers (or on the replay thread
+  // for a store that is not thread-safe):
+  Hash hash{};  // block.hash()
+  HashLookup by_hash;
+  // Per tx:
+  std::vector<Hash> tx_ids;
+  std::vector<Hash> tx_leaves;        // merkle_leaf_hash(tx.encode()), for the tx_root
+  std::vector<uint8_t> cert_matches;  // 1: sender_cert is not empty and hashes to the sender
+  std::vector<uint8_t> signature_ok;  // 1: the signature verifies with keys[i]
+  std::vector<std::optional<Result<core::Receipt>>> receipts;         // store.receipt(tx_ids[i])
+  std::vector<core::Bytes> receipt_bytes;                             // receipts[i]->encode()
+  std::vector<std::optional<Result<storage::TxLocation>>> locations;  // store.tx_location(...)
+  Batch batch;
+};
+
+// Reads and decodes the block, and looks it up by its hash (but block 0,
+// which is compared with the genesis instead).
+void read_block(const storage::Store& store, AheadBlock& a) {
+  a.block = store.block_by_height(a.height);
+  if (!a.block.is_ok()) return;
+  a.hash = a.block->hash();
+  if (a.height == 0) return;
+  Result<core::Block> by_hash = store.block_by_hash(a.hash);
+  if (!by_hash.is_ok()) {
+    a.by_hash.status = by_hash.status();
+    return;
+  }
+  a.by_hash.height = by_hash->header.height;
+  a.by_hash.hash = by_hash->hash();
+}
+
+// The stored receipt and tx index entry of tx i (its id set).
+void read_tx_entry(const storage::Store& store, AheadBlock& a, size_t i) {
+  a.receipts[i].emplace(store.receipt(a.tx_ids[i]));
+  if (a.receipts[i]->is_ok()) a.receipt_bytes[i] = a.receipts[i]->value().encode();
+  a.locations[i].emplace(store.tx_location(a.tx_ids[i]));
+}
+
+// Tx ids, tx_root leaves, signatures and (`read` true) the stored receipts and
+// tx index entries of txs [begin, end).
+void check_txs(const storage::Store& store, AheadBlock& a, size_t begin, size_t end, bool read) {
+  for (size_t i = begin; i < end; ++i) {
+    const core::Tx& tx = a.block->txs[i];
+    core::Bytes encoded = tx.signing_bytes();
+    a.tx_ids[i] = core::sha256(encoded);
+    encoded.insert(encoded.end(), tx.signature.begin(), tx.signature.end());  // tx.encode()
+    a.tx_leaves[i] = core::merkle_leaf_hash(encoded);
+    a.cert_matches[i] = !tx.sender_cert.empty() && core::sha256(tx.sender_cert) == tx.sender;
+    if (a.has_key[i] != 0) {
+      a.signature_ok[i] =
+          core::verify(a.keys[i], core::ByteSpan(a.tx_ids[i].data(), a.tx_ids[i].size()),
+                       tx.signature)
+              ? 1
+              : 0;
+    }
+    if (read) read_tx_entry(store, a, i);
+  }
+}
+
+// Reads the stored receipts and tx index entries of `a` on this thread (a
+// store that is not thread-safe).
+void read_tx_entries(const storage::Store& store, AheadBlock& a) {
+  for (size_t i = 0; i < a.tx_ids.size(); ++i) read_tx_entry(store, a, i);
+}
+
+// Queues the worker tasks of `ahead` (see AheadBlock). `concurrent_reads`:
+// the workers read the store too.
+void submit_block(WorkerPool& pool, const storage::Store& store,
+                  const std::shared_ptr<AheadBlock>& ahead, bool concurrent_reads) {
+  if (!ahead->block.is_ok()) return;
+  const size_t n = ahead->block->txs.size();
+  ahead->keys.resize(n);
+  ahead->has_key.resize(n, 0);
+  ahead->tx_ids.assign(n, Hash{});
+  ahead->tx_leaves.assign(n, Hash{});
+  ahead->cert_matches.assign(n, 0);
+  ahead->signature_ok.assign(n, 0);
+  ahead->receipts.assign(n, std::nullopt);
+  ahead->receipt_bytes.assign(n, core::Bytes{});
+  ahead->locations.assign(n, std::nullopt);
+  const std::string what = "verifying signatures of block " + std::to_string(ahead->height);
+  for (size_t begin = 0; begin < n; begin += AheadBlock::kChunkTxs) {
+    const size_t end = std::min(n, begin + AheadBlock::kChunkTxs);
+    pool.submit(ahead->batch, what, [&store, ahead, begin, end, concurrent_reads] {
+      check_txs(store, *ahead, begin, end, concurrent_reads);
+    });
+  }
+}
+
+// What the comparison of one replayed key with the store found; the messages
+// are those a serial comparison adds, in its order.
+struct KeyFinding {
+  std::string value;          // the current value cannot be read or differs
+  std::string history;        // the history cannot be read, or its first difference
+  bool history_read = false;  // the history was read (else `history` says why not)
+  uint64_t versions_checked = 0;
+};
+
+// Consecutive replayed keys compared with the store on a worker.
+struct StateChunk {
+  using Iterator =
+      std::map<std::string, std::vector<core::KeyVersion>, std::less<>>::const_iterator;
+  Iterator begin;
+  Iterator end;
+  std::vector<KeyFinding> findings;  // per key of [begin, end), once done
+  Batch batch;
 };
 
 // Runs the checks and records the differences.
@@ -304,9 +407,9 @@ class ChainVerifier {
         options_(options),
         progress_(progress),
         executor_(genesis),
-        signatures_(options.signature_threads != 0
-                        ? options.signature_threads
-                        : std::max(1u, std::thread::hardware_concurrency())) {}
+        workers_(options.signature_threads != 0
+                     ? options.signature_threads
+                     : std::max(1u, std::thread::hardware_concurrency())) {}
 
   Result<VerifyChainReport> run() {
     started_ = SteadyClock::now();
@@ -315,11 +418,13 @@ class ChainVerifier {
     std::optional<storage::ChainTip> tip = store_.tip();
     if (!tip) return Status::not_found("the store holds no chain (no genesis block)");
     report_.tip_height = tip->height;
-    report_.signature_threads = signatures_.threads();
+    report_.signature_threads = workers_.threads();
 
     SILK_ASSIGN_OR_RETURN(bool go_on, verify_blocks(*tip));
     if (go_on) go_on = verify_tip(*tip);
-    if (go_on && options_.check_state) go_on = verify_state();
+    if (go_on && options_.check_state) {
+      SILK_ASSIGN_OR_RETURN(go_on, verify_state());
+    }
     report_.complete = go_on;
     finish();
     return std::move(report_);
@@ -352,11 +457,14 @@ class ChainVerifier {
         std::chrono::duration<double, std::milli>(SteadyClock::now() - started_).count();
   }
 
-  // Blocks are read ahead of the replay (up to kMaxBlocksAhead blocks and
-  // kMaxTxsAhead txs) and their signatures checked on signatures_ meanwhile;
-  // only this thread reads the store.
+  // Blocks are read and decoded on workers_ (up to kMaxBlocksReading ahead
+  // of the window), and within the window (kMaxBlocksAhead blocks,
+  // kMaxTxsAhead txs) their signatures checked and their receipts and tx
+  // index entries read there too (see AheadBlock), ahead of the replay.
   Result<bool> verify_blocks(const storage::ChainTip& tip) {
-    std::deque<std::shared_ptr<AheadBlock>> ahead;
+    const bool concurrent = options_.concurrent_store_reads;
+    std::deque<std::shared_ptr<AheadBlock>> reading;  // read_block submitted to workers_
+    std::deque<std::shared_ptr<AheadBlock>> ahead;    // read, its tx tasks submitted
     size_t txs_ahead = 0;
     uint64_t next_read = 0;
     bool read_failed = false;
@@ -364,16 +472,36 @@ class ChainVerifier {
     Hash prev_state_root{};
     uint64_t prev_time = 0;
     for (uint64_t height = 0; height <= tip.height; ++height) {
-      while (!read_failed && next_read <= tip.height &&
-             (ahead.empty() || (ahead.size() < kMaxBlocksAhead && txs_ahead < kMaxTxsAhead))) {
-        auto next = std::make_shared<AheadBlock>(next_read, store_.block_by_height(next_read));
-        ++next_read;
+      for (;;) {
+        while (concurrent && !read_failed && next_read <= tip.height &&
+               reading.size() < kMaxBlocksReading) {
+          auto next = std::make_shared<AheadBlock>(next_read++);
+          workers_.submit(next->read, "reading block " + std::to_string(next->height),
+                          [this, next] { read_block(store_, *next); });
+          reading.push_back(std::move(next));
+        }
+        if (read_failed ||
+            !(ahead.empty() || (ahead.size() < kMaxBlocksAhead && txs_ahead < kMaxTxsAhead))) {
+          break;
+        }
+        std::shared_ptr<AheadBlock> next;
+        if (concurrent) {
+          // Waits only when the replay has nothing else to do.
+          if (reading.empty() || (!ahead.empty() && !workers_.done(reading.front()->read))) break;
+          next = std::move(reading.front());
+          reading.pop_front();
+          SILK_RETURN_IF_ERROR(workers_.wait(next->read));
+        } else {
+          if (next_read > tip.height) break;
+          next = std::make_shared<AheadBlock>(next_read++);
+          read_block(store_, *next);
+        }
         read_failed = !next->block.is_ok();
         if (!read_failed) {
           txs_ahead += next->block->txs.size();
           expect_keys(*next);
         }
-        signatures_.submit(next);
+        submit_block(workers_, store_, next, concurrent);
         ahead.push_back(std::move(next));
       }
       const std::shared_ptr<AheadBlock> current = std::move(ahead.front());
@@ -383,7 +511,8 @@ class ChainVerifier {
         return add_fatal(height, h(height) + "block cannot be read: " + read.status().message());
       }
       txs_ahead -= read->txs.size();
-      SILK_RETURN_IF_ERROR(signatures_.wait(*current));
+      SILK_RETURN_IF_ERROR(workers_.wait(current->batch));
+      if (!concurrent) read_tx_entries(store_, *current);
       const core::Block& block = read.value();
       bool go_on = true;
       if (height == 0) {
@@ -465,7 +594,7 @@ class ChainVerifier {
     const core::Block& block = checked.block.value();
     const core::BlockHeader& hd = block.header;
     const std::string at = h(height);
-    const Hash hash = block.hash();
+    const Hash hash = checked.hash;
     if (hd.height != height && !add(height, at + "header.height is " + std::to_string(hd.height))) {
       return false;
     }
@@ -484,15 +613,15 @@ class ChainVerifier {
                          std::to_string(height - 1) + "'s " + std::to_string(prev_time))) {
       return false;
     }
-    Result<core::Block> by_hash = store_.block_by_hash(hash);
-    if (!by_hash.is_ok()) {
+    const HashLookup& by_hash = checked.by_hash;
+    if (!by_hash.status.is_ok()) {
       if (!add(height, at + "lookup by block hash " + core::to_hex(hash) +
-                           " fails: " + by_hash.status().message())) {
+                           " fails: " + by_hash.status.message())) {
         return false;
       }
-    } else if (by_hash->header.height != height || by_hash->hash() != hash) {
+    } else if (by_hash.height != height || by_hash.hash != hash) {
       if (!add(height, at + "lookup by block hash " + core::to_hex(hash) + " gives height " +
-                           std::to_string(by_hash->header.height))) {
+                           std::to_string(by_hash.height))) {
         return false;
       }
     }
@@ -543,7 +672,8 @@ class ChainVerifier {
 
     // Re-execute over the replayed state as of block height-1.
     Result<contracts::BlockExecution> exec =
-        executor_.execute_block(block.txs, height, hd.timestamp_ms, prev_state_root, replay_);
+        executor_.execute_block(block.txs, height, hd.timestamp_ms, prev_state_root, replay_,
+                                &tx_ids);  // hashed by the workers
     if (!exec.is_ok()) {
       return exec.status().with_context("re-executing block " + std::to_string(height));
     }
@@ -563,18 +693,19 @@ class ChainVerifier {
       const auto which = [&] {
         return at + "tx " + std::to_string(i) + " (" + core::to_hex(tx_ids[i]) + ")";
       };
-      Result<core::Receipt> stored = store_.receipt(tx_ids[i]);
+      const Result<core::Receipt>& stored = *checked.receipts[i];
       if (!stored.is_ok()) {
         if (!add(height, which() + " receipt cannot be read: " + stored.status().message())) {
           return false;
         }
-      } else if (i < exec->receipts.size() && stored->encode() != exec->receipts[i].encode()) {
+      } else if (i < exec->receipts.size() &&
+                 checked.receipt_bytes[i] != exec->receipts[i].encode()) {
         if (!add(height, which() + " stored receipt differs from replay: " +
                              receipt_difference(*stored, exec->receipts[i]))) {
           return false;
         }
       }
-      Result<storage::TxLocation> loc = store_.tx_location(tx_ids[i]);
+      const Result<storage::TxLocation>& loc = *checked.locations[i];
       if (!loc.is_ok()) {
         if (!add(height, which() + " tx index entry cannot be read: " + loc.status().message())) {
           return false;
@@ -611,42 +742,100 @@ class ChainVerifier {
     return true;
   }
 
-  bool verify_state() {
-    for (const auto& [key, versions] : replay_.all_history()) {
+  // The replayed keys are compared with the store in chunks on workers_; the
+  // findings are then added key by key in the replay's key order, exactly as
+  // a serial comparison adds them (and stopping where it stops).
+  // kInternal when a worker failed.
+  Result<bool> verify_state() {
+    using History = std::map<std::string, std::vector<core::KeyVersion>, std::less<>>;
+    const History& all = replay_.all_history();
+    const size_t threads = std::max<size_t>(1, workers_.threads());
+    const size_t chunk_keys =
+        std::clamp<size_t>(all.size() / (threads * 8) + 1, 16, kMaxStateChunkKeys);
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    std::vector<std::shared_ptr<StateChunk>> chunks;
+    for (auto it = all.begin(); it != all.end();) {
+      auto chunk = std::make_shared<StateChunk>();
+      chunk->begin = it;
+      for (size_t n = 0; n < chunk_keys && it != all.end(); ++n) ++it;
+      chunk->end = it;
+      if (options_.concurrent_store_reads) {
+        workers_.submit(chunk->batch, "comparing the replayed state with the store",
+                        [this, chunk, cancelled] {
+                          if (!cancelled->load(std::memory_order_relaxed)) compare_keys(*chunk);
+                        });
+      }
+      chunks.push_back(std::move(chunk));
+    }
+    bool go_on = true;
+    Status failed;
+    for (const std::shared_ptr<StateChunk>& chunk : chunks) {
+      if (!options_.concurrent_store_reads && go_on) compare_keys(*chunk);
+      Status done = workers_.wait(chunk->batch);
+      if (!go_on) continue;  // only draining: the tasks read replay_
+      if (!done.is_ok()) {
+        failed = done;
+      } else {
+        go_on = add_key_findings(*chunk);
+        if (go_on) continue;
+      }
+      go_on = false;
+      cancelled->store(true, std::memory_order_relaxed);
+    }
+    if (!failed.is_ok()) return failed;
+    return go_on;
+  }
+
+  // On a worker: compares the keys of `chunk` with the store.
+  void compare_keys(StateChunk& chunk) const {
+    for (auto it = chunk.begin; it != chunk.end; ++it) {
+      const std::string& key = it->first;
+      KeyFinding& found = chunk.findings.emplace_back();
       const std::string name = "state key " + quoted_key(key);
       Result<std::optional<std::string>> replayed = replay_.get(key);
       Result<std::optional<std::string>> stored = store_.get_state(key);
-      ++report_.state_keys_checked;
       if (!stored.is_ok()) {
-        if (!add(std::nullopt,
-                 name + ": stored value cannot be read: " + stored.status().message())) {
-          return false;
-        }
+        found.value = name + ": stored value cannot be read: " + stored.status().message();
       } else if (*stored != *replayed) {
-        if (!add(std::nullopt, name + ": stored value differs from replay (stored " +
-                                   describe_value(*stored) + "; replayed " +
-                                   describe_value(*replayed) + ")")) {
-          return false;
-        }
+        found.value = name + ": stored value differs from replay (stored " +
+                      describe_value(*stored) + "; replayed " + describe_value(*replayed) + ")";
       }
-      if (!verify_history(key, name, versions)) return false;
+      compare_history(key, name, it->second, found);
+    }
+  }
+
+  // Adds the findings of `chunk` as a serial comparison would; false where it stops.
+  bool add_key_findings(const StateChunk& chunk) {
+    for (const KeyFinding& found : chunk.findings) {
+      ++report_.state_keys_checked;
+      if (!found.value.empty() && !add(std::nullopt, found.value)) return false;
+      if (!found.history_read) {
+        if (!add(std::nullopt, found.history)) return false;
+        continue;
+      }
+      report_.history_versions_checked += found.versions_checked;
+      if (!found.history.empty() && !add(std::nullopt, found.history)) return false;
     }
     return true;
   }
 
-  bool verify_history(const std::string& key, const std::string& name,
-                      const std::vector<core::KeyVersion>& expected) {
+  // Compares the store's history of `key` with the replayed one (`expected`)
+  // into `found`: the first difference only, as the serial check did.
+  void compare_history(const std::string& key, const std::string& name,
+                       const std::vector<core::KeyVersion>& expected, KeyFinding& found) const {
     std::vector<core::KeyVersion> stored;
     for (;;) {
       Result<std::vector<core::KeyVersion>> page = store_.history(key, stored.size(), kHistoryPage);
       if (!page.is_ok()) {
-        return add(std::nullopt, name + ": history cannot be read: " + page.status().message());
+        found.history = name + ": history cannot be read: " + page.status().message();
+        return;
       }
       const size_t n = page->size();
       for (core::KeyVersion& v : *page) stored.push_back(std::move(v));
       if (n < kHistoryPage || stored.size() > expected.size()) break;
     }
-    report_.history_versions_checked += std::min(stored.size(), expected.size());
+    found.history_read = true;
+    found.versions_checked = std::min(stored.size(), expected.size());
     for (size_t i = 0; i < std::min(stored.size(), expected.size()); ++i) {
       const core::KeyVersion& s = stored[i];
       const core::KeyVersion& e = expected[i];
@@ -665,17 +854,17 @@ class ChainVerifier {
                describe_value(e.deleted ? std::nullopt : std::optional<std::string>(e.value)) + ")";
       }
       if (!what.empty()) {
-        return add(std::nullopt, name + ": history version " + std::to_string(i) + " (height " +
-                                     std::to_string(e.height) + " tx " +
-                                     std::to_string(e.tx_index) + ") " + what);
+        found.history = name + ": history version " + std::to_string(i) + " (height " +
+                        std::to_string(e.height) + " tx " + std::to_string(e.tx_index) + ") " +
+                        what;
+        return;
       }
     }
     if (stored.size() != expected.size()) {
-      return add(std::nullopt, name + ": store holds " + std::to_string(stored.size()) +
-                                   (stored.size() > expected.size() ? "+" : "") +
-                                   " history versions, replay " + std::to_string(expected.size()));
+      found.history = name + ": store holds " + std::to_string(stored.size()) +
+                      (stored.size() > expected.size() ? "+" : "") + " history versions, replay " +
+                      std::to_string(expected.size());
     }
-    return true;
   }
 
   const storage::Store& store_;
@@ -683,7 +872,6 @@ class ChainVerifier {
   const VerifyChainOptions& options_;
   const VerifyChainProgressFn& progress_;
   contracts::Executor executor_;
-  SignaturePool signatures_;
   // The key a tx's signature must verify with: the sender itself (with-key),
   // else the certificate the tx carries (its SHA-256 must be the sender), one
   // an earlier tx carried, or one registered in the replayed state.
@@ -720,6 +908,9 @@ class ChainVerifier {
   VerifyChainReport report_;
   SteadyClock::time_point started_;
   bool stopped_ = false;  // a fatal difference ended the replay
+  // Last, so that it joins its threads (whose tasks may read replay_) before
+  // the other members go.
+  WorkerPool workers_;
 };
 
 bool mentions_lock(const std::string& message) {
@@ -766,6 +957,7 @@ Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& opti
     node.emplace(*url);
     opened = make_rpc_store(*node, *genesis);
     verify_options.check_state = false;
+    verify_options.concurrent_store_reads = false;  // one HTTP client
   } else {
     std::error_code ec;
     if (!fs::is_directory(options.data_dir, ec)) {

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -435,6 +436,90 @@ TEST_SUITE("audit_verify_chain") {
     CHECK(report->txs_checked == 1200);
     CHECK(report->state_keys_checked == 1200);
     CHECK(report->signature_threads == 3);
+  }
+
+  TEST_CASE("state comparison on worker threads: differences in many keys come in key order") {
+    // 600 keys (many comparison chunks); changed values of four keys and the
+    // history of a fifth.
+    ChainBuilder chain;
+    TempDir dir;
+    std::vector<std::string> keys;
+    {
+      auto store = open_store(dir.db());
+      chain.init(*store);
+      int next_digest = 5000;
+      for (int b = 0; b < 3; ++b) {
+        std::vector<core::Tx> block;
+        for (int i = 0; i < 200; ++i) {
+          keys.push_back(contracts::notary_state_key(digest(next_digest)));
+          block.push_back(chain.anchor(chain.client_key, digest(next_digest++)));
+        }
+        chain.commit(*store, std::move(block));
+      }
+    }
+    {
+      RawDb db(dir.db());
+      for (size_t i : {7u, 123u, 388u, 599u}) db.put("state", keys[i], "{}");
+      std::string hk;
+      const std::string& key = keys[250];  // block 2 (height 2), tx 50
+      for (int i = 3; i >= 0; --i) hk.push_back(static_cast<char>((key.size() >> (8 * i)) & 0xff));
+      hk += key + height_key(2) + std::string("\0\0\0\x32", 4);
+      std::string v = db.get("history", hk);
+      v.back() = static_cast<char>(v.back() ^ 0x01);
+      db.put("history", hk, v);
+    }
+    auto store = open_store(dir.db());
+    struct Config {
+      unsigned threads;
+      bool concurrent_reads;
+    };
+    std::vector<std::vector<std::string>> listed;
+    std::vector<std::string> firsts;
+    for (const Config c : {Config{1, true}, Config{4, true}, Config{4, false}}) {
+      CAPTURE(c.threads);
+      CAPTURE(c.concurrent_reads);
+      VerifyChainOptions options;
+      options.signature_threads = c.threads;
+      options.concurrent_store_reads = c.concurrent_reads;
+      auto first = verify_chain(*store, chain.genesis, options);
+      REQUIRE(first.is_ok());
+      REQUIRE(first->differences.size() == 1);
+      CHECK_FALSE(first->complete);
+      CHECK(first->blocks_checked == 4);
+      CHECK(first->state_keys_checked < 600);
+      firsts.push_back(first->differences[0].message + " after " +
+                       std::to_string(first->state_keys_checked) + " keys, " +
+                       std::to_string(first->history_versions_checked) + " versions");
+
+      options.keep_going = true;
+      auto all = verify_chain(*store, chain.genesis, options);
+      REQUIRE(all.is_ok());
+      CHECK(all->complete);
+      CHECK(all->state_keys_checked == 600);
+      CHECK(all->history_versions_checked == 600);
+      std::vector<std::string> messages;
+      for (const ChainDifference& d : all->differences) {
+        CHECK_FALSE(d.height.has_value());
+        messages.push_back(d.message);
+      }
+      REQUIRE(messages.size() == 5);
+      CHECK(std::is_sorted(messages.begin(), messages.end()));  // the replay's key order
+      CHECK(messages.front() == first->differences[0].message);
+      CHECK(std::count_if(messages.begin(), messages.end(), [](const std::string& m) {
+              return m.find(": stored value differs from replay (stored 2 bytes") !=
+                     std::string::npos;
+            }) == 4);
+      const std::string history_finding =
+          "state key \"" + keys[250] + "\": history version 0 (height 2 tx 50) value differs";
+      CHECK(std::count_if(messages.begin(), messages.end(), [&](const std::string& m) {
+              return m.rfind(history_finding, 0) == 0;
+            }) == 1);
+      listed.push_back(messages);
+    }
+    CHECK(listed[0] == listed[1]);
+    CHECK(listed[0] == listed[2]);
+    CHECK(firsts[0] == firsts[1]);
+    CHECK(firsts[0] == firsts[2]);
   }
 
   TEST_CASE("a commit certificate by a non-validator is caught") {

@@ -21,14 +21,17 @@
 // one, and the store's key history equals the replayed history (every
 // version: height, tx index, tx id, time, value or deletion).
 //
-// Parallelism: blocks are read ahead of the replay (a bounded window) and
-// their tx ids, tx_root leaves and signatures are computed on worker threads
-// meanwhile, each signature against the key expected for its sender (its own
-// public key, or the key of the certificate seen for its fingerprint). The
-// replay resolves every signer in chain order and verifies again itself when
-// the key differs; execution, receipts and state run in chain order on the
-// calling thread, which alone reads the store. The differences reported are
-// the same, in the same order, as a serial check gives.
+// Parallelism: blocks are read and decoded on worker threads ahead of the
+// replay (a bounded window), and their tx ids, tx_root leaves and signatures
+// are computed there meanwhile, each signature against the key expected for
+// its sender (its own public key, or the key of the certificate seen for its
+// fingerprint); the workers also look the block up by its hash and read its
+// stored receipts and tx index entries (all reads stay on the calling thread
+// when VerifyChainOptions::concurrent_store_reads is false). The replay resolves every signer in
+// chain order and verifies again itself when the key differs; execution, receipt comparison and the
+// replayed state run in chain order on the calling thread. The final comparison of the replayed
+// keys with the store runs in key-range chunks on the workers, its findings added in key order. The
+// differences reported are the same, in the same order, as a serial check gives.
 //
 // Limits: keys the store holds but the replay never wrote cannot be found
 // through storage::Store (it has no key iteration) and are not checked.
@@ -57,9 +60,14 @@ struct VerifyChainOptions {
   // (a node's RPC serves no key iteration and only JSON views of values); every block, receipt,
   // certificate and state root is still checked.
   bool check_state = true;
-  // Worker threads verifying tx signatures ahead of the replay; 0: one per
-  // core (std::thread::hardware_concurrency()).
+  // Worker threads verifying tx signatures and reading the store ahead of the
+  // replay, and comparing the replayed state; 0: one per core
+  // (std::thread::hardware_concurrency()).
   unsigned signature_threads = 0;
+  // true: `store` may be read from several threads at once (storage::Store's
+  // contract), so the worker threads read it too. false: only the calling
+  // thread reads it (a store that is not thread-safe, e.g. make_rpc_store's).
+  bool concurrent_store_reads = true;
 };
 
 // One place where the store disagrees with the replay. `message` names it
