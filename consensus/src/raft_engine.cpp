@@ -22,6 +22,7 @@ using core::Status;
 
 constexpr uint8_t kRecordHardState = 1;
 constexpr uint8_t kRecordEntry = 2;
+constexpr uint8_t kRecordTruncate = 3;
 
 constexpr uint8_t kMsgRequestVote = 1;
 constexpr uint8_t kMsgVote = 2;
@@ -217,6 +218,11 @@ class RaftEngine final : public Engine {
     commit_index_ = e.tip_height;
     applied_sent_ = e.tip_height;
     tip_ = e.tip_height;
+    // The store's tip is committed: a log entry there that differs is stale
+    // (its truncation may not have reached the WAL before a crash).
+    if (auto held = log_.find(tip_); held != log_.end() && held->second.hash != e.tip_hash) {
+      truncate_from(tip_, out);
+    }
     trim();
     if (!e.validators.empty() && e.validators != set_at(tip_ + 1)) {
       sets_[tip_ + 1] = e.validators;
@@ -286,6 +292,12 @@ class RaftEngine final : public Engine {
 
   void on(const BlockCommitted& e, std::vector<Action>& out) {
     if (!started_ || e.height <= tip_) return;
+    // Block sync may commit a block other than the one this node's log holds
+    // at that height (an entry of a leader that lost). That entry, and every
+    // one after it (built on it), is stale: never send it as committed.
+    if (auto held = log_.find(e.height); held != log_.end() && held->second.hash != e.block_hash) {
+      truncate_from(e.height, out);
+    }
     tip_ = e.height;
     if (!e.next_validators.empty() && e.next_validators != set_at(tip_ + 1)) {
       apply_set_change(tip_ + 1, e.next_validators, out);
@@ -317,7 +329,11 @@ class RaftEngine final : public Engine {
     // cannot be checked until it has (the leader sends it again).
     for (size_t k = 0; k < m->entries.size(); ++k) {
       if (!valid_entry(m->a + 1 + k, m->entries[k], m->term)) {
-        if (k == 0 || m->a + 1 + k <= tip_ + 1) {
+        // At or below tip + 1 the set in force is known: the entry is bad.
+        // Past it (even the first entry), this node may not know the set yet:
+        // keep the message's valid prefix, possibly none, so its commit index
+        // still lets this node commit up to the change and learn the set.
+        if (m->a + 1 + k <= tip_ + 1) {
           ++counters_.malformed_messages;
           return;
         }
@@ -615,6 +631,16 @@ class RaftEngine final : public Engine {
     out.emplace_back(PersistWal{std::move(record)});
   }
 
+  // Drops the log from `height` on, durably (a restart must not bring it back).
+  void truncate_from(uint64_t height, std::vector<Action>& out) {
+    log_.erase(log_.lower_bound(height), log_.end());
+    Bytes record;
+    core::Writer w(record);
+    w.u8(kRecordTruncate);
+    w.u64(height);
+    out.emplace_back(PersistWal{std::move(record)});
+  }
+
   void persist_entry(uint64_t height, const Entry& e, std::vector<Action>& out) {
     Bytes record;
     core::Writer w(record);
@@ -648,6 +674,12 @@ class RaftEngine final : public Engine {
       }
       log_.erase(log_.lower_bound(height), log_.end());
       log_[height] = std::move(e);
+      return true;
+    }
+    if (kind == kRecordTruncate) {
+      uint64_t height = 0;
+      if (!r.u64(height, "height") || height == 0 || !r.at_end()) return false;
+      log_.erase(log_.lower_bound(height), log_.end());
       return true;
     }
     return false;

@@ -37,9 +37,9 @@
 // tip + 1. These seeds also run the driver's block sync (a node behind a peer
 // it can reach copies the certified blocks, the way a node outside the set
 // follows the chain), and, like the real driver, answer a CommitBlock for a
-// height block sync already stored with the same block. Two engine bugs show
-// up there (run_raft_sims, MemberSync); SILK_SIM_RAFT_MEMBER_SYNC=all|off
-// runs the scenarios the default excludes.
+// height block sync already stored with the same block. Two engine bugs this
+// found are fixed (run_raft_sims, MemberSync); SILK_SIM_RAFT_MEMBER_SYNC=off
+// replays the one that members' block sync hides.
 //
 // Usage: see main.cpp (sim_consensus --engine raft). The default runs
 // SILK_SIM_SEEDS (or 200) seeds from 1. A failing run prints its seed;
@@ -81,8 +81,9 @@ constexpr uint64_t kProbeBoundMs = 30'000;
 constexpr size_t kMinRaftMembers = 3;
 
 // Block sync for members of the latest set (SILK_SIM_RAFT_MEMBER_SYNC; other
-// nodes always sync). kAll and kOff each expose a known raft engine bug (see
-// run_raft_sims), so the default is kGuarded.
+// nodes always sync). kAll, as the real driver, is the default; kOff and
+// kGuarded were the scenarios around two engine bugs, now fixed (see
+// run_raft_sims).
 enum class MemberSync {
   kGuarded,  // as kAll, but AppendEntries from a node synced past a block its WAL holds
              // differently at h never reach a node whose engine may not have committed h
@@ -932,21 +933,23 @@ int run_raft_sims(const SimOptions& options) {
   const uint64_t first = options.first;
   const uint64_t count = options.count.value_or(200);
   const bool verbose = options.verbose;
-  // SILK_SIM_RAFT_MEMBER_SYNC=all|off (default guarded) exposes two engine bugs:
-  //  all: the engine keeps its own log entries at heights block sync committed
-  //    past (it does not drop what it held at or below the synced height), and
-  //    as leader later replicates such a stale entry as committed, e.g. to a
-  //    node just added (seed 379: an agreement violation at height 17).
+  // SILK_SIM_RAFT_MEMBER_SYNC=all (default) | off | guarded. Two engine bugs
+  // this simulation found, both fixed in raft_engine.cpp:
+  //  all: the engine kept its own log entries at heights block sync committed
+  //    differently, and as leader later replicated such a stale entry as
+  //    committed, e.g. to a node just added (seed 379: an agreement violation
+  //    at height 17). Fixed: a BlockCommitted (or the store's tip at Started)
+  //    that differs from the log's entry truncates the log there, durably.
   //  off: a follower holding the last entry before a set change uncommitted
-  //    drops as malformed every AppendEntries that starts at the change (their
-  //    headers name a set it learns only by committing that entry), leader
-  //    commit index included, so it never commits it, and campaigns on and on
-  //    (seed 23: liveness, node 0 stays at height 20).
+  //    dropped as malformed every AppendEntries that starts at the change
+  //    (their headers name a set it learns only by committing that entry),
+  //    leader commit index included, so it never committed it (seed 23:
+  //    liveness). Fixed: such a message counts with no entries.
   const char* sync_env = std::getenv("SILK_SIM_RAFT_MEMBER_SYNC");
-  const std::string sync_mode = sync_env != nullptr ? sync_env : "guarded";
-  const MemberSync member_sync = sync_mode == "all"   ? MemberSync::kAll
-                                 : sync_mode == "off" ? MemberSync::kOff
-                                                      : MemberSync::kGuarded;
+  const std::string sync_mode = sync_env != nullptr ? sync_env : "all";
+  const MemberSync member_sync = sync_mode == "guarded" ? MemberSync::kGuarded
+                                 : sync_mode == "off"   ? MemberSync::kOff
+                                                        : MemberSync::kAll;
   if (!core::crypto_init().is_ok()) return 1;
   std::vector<std::shared_ptr<core::SecretKey>> keys;
   for (uint8_t b = 1; b <= 6; ++b) {  // up to 5 validators and a spare
@@ -975,9 +978,9 @@ int run_raft_sims(const SimOptions& options) {
           "FAILED seed=%llu (%s)\n  %s\n  replay: %ssim_consensus --engine raft --seed %llu "
           "--verbose\n",
           static_cast<unsigned long long>(seed), sim.describe().c_str(), r.failure.c_str(),
-          member_sync == MemberSync::kAll   ? "SILK_SIM_RAFT_MEMBER_SYNC=all "
-          : member_sync == MemberSync::kOff ? "SILK_SIM_RAFT_MEMBER_SYNC=off "
-                                            : "",
+          member_sync == MemberSync::kGuarded ? "SILK_SIM_RAFT_MEMBER_SYNC=guarded "
+          : member_sync == MemberSync::kOff   ? "SILK_SIM_RAFT_MEMBER_SYNC=off "
+                                              : "",
           static_cast<unsigned long long>(seed));
       return 1;
     }

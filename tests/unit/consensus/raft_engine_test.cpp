@@ -447,6 +447,55 @@ TEST_SUITE("raft_engine") {
     CHECK(core::verify_commit_cert(block.header, c.commits[2][0].cert, c.validators).is_ok());
   }
 
+  TEST_CASE("an entry block sync committed differently is dropped for good, never sent") {
+    Cluster c;
+    c.elect(0);
+    // Node 0 proposes block A at height 1; only node 1 gets it, nobody commits it.
+    c.cut[2] = true;
+    auto actions = c.step(0, TxsAvailable{});
+    REQUIRE(all_of<RequestProposal>(actions).size() == 1);
+    core::Block a;
+    a.header = c.header(0, 1, 1, 0);
+    c.step(0, ProposalReady{1, a.hash(), 0, a.encode()});
+    std::vector<Cluster::Pending> to1;
+    for (const auto& m : c.wire) {
+      if (m.to == 1) to1.push_back(m);
+    }
+    c.wire.clear();
+    for (const auto& m : to1) c.step(1, MessageReceived{c.validators[0], m.payload});
+    c.wire.clear();
+    REQUIRE(c.commits[1].empty());
+
+    // Block sync brings node 1 another block B at height 1 (committed elsewhere).
+    core::Block b = a;
+    b.header.tx_count = 9;
+    const Hash b_hash = b.hash();
+    REQUIRE(b_hash != a.hash());
+    auto synced = c.step(1, BlockCommitted{1, b_hash, {}});
+    const auto records = all_of<PersistWal>(synced);
+    REQUIRE(records.size() == 1);
+    Bytes truncate;
+    core::Writer w(truncate);
+    w.u8(3);
+    w.u64(1);
+    CHECK(records[0].record == truncate);
+
+    // Node 1 restarts (its store holds B), leads, and node 2 needs height 1:
+    // it must never be sent A as committed.
+    c.tips[1] = 1;
+    c.tip_hashes[1] = b_hash;
+    c.engines[1] = c.make(1, 777);
+    c.step(1, Started{1, b_hash, c.wal[1]});
+    c.cut[0] = true;
+    c.cut[2] = false;
+    c.step(2, Started{0, Hash{}, {}});
+    c.step(1, TimerFired{kRaftElectionTimer});
+    c.settle();
+    c.step(1, TimerFired{kRaftHeartbeatTimer});
+    c.settle();
+    for (const CommitBlock& commit : c.commits[2]) CHECK(commit.block_hash != a.hash());
+  }
+
   TEST_CASE("Raft figure 8: an earlier term's entry never commits by counting its replicas") {
     Cluster c;
     for (size_t i = 0; i < 3; ++i) c.step(i, Started{0, Hash{}, {}});

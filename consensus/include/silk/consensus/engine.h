@@ -179,7 +179,8 @@ struct EngineCounters {
   uint64_t bad_wal_records = 0;
   uint64_t rounds_started = 0;     // tbft: rounds entered (round 0 of each height included)
   uint64_t evidence_reported = 0;  // tbft: ReportEvidence actions emitted
-  uint64_t invalid_proposals = 0;  // tbft: proposals prevoted nil (bad signature, proposer or block)
+  uint64_t invalid_proposals =
+      0;  // tbft: proposals prevoted nil (bad signature, proposer or block)
 };
 
 class Engine {
@@ -314,14 +315,18 @@ core::Result<std::unique_ptr<Engine>> make_solo_engine(EngineConfig config);
 //
 // WAL record format (PersistWal::record; every integer little-endian, see
 // core/codec.h):
-//   record     = hard_state | entry
+//   record     = hard_state | entry | truncate
 //   hard_state = u8 1, u64 term, u8 has_vote (0|1), 32 bytes voted_for (zero
 //                when has_vote = 0)
 //   entry      = u8 2, u64 height, u64 term, 32 bytes block_hash,
 //                bytes block (u32 length + Block::encode with empty cert),
 //                bytes cert (u32 length + CommitCert::encode)
+//   truncate   = u8 3, u64 height: the log from height on is dropped (written
+//                when a committed block, from block sync or the store's tip
+//                at start, differs from the log's entry at its height)
 // Replay applies records in order: the last hard_state wins; an entry at
-// height h replaces the log from h on (log := log[..h-1] + entry). The WAL
+// height h replaces the log from h on (log := log[..h-1] + entry); a
+// truncate at h makes it log[..h-1]. The WAL
 // grows without bound for now (compaction is a later issue); the engine keeps
 // the latest kRaftRetainedEntries entries in memory, and a follower that lags
 // further behind than that needs block sync.
