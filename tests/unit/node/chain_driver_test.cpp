@@ -52,8 +52,9 @@ class ScriptedEngine final : public cs::Engine {
 
 // A memory store whose commit_block waits while its gate is closed: a block
 // the driver handed to its store thread stays in flight until the test opens it.
-class GatedStore final : public storage::Store {
+class GatedStore final : public test::DelegatingStore {
  public:
+  GatedStore() : DelegatingStore(storage::make_memory_store()) {}
   void close() {
     std::lock_guard lock(mu_);
     open_ = false;
@@ -74,12 +75,6 @@ class GatedStore final : public storage::Store {
     std::lock_guard lock(mu_);
     return waiting_;
   }
-
-  core::Status init_genesis(const core::Block& b, std::string_view json) override {
-    return inner_->init_genesis(b, json);
-  }
-  core::Result<std::string> genesis_json() const override { return inner_->genesis_json(); }
-  std::optional<storage::ChainTip> tip() const override { return inner_->tip(); }
   core::Status commit_block(const core::Block& block, const std::vector<core::Receipt>& receipts,
                             const std::vector<core::StateWrite>& writes) override {
     {
@@ -88,38 +83,10 @@ class GatedStore final : public storage::Store {
       cv_.wait(lock, [this] { return open_; });
       waiting_ = false;
     }
-    return inner_->commit_block(block, receipts, writes);
-  }
-  core::Result<core::Block> block_by_height(uint64_t h) const override {
-    return inner_->block_by_height(h);
-  }
-  core::Result<core::Block> block_by_hash(const core::Hash& h) const override {
-    return inner_->block_by_hash(h);
-  }
-  core::Result<storage::TxLocation> tx_location(const core::Hash& id) const override {
-    return inner_->tx_location(id);
-  }
-  bool has_tx(const core::Hash& id) const override { return inner_->has_tx(id); }
-  core::Result<core::Receipt> receipt(const core::Hash& id) const override {
-    return inner_->receipt(id);
-  }
-  core::Result<std::optional<std::string>> get_state(std::string_view key) const override {
-    return inner_->get_state(key);
-  }
-  core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
-                                                      uint32_t limit) const override {
-    return inner_->history(key, offset, limit);
-  }
-  core::Result<storage::TxPage> query_txs(const storage::TxQuery& q) const override {
-    return inner_->query_txs(q);
-  }
-  core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time(
-      uint64_t from_ms, uint64_t to_ms) const override {
-    return inner_->heights_for_time(from_ms, to_ms);
+    return DelegatingStore::commit_block(block, receipts, writes);
   }
 
  private:
-  std::unique_ptr<storage::Store> inner_ = storage::make_memory_store();
   std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = true;

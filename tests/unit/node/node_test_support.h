@@ -12,14 +12,18 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "silk/core/crypto.h"
 #include "silk/core/genesis.h"
 #include "silk/core/tx.h"
+#include "silk/storage/store.h"
 
 namespace silk::node::test {
 
@@ -152,6 +156,53 @@ class HttpClient {
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
+};
+
+// A store that passes every call to another one; tests override what they
+// need to intercept (commit_block, to fail or hold a write).
+class DelegatingStore : public storage::Store {
+ public:
+  explicit DelegatingStore(std::unique_ptr<storage::Store> inner) : inner_(std::move(inner)) {}
+
+  core::Status init_genesis(const core::Block& b, std::string_view j) override {
+    return inner_->init_genesis(b, j);
+  }
+  core::Result<std::string> genesis_json() const override { return inner_->genesis_json(); }
+  std::optional<storage::ChainTip> tip() const override { return inner_->tip(); }
+  core::Status commit_block(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                            const std::vector<core::StateWrite>& writes) override {
+    return inner_->commit_block(block, receipts, writes);
+  }
+  core::Result<core::Block> block_by_height(uint64_t h) const override {
+    return inner_->block_by_height(h);
+  }
+  core::Result<core::Block> block_by_hash(const core::Hash& h) const override {
+    return inner_->block_by_hash(h);
+  }
+  core::Result<storage::TxLocation> tx_location(const core::Hash& id) const override {
+    return inner_->tx_location(id);
+  }
+  bool has_tx(const core::Hash& id) const override { return inner_->has_tx(id); }
+  core::Result<core::Receipt> receipt(const core::Hash& id) const override {
+    return inner_->receipt(id);
+  }
+  core::Result<std::optional<std::string>> get_state(std::string_view key) const override {
+    return inner_->get_state(key);
+  }
+  core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
+                                                      uint32_t limit) const override {
+    return inner_->history(key, offset, limit);
+  }
+  core::Result<storage::TxPage> query_txs(const storage::TxQuery& query) const override {
+    return inner_->query_txs(query);
+  }
+  core::Result<std::optional<std::pair<uint64_t, uint64_t>>> heights_for_time(
+      uint64_t from_ms, uint64_t to_ms) const override {
+    return inner_->heights_for_time(from_ms, to_ms);
+  }
+
+ private:
+  std::unique_ptr<storage::Store> inner_;
 };
 
 }  // namespace silk::node::test
