@@ -184,6 +184,20 @@ def run(test_fn, name):
     print(f"PASS {name}")
 
 
+def make_docs(env, folder, count, content, ext):
+    """Writes `count` files docs/<folder>/doc<i><ext> under the test root, file i holding
+    content(i); returns their paths (documents to anchor)."""
+    where = os.path.join(env.root, "docs", folder)
+    os.makedirs(where, exist_ok=True)
+    paths = []
+    for i in range(count):
+        p = os.path.join(where, f"doc{i}{ext}")
+        with open(p, "w") as f:
+            f.write(content(i))
+        paths.append(p)
+    return paths
+
+
 def free_port_range(n, lo=20000, hi=40000):
     """A base port such that base..base+n-1 are free on 127.0.0.1 now."""
     import random

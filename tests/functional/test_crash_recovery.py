@@ -7,13 +7,12 @@ the height it was reported with a successful receipt; no tx may appear twice;
 every block must link to the one before; and the chain must keep committing.
 """
 import json
-import os
 import random
 import signal
 import threading
 import time
 
-from harness import check, Failure, run
+from harness import check, Failure, make_docs, run
 
 CYCLES = 5
 WORKERS = 4
@@ -21,15 +20,10 @@ FILES_PER_CALL = 25
 
 
 def make_files(env, worker, call):
-    folder = os.path.join(env.root, "docs", f"w{worker}-c{call}")
-    os.makedirs(folder, exist_ok=True)
-    paths = []
-    for i in range(FILES_PER_CALL):
-        p = os.path.join(folder, f"doc{i}.json")
-        with open(p, "w") as f:
-            f.write(f'{{"worker": {worker}, "call": {call}, "doc": {i}, "salt": "{random.getrandbits(64)}"}}')
-        paths.append(p)
-    return paths
+    return make_docs(
+        env, f"w{worker}-c{call}", FILES_PER_CALL,
+        lambda i: f'{{"worker": {worker}, "call": {call}, "doc": {i}, "salt": "{random.getrandbits(64)}"}}',
+        ".json")
 
 
 def load(env, worker, stop, acked, lock, counters):

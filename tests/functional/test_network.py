@@ -14,22 +14,15 @@ import random
 import threading
 import time
 
-from harness import Cluster, Env, Failure, Http, check, free_port, parse_args
+from harness import Cluster, Env, Failure, Http, check, free_port, make_docs, parse_args
 
 WORKERS = 3
 FILES_PER_CALL = 5
 
 
 def make_files(env, tag, call):
-    folder = os.path.join(env.root, "docs", f"{tag}-{call}")
-    os.makedirs(folder, exist_ok=True)
-    paths = []
-    for i in range(FILES_PER_CALL):
-        p = os.path.join(folder, f"doc{i}.txt")
-        with open(p, "w") as f:
-            f.write(f"{tag} {call} {i} {random.getrandbits(64)}")
-        paths.append(p)
-    return paths
+    return make_docs(env, f"{tag}-{call}", FILES_PER_CALL,
+                     lambda i: f"{tag} {call} {i} {random.getrandbits(64)}", ".txt")
 
 
 class Load:
