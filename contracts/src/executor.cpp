@@ -92,6 +92,8 @@ class QueryContextImpl final : public ReadContext {
   const StateView& state_;
 };
 
+using ContractMap = std::map<std::string, std::unique_ptr<Contract>, std::less<>>;
+
 // What a tx's execution needs to know besides its own fields.
 struct BlockEnv {
   const ChainConfig& config;
@@ -100,16 +102,41 @@ struct BlockEnv {
   uint64_t block_time_ms;
   const Overlay& block_writes;
   const StateView& state;
+  const ContractMap& contracts;
 };
 
-// One tx's view: its own writes, over the block's earlier writes, over
-// committed state. Records the first misuse (a bad key) and the first state
-// read failure, which the executor inspects after the call.
+Status check_method_policy(const ChainConfig& config, const core::Member& sender,
+                           const Policy& policy, const std::string& name) {
+  // Auditors read everything and write nothing (DESIGN.md §3): whatever a
+  // policy says, an identity whose only role is auditor sends no txs.
+  if (!sender.roles.empty() && std::all_of(sender.roles.begin(), sender.roles.end(),
+                                           [](const std::string& r) { return r == "auditor"; })) {
+    return Status::unauthorized("role auditor of " + sender.org + " may not call " + name +
+                                ": auditors read the ledger and never write to it");
+  }
+  if (policy.rule == Policy::Rule::kSelf) return Status::ok();  // the contract checks it
+  return check_access(policy, Principal{sender.org, sender.roles}, config.org_ids(), sender.org,
+                      name);
+}
+
+// What every call of one tx shares (the tx's own and its cross-contract calls): the writes, the
+// events, the first misuse (a bad key) and the first state read failure, which the executor
+// inspects after the call.
+struct TxEffects {
+  Overlay writes;  // last write per key wins
+  std::vector<core::ContractEvent> events;
+  Status misuse;
+  Status read_error;
+};
+
+// One call's view of a tx: the tx's writes, over the block's earlier writes, over committed
+// state; writes go to this call's contract's namespace.
 class TxContextImpl final : public TxContext {
  public:
   TxContextImpl(const core::Tx& tx, const core::Hash& tx_id, const core::Member& sender,
                 uint32_t tx_index, std::string_view contract, const Policy& policy,
-                std::string policy_name, const BlockEnv& env)
+                std::string policy_name, const BlockEnv& env, TxEffects& effects,
+                std::string_view caller = {}, int depth = 0)
       : tx_(tx),
         tx_id_(tx_id),
         sender_(sender),
@@ -118,7 +145,10 @@ class TxContextImpl final : public TxContext {
         prefix_(std::string(contract) + "/"),
         policy_(policy),
         policy_name_(std::move(policy_name)),
-        env_(env) {}
+        env_(env),
+        effects_(effects),
+        caller_(caller),
+        depth_(depth) {}
 
   const ChainConfig& config() const override { return env_.config; }
   const core::Genesis& genesis() const override { return env_.genesis; }
@@ -128,6 +158,7 @@ class TxContextImpl final : public TxContext {
   uint64_t height() const override { return env_.height; }
   uint64_t block_time_ms() const override { return env_.block_time_ms; }
   uint32_t tx_index() const override { return tx_index_; }
+  std::string_view caller() const override { return caller_; }
 
   Result<std::optional<std::string>> get(std::string_view key) override {
     return get_from(contract_, key);
@@ -151,19 +182,20 @@ class TxContextImpl final : public TxContext {
     }
     const std::string full = full_key(contract, key);
     Result<std::vector<core::KeyVersion>> read = env_.state.history(full, offset, limit);
-    if (!read.is_ok() && read_error_.is_ok()) {
-      read_error_ = read.status().with_context("reading the history of state key '" + full + "'");
+    if (!read.is_ok() && effects_.read_error.is_ok()) {
+      effects_.read_error =
+          read.status().with_context("reading the history of state key '" + full + "'");
     }
     return read;
   }
 
   // A full key through this tx's writes, the block's and committed state.
   Result<std::optional<std::string>> read_full(const std::string& full) {
-    if (auto it = writes_.find(full); it != writes_.end()) return it->second;
+    if (auto it = effects_.writes.find(full); it != effects_.writes.end()) return it->second;
     if (auto it = env_.block_writes.find(full); it != env_.block_writes.end()) return it->second;
     Result<std::optional<std::string>> read = env_.state.get(full);
-    if (!read.is_ok() && read_error_.is_ok()) {
-      read_error_ = read.status().with_context("reading state key '" + full + "'");
+    if (!read.is_ok() && effects_.read_error.is_ok()) {
+      effects_.read_error = read.status().with_context("reading state key '" + full + "'");
     }
     return read;
   }
@@ -172,7 +204,8 @@ class TxContextImpl final : public TxContext {
   void del(std::string_view key) override { write(key, std::nullopt); }
 
   void emit(std::string_view name, std::string data_json) override {
-    events_.push_back(core::ContractEvent{contract_, std::string(name), std::move(data_json)});
+    effects_.events.push_back(
+        core::ContractEvent{contract_, std::string(name), std::move(data_json)});
   }
 
   Status check_self_policy(std::string_view subject_org) override {
@@ -182,9 +215,45 @@ class TxContextImpl final : public TxContext {
                         subject_org, policy_name_);
   }
 
+  Result<std::string> invoke(std::string_view contract, std::string_view method,
+                             const nlohmann::json& args) override {
+    const std::string name = std::string(contract) + "." + std::string(method);
+    if (depth_ + 1 > kMaxCallDepth) {
+      return Status::invalid("cross-contract call " + name + " from " + contract_ +
+                             ": calls nest at most " + std::to_string(kMaxCallDepth) + " deep");
+    }
+    auto found = env_.contracts.find(contract);
+    if (found == env_.contracts.end()) {
+      return Status::not_found("cross-contract call " + name + ": unknown contract '" +
+                               std::string(contract) + "'");
+    }
+    if (!args.is_object()) {
+      return Status::invalid("cross-contract call " + name +
+                             ": args must be a JSON object, got a JSON " + args.type_name());
+    }
+    const Policy policy = env_.config.policy_for(name);
+    SILK_RETURN_IF_ERROR(check_method_policy(env_.config, sender_, policy, name));
+    Overlay saved_writes = effects_.writes;
+    const size_t saved_events = effects_.events.size();
+    TxContextImpl callee(tx_, tx_id_, sender_, tx_index_, found->first, policy, name, env_,
+                         effects_, contract_, depth_ + 1);
+    Result<std::string> result = found->second->call(method, args, callee);
+    Status failure = result.is_ok() ? callee.policy_failure() : result.status();
+    if (!result.is_ok() && failure.is_ok()) {
+      failure = Status::internal("contract '" + found->first + "' method '" + std::string(method) +
+                                 "' failed without a reason");
+    }
+    if (!failure.is_ok()) {
+      effects_.writes = std::move(saved_writes);
+      effects_.events.resize(saved_events);
+      return failure;
+    }
+    return result;
+  }
+
   // A write outside the contract's namespace, by the executor itself.
   void system_put(std::string full, std::string value) {
-    writes_.insert_or_assign(std::move(full), std::move(value));
+    effects_.writes.insert_or_assign(std::move(full), std::move(value));
   }
 
   // The contract succeeded although a SELF policy was never checked, or
@@ -199,21 +268,16 @@ class TxContextImpl final : public TxContext {
     return Status::ok();
   }
 
-  const Status& misuse() const { return misuse_; }
-  const Status& read_error() const { return read_error_; }
-  const Overlay& writes() const { return writes_; }
-  std::vector<core::ContractEvent> take_events() { return std::move(events_); }
-
  private:
   void write(std::string_view key, std::optional<std::string> value) {
     if (Status st = check_key(key); !st.is_ok()) {
       note_misuse(st);
       return;
     }
-    writes_.insert_or_assign(prefix_ + std::string(key), std::move(value));
+    effects_.writes.insert_or_assign(prefix_ + std::string(key), std::move(value));
   }
   void note_misuse(const Status& st) {
-    if (misuse_.is_ok()) misuse_ = st;
+    if (effects_.misuse.is_ok()) effects_.misuse = st;
   }
 
   const core::Tx& tx_;
@@ -225,11 +289,9 @@ class TxContextImpl final : public TxContext {
   const Policy& policy_;
   const std::string policy_name_;
   const BlockEnv& env_;
-
-  Overlay writes_;  // this tx's, last write per key wins
-  std::vector<core::ContractEvent> events_;
-  Status misuse_;
-  Status read_error_;
+  TxEffects& effects_;
+  const std::string caller_;
+  const int depth_;
   bool self_checked_ = false;
 };
 
@@ -358,20 +420,6 @@ Result<core::Member> resolve_sender(const core::Tx& tx, const ChainConfig& confi
   return check_certificate(*cert, config, read, at_ms, &cache);
 }
 
-Status check_method_policy(const ChainConfig& config, const core::Member& sender,
-                           const Policy& policy, const std::string& name) {
-  // Auditors read everything and write nothing (DESIGN.md §3): whatever a
-  // policy says, an identity whose only role is auditor sends no txs.
-  if (!sender.roles.empty() && std::all_of(sender.roles.begin(), sender.roles.end(),
-                                           [](const std::string& r) { return r == "auditor"; })) {
-    return Status::unauthorized("role auditor of " + sender.org + " may not call " + name +
-                                ": auditors read the ledger and never write to it");
-  }
-  if (policy.rule == Policy::Rule::kSelf) return Status::ok();  // the contract checks it
-  return check_access(policy, Principal{sender.org, sender.roles}, config.org_ids(), sender.org,
-                      name);
-}
-
 }  // namespace
 
 Result<core::Member> Executor::authorize(const core::Tx& tx, const StateView& state,
@@ -430,7 +478,7 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
                                              ": reading the chain config");
   }
   const std::shared_ptr<const ChainConfig> config = std::move(config_read).value();
-  const BlockEnv env{*config, genesis_, height, block_time_ms, block_writes, state};
+  const BlockEnv env{*config, genesis_, height, block_time_ms, block_writes, state, contracts_};
   // Identity reads see the block's earlier writes: a certificate revoked or
   // registered by an earlier tx of this block counts for the later ones.
   Status read_error;
@@ -499,7 +547,9 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
       continue;
     }
 
-    TxContextImpl ctx(tx, tx_id, *member, tx_index, found->first, policy, policy_name, env);
+    TxEffects effects;
+    TxContextImpl ctx(tx, tx_id, *member, tx_index, found->first, policy, policy_name, env,
+                      effects);
     Status failure;
     std::string result;
     try {
@@ -525,20 +575,20 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
     }
 
     // A state read failure is ours, not the tx's: the block cannot be executed.
-    if (!ctx.read_error().is_ok()) {
-      return ctx.read_error().with_context("block " + std::to_string(height) + " tx " +
-                                           std::to_string(i));
+    if (!effects.read_error.is_ok()) {
+      return effects.read_error.with_context("block " + std::to_string(height) + " tx " +
+                                             std::to_string(i));
     }
-    if (failure.is_ok() && !ctx.misuse().is_ok()) failure = ctx.misuse();
+    if (failure.is_ok() && !effects.misuse.is_ok()) failure = effects.misuse;
     if (failure.is_ok()) failure = ctx.policy_failure();
     // A certificate carried in the tx is registered with the tx's success,
     // so later txs of its sender may leave it out.
     if (failure.is_ok() && !tx.sender_cert.empty()) {
       const std::string key = "identity/cert/" + core::to_hex(tx.sender);
       Result<std::optional<std::string>> known = ctx.read_full(key);
-      if (!ctx.read_error().is_ok()) {
-        return ctx.read_error().with_context("block " + std::to_string(height) + " tx " +
-                                             std::to_string(i));
+      if (!effects.read_error.is_ok()) {
+        return effects.read_error.with_context("block " + std::to_string(height) + " tx " +
+                                               std::to_string(i));
       }
       if (known.is_ok() && !*known) {
         Result<core::Certificate> cert = cert_cache_.parse(tx.sender, tx.sender_cert);
@@ -551,15 +601,15 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
     }
 
     std::vector<core::StateWrite> tx_writes;
-    tx_writes.reserve(ctx.writes().size());
-    for (const auto& [key, value] : ctx.writes()) {
+    tx_writes.reserve(effects.writes.size());
+    for (const auto& [key, value] : effects.writes) {
       tx_writes.push_back(core::StateWrite{tx_index, key, value});
       block_writes.insert_or_assign(key, value);
     }
     core::Receipt receipt;
     receipt.tx_id = tx_id;
     receipt.result = std::move(result);
-    receipt.events = ctx.take_events();
+    receipt.events = std::move(effects.events);
     receipt.write_set_hash = core::write_set_hash(tx_writes);
     out.receipts.push_back(std::move(receipt));
     out.writes.insert(out.writes.end(), std::make_move_iterator(tx_writes.begin()),

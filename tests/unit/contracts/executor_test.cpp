@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -70,6 +71,33 @@ class KvContract final : public Contract {
   }
 };
 
+// A contract that calls kv inside its own tx (TxContext::invoke).
+class CallerContract final : public Contract {
+ public:
+  std::string_view name() const override { return "caller"; }
+
+  core::Result<std::string> call(std::string_view method, const json& args,
+                                 TxContext& ctx) override {
+    if (method == "relay") {  // own write, then kv.<inner>(inner_args); keeps going on refusal
+      ctx.put("mine", "1");
+      core::Result<std::string> r =
+          ctx.invoke("kv", args.at("inner").get<std::string>(), args.at("inner_args"));
+      ctx.emit("relayed", json{{"ok", r.is_ok()},
+                               {"message", r.is_ok() ? std::string() : r.status().message()}}
+                              .dump());
+      return json{{"inner_ok", r.is_ok()}}.dump();
+    }
+    if (method == "strict") {  // fails the tx when the callee refuses
+      SILK_ASSIGN_OR_RETURN(std::string r, ctx.invoke("kv", "set_then_fail", args));
+      return r;
+    }
+    if (method == "recurse") return ctx.invoke("caller", "recurse", args);
+    if (method == "who_called") return json{{"caller", std::string(ctx.caller())}}.dump();
+    if (method == "ask") return ctx.invoke("caller", "who_called", json::object());
+    return Status::not_found("caller has no method '" + std::string(method) + "'");
+  }
+};
+
 struct Fixture {
   TestChain chain;
   Executor executor{chain.genesis};
@@ -97,6 +125,42 @@ core::Hash leaf_root(const std::vector<core::Receipt>& receipts) {
 }
 
 TEST_SUITE("executor") {
+  TEST_CASE("a cross-contract call writes the callee's keys; a refusal rolls back only its own") {
+    Fixture f;
+    REQUIRE(f.executor.add_contract(std::make_unique<CallerContract>()).is_ok());
+    auto tx = [&](const std::string& method, const json& args) {
+      return f.chain.tx(f.chain.alice, "caller", method, args.dump());
+    };
+    BlockExecution exec =
+        f.run({tx("relay", {{"inner", "set"}, {"inner_args", {{"key", "k"}, {"value", "v"}}}}),
+               tx("relay", {{"inner", "set_then_fail"}, {"inner_args", {{"key", "gone"}}}}),
+               tx("strict", {{"key", "gone2"}}), tx("recurse", json::object()),
+               tx("ask", json::object()), tx("who_called", json::object())});
+    REQUIRE(exec.receipts[0].ok());
+    // The callee's write lands under its own name, the caller's under its own.
+    std::vector<std::string> keys;
+    for (const core::StateWrite& w : exec.writes) keys.push_back(w.key);
+    CHECK(std::count(keys.begin(), keys.end(), "kv/k") == 1);
+    CHECK(std::count(keys.begin(), keys.end(), "caller/mine") == 2);
+    // A refused inner call leaves no write and no event behind; the caller carries on.
+    REQUIRE(exec.receipts[1].ok());
+    CHECK(exec.receipts[1].result == R"({"inner_ok":false})");
+    CHECK(std::count(keys.begin(), keys.end(), "kv/gone") == 0);
+    REQUIRE(exec.receipts[1].events.size() == 1);
+    CHECK(exec.receipts[1].events[0].name == "relayed");
+    CHECK(exec.receipts[1].events[0].data.find("refused on purpose") != std::string::npos);
+    // A caller that returns the refusal fails the whole tx.
+    CHECK(exec.receipts[2].code == code_of(Status::Code::kConflict));
+    CHECK(exec.receipts[2].message == "refused on purpose");
+    CHECK(std::count(keys.begin(), keys.end(), "kv/gone2") == 0);
+    // Calls nest at most kMaxCallDepth deep.
+    CHECK(exec.receipts[3].code == code_of(Status::Code::kInvalid));
+    CHECK(exec.receipts[3].message.find("nest at most") != std::string::npos);
+    // The callee sees who called it; a direct call has no caller.
+    CHECK(exec.receipts[4].result == R"({"caller":"caller"})");
+    CHECK(exec.receipts[5].result == R"({"caller":""})");
+  }
+
   TEST_CASE("a successful tx writes namespaced keys, sorted, last write per key winning") {
     Fixture f;
     core::Tx tx =

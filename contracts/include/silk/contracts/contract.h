@@ -80,7 +80,21 @@ class TxContext : public ReadContext {
   // tx fails ("policy SELF was not checked"). For other policies: OK (the
   // executor already checked them).
   virtual core::Status check_self_policy(std::string_view subject_org) = 0;
+
+  // Calls `contract`.`method`(args) inside this tx, as ChainMaker's cross-contract call: the
+  // callee runs as the same sender under its own method's policy (a refused policy is the
+  // callee's kUnauthorized), reads and writes its own keys, and emits its own events. Its writes
+  // and events join this tx's; when it refuses, they are discarded and its Status returned, so
+  // the caller decides whether the whole tx fails (it usually returns the Status). Calls nest at
+  // most kMaxCallDepth deep (kInvalid beyond); kNotFound for an unknown contract.
+  virtual core::Result<std::string> invoke(std::string_view contract, std::string_view method,
+                                           const nlohmann::json& args) = 0;
+  // The contract that invoked this one through invoke(); "" when the tx called it directly.
+  virtual std::string_view caller() const = 0;
 };
+
+// How deep invoke() calls may nest (the tx's own call is depth 0).
+inline constexpr int kMaxCallDepth = 4;
 
 class Contract {
  public:
