@@ -327,16 +327,31 @@ class Identity final : public Contract {
 
   static Result<std::string> revoke(const json& args, TxContext& ctx) {
     SILK_RETURN_IF_ERROR(check_fields(
-        args, "revoke", {"org", "serial", "cert", "fingerprint", "reason", "revoked_at_ms"}));
+        args, "revoke",
+        {"org", "serial", "cert", "fingerprint", "reason", "invalidity_date_ms", "revoked_at_ms"}));
+    if (args.contains("revoked_at_ms")) {
+      return Status::invalid(
+          "revoked_at_ms: a revocation counts from the block that records it and cannot be "
+          "dated; a key compromise may name the earlier time from which the key is not to be "
+          "trusted as invalidity_date_ms (RFC 5280 invalidityDate)");
+    }
     SILK_ASSIGN_OR_RETURN(Target t, resolve_target(args, ctx, /*allow_serial=*/true));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason_arg, opt_string(args, "reason"));
     SILK_ASSIGN_OR_RETURN(std::string reason, check_reason(reason_arg));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at_arg, opt_uint(args, "revoked_at_ms"));
-    const uint64_t revoked_at = at_arg.value_or(ctx.block_time_ms());
-    if (revoked_at > ctx.block_time_ms()) {
-      return Status::invalid("revoked_at_ms " + core::format_time_ms(revoked_at) +
-                             " is later than the block time " +
-                             core::format_time_ms(ctx.block_time_ms()));
+    const uint64_t revoked_at = ctx.block_time_ms();
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> invalid_from,
+                          opt_uint(args, "invalidity_date_ms"));
+    if (invalid_from) {
+      if (reason != "keyCompromise" && reason != "cACompromise") {
+        return Status::invalid(
+            "invalidity_date_ms: only a keyCompromise or cACompromise "
+            "revocation reaches back before the block that records it; " +
+            reason + " counts from " + core::format_time_ms(revoked_at));
+      }
+      if (*invalid_from > revoked_at) {
+        return Status::invalid("invalidity_date_ms " + core::format_time_ms(*invalid_from) +
+                               " is later than the block time " + core::format_time_ms(revoked_at));
+      }
     }
     SILK_RETURN_IF_ERROR(ctx.check_self_policy(t.org));
     SILK_RETURN_IF_ERROR(check_issued_by_org(t, ctx.config()));
@@ -376,6 +391,8 @@ class Identity final : public Contract {
                   {"height", ctx.height()},
                   {"tx_id", core::to_hex(ctx.tx_id())},
                   {"by", ctx.sender().id_hex()}};
+    if (invalid_from) entry["invalidity_date_ms"] = *invalid_from;
+    if (t.cert) entry["subject"] = core::format_dn(t.cert->subject());
     ctx.put(key, entry.dump());
     ctx.put(index_key, json(serials).dump());
     ctx.emit("revoked", entry.dump());
@@ -466,14 +483,14 @@ class Identity final : public Contract {
     const std::string org = cert->subject().organization;
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> registered, ctx.get(cert_key(fp_hex)));
 
-    // Revocation, counted from revoked_at_ms.
+    // Revocation, counted from its invalidity date (a key compromise) or revoked_at_ms.
     json revocation = nullptr;
     if (core::is_valid_org_id(org)) {
       const std::string key = crl_key(org, cert->serial());
       SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get(key));
       if (value) {
         SILK_ASSIGN_OR_RETURN(json entry, parse_stored(key, *value));
-        if (uint_field(entry, "revoked_at_ms") <= at_ms) revocation = std::move(entry);
+        if (revocation_effective_ms(entry) <= at_ms) revocation = std::move(entry);
       }
     }
     // Freezing, from the history as of at_ms.
@@ -505,9 +522,7 @@ class Identity final : public Contract {
       reason = member.status().message();
     } else if (!revocation.is_null()) {
       state = "revoked";
-      reason = who(*cert) + ": revoked at " +
-               core::format_time_ms(uint_field(revocation, "revoked_at_ms")) + " (" +
-               revocation.value("reason", std::string("unspecified")) + ")";
+      reason = who(*cert) + ": " + describe_revocation(revocation);
     } else if (frozen) {
       state = "frozen";
       reason =
@@ -584,5 +599,105 @@ class Identity final : public Contract {
 }  // namespace
 
 std::unique_ptr<Contract> make_identity_contract() { return std::make_unique<Identity>(); }
+
+uint64_t revocation_effective_ms(const json& entry) {
+  if (!entry.is_object()) return 0;
+  auto it = entry.find("invalidity_date_ms");
+  if (it != entry.end() && it->is_number_unsigned()) return it->get<uint64_t>();
+  return uint_field(entry, "revoked_at_ms");
+}
+
+std::string describe_revocation(const json& entry) {
+  if (!entry.is_object()) return "revoked (an unreadable CRL entry)";
+  std::string out = "revoked at " + core::format_time_ms(uint_field(entry, "revoked_at_ms")) +
+                    " (" + entry.value("reason", std::string("unspecified"));
+  if (entry.contains("invalidity_date_ms")) {
+    out += "; invalid since " + core::format_time_ms(revocation_effective_ms(entry));
+  }
+  out += ") by CRL entry of " + entry.value("org", std::string("?")) + " serial " +
+         entry.value("serial", std::string("?")) + where_recorded(entry);
+  return out;
+}
+
+Result<CertStanding> certificate_standing(ReadContext& ctx, const core::Certificate& cert,
+                                          uint64_t poe_ms, uint64_t known_at_ms) {
+  CertStanding out;
+  const std::string name = who(cert);
+  if (poe_ms < cert.not_before_ms()) {
+    out.state = "not yet valid";
+    out.reason = name + " is not valid before " + core::format_time_ms(cert.not_before_ms());
+    return out;
+  }
+  if (poe_ms > cert.not_after_ms()) {
+    out.state = "expired";
+    out.reason = name + " expired at " + core::format_time_ms(cert.not_after_ms());
+    return out;
+  }
+  // The CRL of the consortium organisation that issued it (or whose CA it is).
+  const std::string org_id = cert.subject().organization;
+  bool crl_applies = false;
+  if (const OrgConfig* org = ctx.config().find_org(org_id); org != nullptr) {
+    for (const core::Certificate& ca : org->cas) {
+      if (ca.fingerprint() == cert.fingerprint() || core::verify_issued_by(cert, ca).is_ok()) {
+        crl_applies = true;
+        break;
+      }
+    }
+  }
+  if (crl_applies) {
+    const std::string key = crl_key(org_id, cert.serial());
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get_from(kContract, key));
+    if (value) {
+      SILK_ASSIGN_OR_RETURN(json entry, parse_stored(key, *value));
+      if (uint_field(entry, "revoked_at_ms") <= known_at_ms &&
+          revocation_effective_ms(entry) <= poe_ms) {
+        out.state = "revoked";
+        out.reason = name + " " + describe_revocation(entry);
+        out.revocation = std::move(entry);
+        return out;
+      }
+    }
+  }
+  const std::string fp_hex = core::to_hex(cert.fingerprint());
+  std::optional<json> frozen;
+  if (poe_ms >= ctx.block_time_ms()) {
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> now,
+                          ctx.get_from(kContract, frozen_key(fp_hex)));
+    if (now) {
+      SILK_ASSIGN_OR_RETURN(json entry, parse_stored(frozen_key(fp_hex), *now));
+      frozen = std::move(entry);
+    }
+  } else {
+    SILK_ASSIGN_OR_RETURN(frozen, frozen_as_of(ctx, fp_hex, poe_ms));
+  }
+  if (frozen) {
+    out.state = "frozen";
+    out.reason = name + " was frozen at " + core::format_time_ms(poe_ms) + " (since " +
+                 core::format_time_ms(uint_field(*frozen, "since_ms")) +
+                 (frozen->value("reason", std::string()).empty()
+                      ? std::string()
+                      : ": " + frozen->value("reason", std::string())) +
+                 where_recorded(*frozen) + ")";
+  }
+  return out;
+}
+
+Result<std::string> signer_name(ReadContext& ctx, std::string_view id_hex) {
+  const std::string id(id_hex);
+  if (id.size() == 64) {
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get_from(kContract, cert_key(id)));
+    if (value) {
+      json entry = json::parse(*value, nullptr, /*allow_exceptions=*/false);
+      if (entry.is_object() && entry.contains("subject") && entry["subject"].is_string()) {
+        return entry["subject"].get<std::string>();
+      }
+    }
+    Result<core::PublicKey> key = core::public_key_from_hex(id);
+    if (key.is_ok()) {
+      if (const core::Member* m = ctx.genesis().find_member(*key); m != nullptr) return m->name;
+    }
+  }
+  return id;
+}
 
 }  // namespace silk::contracts

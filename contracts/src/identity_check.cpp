@@ -127,13 +127,9 @@ Result<core::Member> check_certificate(const core::Certificate& cert, const Chai
   SILK_ASSIGN_OR_RETURN(std::optional<std::string> crl, read(crl_key));
   if (crl) {
     nlohmann::json entry = nlohmann::json::parse(*crl, nullptr, false);
-    const uint64_t revoked_at =
-        entry.is_object() ? entry.value("revoked_at_ms", uint64_t{0}) : uint64_t{0};
-    if (revoked_at <= at_ms) {
-      const std::string reason =
-          entry.is_object() ? entry.value("reason", std::string("unspecified")) : "unspecified";
-      return Status::unauthorized(who(cert) + ": revoked at " + core::format_time_ms(revoked_at) +
-                                  " (" + reason + ")");
+    // An unreadable entry counts as revoked from time 0.
+    if (revocation_effective_ms(entry) <= at_ms) {
+      return Status::unauthorized(who(cert) + ": " + describe_revocation(entry));
     }
   }
   const std::string fp = hex(cert.fingerprint());

@@ -497,9 +497,11 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
                                 "RFC 5280 reason: unspecified (default), keyCompromise, "
                                 "cACompromise, affiliationChanged, superseded, "
                                 "cessationOfOperation, privilegeWithdrawn, aACompromise");
-    cert_revoke_cmd->add_option("--revoked-at", cert_revoke.revoked_at,
-                                "when the revocation counts from, ISO 8601 UTC or Unix ms "
-                                "(default: the block time; not later than it)");
+    cert_revoke_cmd->add_option("--invalidity-date", cert_revoke.invalidity_date,
+                                "with keyCompromise or cACompromise: since when the key is not "
+                                "to be trusted, ISO 8601 UTC or Unix ms (RFC 5280 "
+                                "invalidityDate; not later than the block time). Otherwise a "
+                                "revocation counts from the block that records it");
     cert_revoke_signer.add_to(cert_revoke_cmd, "the signing admin's key file");
 
     CertFreezeOptions cert_freeze;

@@ -114,13 +114,19 @@ Result<json> cert_revoke_args(const CertRevokeOptions& options) {
     }
     return Status::invalid("--reason \"" + options.reason + "\" is not one of " + list);
   }
-  std::optional<uint64_t> revoked_at;
-  if (!options.revoked_at.empty()) {
-    SILK_ASSIGN_OR_RETURN(revoked_at, parse_time_option("--revoked-at", options.revoked_at));
+  std::optional<uint64_t> invalid_from;
+  if (!options.invalidity_date.empty()) {
+    if (options.reason != "keyCompromise" && options.reason != "cACompromise") {
+      return Status::invalid(
+          "--invalidity-date goes with --reason keyCompromise or cACompromise only: any other "
+          "revocation counts from the block that records it");
+    }
+    SILK_ASSIGN_OR_RETURN(invalid_from,
+                          parse_time_option("--invalidity-date", options.invalidity_date));
   }
   SILK_ASSIGN_OR_RETURN(json args, cert_target_args(options.target, /*allow_serial=*/true));
   if (!options.reason.empty()) args["reason"] = options.reason;
-  if (revoked_at) args["revoked_at_ms"] = *revoked_at;
+  if (invalid_from) args["invalidity_date_ms"] = *invalid_from;
   return args;
 }
 

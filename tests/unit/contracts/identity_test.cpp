@@ -280,7 +280,16 @@ TEST_SUITE("identity") {
     r = revoke_with({{"reason", "tired"}});
     CHECK(r.code == code_of(Status::Code::kInvalid));
     CHECK(contains(r.message, "'tired' is not an RFC 5280 CRLReason"));
-    r = revoke_with({{"revoked_at_ms", f.chain.block_time_ms + 1}});
+    // A revocation is recorded at its block's time and cannot be dated.
+    r = revoke_with({{"revoked_at_ms", kBlockTimeMs - kDayMs}});
+    CHECK(r.code == code_of(Status::Code::kInvalid));
+    CHECK(contains(r.message, "cannot be dated"));
+    // Only a compromise reaches back, and never past the block.
+    r = revoke_with({{"reason", "superseded"}, {"invalidity_date_ms", kBlockTimeMs - kDayMs}});
+    CHECK(r.code == code_of(Status::Code::kInvalid));
+    CHECK(contains(r.message, "only a keyCompromise or cACompromise"));
+    r = revoke_with(
+        {{"reason", "keyCompromise"}, {"invalidity_date_ms", f.chain.block_time_ms + 1}});
     CHECK(r.code == code_of(Status::Code::kInvalid));
     CHECK(contains(r.message, "later than the block time"));
     r = f.identity(f.admin1, "revoke", {{"cert", f.client1.cert.pem()}, {"org", "org1"}});
@@ -299,11 +308,21 @@ TEST_SUITE("identity") {
     CHECK(r.code == code_of(Status::Code::kUnauthorized));
     CHECK(contains(r.message, "not issued by a CA of org1"));
 
-    // A backdated revocation is fine; nothing above was written.
+    // A key compromise that reaches back is fine; nothing above was written. The entry is
+    // recorded at the block time and counts from the invalidity date.
     const uint64_t back = kBlockTimeMs - kDayMs / 2;
-    r = revoke_with({{"revoked_at_ms", back}, {"reason", "superseded"}});
+    const uint64_t block = f.chain.block_time_ms;
+    r = revoke_with({{"invalidity_date_ms", back}, {"reason", "keyCompromise"}});
     REQUIRE_MESSAGE(r.ok(), r.message);
-    CHECK(json::parse(r.result)["revoked_at_ms"] == back);
+    CHECK(json::parse(r.result)["revoked_at_ms"] == block);
+    CHECK(json::parse(r.result)["invalidity_date_ms"] == back);
+    json status =
+        f.chain.query_json("identity", "status", {{"cert", f.client1.cert.pem()}, {"at_ms", back}});
+    CHECK(status["status"] == "revoked");
+    CHECK(contains(status["reason"], "invalid since"));
+    status = f.chain.query_json("identity", "status",
+                                {{"cert", f.client1.cert.pem()}, {"at_ms", back - 1}});
+    CHECK(status["status"] == "valid");
   }
 
   TEST_CASE("freeze and unfreeze") {

@@ -164,15 +164,19 @@ TEST_SUITE("identity_commands") {
     CHECK(cert_revoke_args(o).status().message().find("final") != std::string::npos);
     o.reason = "stolen";
     CHECK(cert_revoke_args(o).status().message().find("keyCompromise") != std::string::npos);
+    o.reason = "superseded";
+    o.invalidity_date = "2026-01-02T00:00:00Z";
+    CHECK(cert_revoke_args(o).status().message().find("keyCompromise or cACompromise") !=
+          std::string::npos);
     o.reason = "keyCompromise";
-    o.revoked_at = "yesterday";
-    CHECK(cert_revoke_args(o).status().message().find("--revoked-at") != std::string::npos);
-    o.revoked_at = "2026-01-02T00:00:00Z";
+    o.invalidity_date = "yesterday";
+    CHECK(cert_revoke_args(o).status().message().find("--invalidity-date") != std::string::npos);
+    o.invalidity_date = "2026-01-02T00:00:00Z";
     auto args = cert_revoke_args(o);
     REQUIRE(args.is_ok());
     CHECK(*args == json{{"fingerprint", std::string(64, 'b')},
                         {"reason", "keyCompromise"},
-                        {"revoked_at_ms", kNow + 86'400'000}});
+                        {"invalidity_date_ms", kNow + 86'400'000}});
     CertFreezeOptions f;
     f.target.fingerprint = std::string(64, 'b');
     f.reason = "investigation";

@@ -6,7 +6,9 @@
 //                                 {"der_hex", "fingerprint", "org", "subject", "serial",
 //                                  "not_before_ms", "not_after_ms", "height", "tx_id"}
 //   identity/crl/<org>/<serial>   a CRL entry (revocation is final):
-//                                 {"org", "serial", "reason", "revoked_at_ms", "height", "tx_id",
+//                                 {"org", "serial", "reason", "revoked_at_ms" (the block time),
+//                                  "invalidity_date_ms"? (a compromise that reaches back),
+//                                  "subject"? (when the certificate was named), "height", "tx_id",
 //                                  "by"}   (by = the revoking admin's fingerprint)
 //   identity/frozen/<fp>          present while frozen: {"since_ms", "height", "tx_id", "by",
 //                                  "reason"}; deleted by unfreeze (its history answers
@@ -17,14 +19,16 @@
 //   register  {"cert": PEM}                      any member (policy identity.register, ANY):
 //             validates the certificate now (check_certificate) and stores it; registering a
 //             registered certificate is OK and writes nothing. Result {"fingerprint", "subject"}.
-//   revoke    {"org", "serial", "reason"?, "revoked_at_ms"?}  or  {"cert": PEM, ...} or
+//   revoke    {"org", "serial", "reason"?, "invalidity_date_ms"?}  or  {"cert": PEM, ...} or
 //             {"fingerprint": hex, ...} (a registered certificate): a CRL entry for the issuing
 //             organisation's certificate. Policy identity.revoke, default SELF admin: only the
 //             issuing organisation's admins (ctx.check_self_policy(org)). reason is an RFC 5280
 //             CRLReason name (unspecified, keyCompromise, cACompromise, affiliationChanged,
 //             superseded, cessationOfOperation, privilegeWithdrawn, aACompromise; default
 //             unspecified; certificateHold is refused: use freeze; removeFromCRL is refused:
-//             revocation is final). revoked_at_ms defaults to the block time and may not be later.
+//             revocation is final). The entry is recorded at the block time; invalidity_date_ms
+//             (keyCompromise or cACompromise only, not later than the block time) makes it count
+//             from that earlier time. revoked_at_ms is refused (a revocation cannot be dated).
 //             A second revocation of the same serial is kConflict naming the first.
 //   freeze    {"fingerprint": hex} or {"cert": PEM}, "reason"? : SELF admin of the certificate's
 //             organisation. kConflict when already frozen.
@@ -39,7 +43,7 @@
 //              "reason": text (empty when valid), "revocation": entry|null,
 //              "frozen": entry|null}
 //             "unknown" only for a fingerprint that is not registered. Revocation counts from
-//             revoked_at_ms; freezing as of at_ms is read from the frozen key's history.
+//             revocation_effective_ms; freezing as of at_ms is read from the frozen key's history.
 //   cert      {"fingerprint": hex} -> the registered entry, or kNotFound.
 //   crl       {"org"} -> {"org", "entries": [entry...]} in serial order.
 //             (identity/crl_index/<org> keeps the sorted serial list for this.)
@@ -48,6 +52,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,5 +112,42 @@ std::string registration_entry(const core::Certificate& cert, uint64_t height,
                                const core::Hash& tx_id);
 
 std::unique_ptr<Contract> make_identity_contract();
+
+// ---- a certificate's standing, for signatures judged at their proof of existence ----
+//
+// A CRL entry (identity/crl/<org>/<serial>) is recorded at revoked_at_ms, the time of the block
+// that carries the revocation; it cannot be dated otherwise. A keyCompromise or cACompromise
+// revocation may carry invalidity_date_ms (RFC 5280 invalidityDate): the earlier time from which
+// the key is not to be trusted. The entry counts from that date when present, else from
+// revoked_at_ms.
+uint64_t revocation_effective_ms(const nlohmann::json& entry);
+// "revoked at T (keyCompromise; invalid since T0) by CRL entry of org1 serial 0a (height H, tx X)".
+std::string describe_revocation(const nlohmann::json& entry);
+
+struct CertStanding {
+  // "valid" | "expired" | "not yet valid" | "revoked" | "frozen"
+  std::string state = "valid";
+  std::string reason;                   // names the certificate and the entry; "" when valid
+  nlohmann::json revocation = nullptr;  // the CRL entry, when revoked
+  bool ok() const { return state == "valid"; }
+};
+// Whether `cert` could sign at `poe_ms` — the proof of existence of a signature (ETSI EN 319
+// 102-1): the block that anchored it — with what the chain had recorded by `known_at_ms`:
+//   - its validity window holds poe_ms;
+//   - no CRL entry recorded at or before known_at_ms counts from a time at or before poe_ms (the
+//     CRL of the consortium organisation named by its O, when one of that organisation's CAs
+//     issued it or it is one of them; a certificate from outside the consortium has no on-chain
+//     CRL and only its window is checked);
+//   - it was not frozen at poe_ms (identity/frozen/<fp> as of poe_ms; in a tx asking about its
+//     own block's time, the current value, so that a freeze earlier in the block counts).
+// An event at exactly poe_ms counts: ties go against the signature. A state read failure, or a
+// CRL entry that does not parse, is an error.
+core::Result<CertStanding> certificate_standing(ReadContext& ctx, const core::Certificate& cert,
+                                                uint64_t poe_ms, uint64_t known_at_ms);
+
+// A tx signer's id (Member::id_hex(): a certificate fingerprint, or a with-key public key) as a
+// person reads it: the registered certificate's subject ("CN=org1-issuer,OU=issuer,O=org1,C=CN"),
+// the with-key member's name, else the id itself.
+core::Result<std::string> signer_name(ReadContext& ctx, std::string_view id_hex);
 
 }  // namespace silk::contracts

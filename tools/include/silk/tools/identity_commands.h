@@ -49,8 +49,10 @@ struct SignedCallOptions {
 
 struct CertRevokeOptions {
   CertTarget target;
-  std::string reason;      // empty = the contract's default (unspecified)
-  std::string revoked_at;  // parse_time_option; empty = the block time
+  std::string reason;  // empty = the contract's default (unspecified)
+  // keyCompromise / cACompromise only: when the key stopped being trustworthy (RFC 5280
+  // invalidityDate), parse_time_option; empty = from the block that records the revocation.
+  std::string invalidity_date;
   SignedCallOptions signer;
 };
 // The args of identity.revoke (kInvalid as above, or for an unknown reason, with a hint to use
