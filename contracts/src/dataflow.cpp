@@ -382,7 +382,7 @@ Status require_regulator(const core::Member& s, const std::string& cc, std::stri
     why = "is a regulator of " + s.jurisdiction;
   }
   return Status::unauthorized("only a regulator of " + cc + " may " + std::string(action) + ": " +
-                              describe_sender(s) + " " + why);
+                              describe_sender(s) + " " + why + " [rule data.regulator]");
 }
 
 std::string describe_label(std::string_view label, bool personal) {
@@ -412,7 +412,11 @@ std::string scope_gap(int* stage, const json& approval, std::string_view to_juri
            " (covers: " + join(docs) + ")";
   }
   *stage = 2;
-  if (!contains(labels, label)) {
+  // General data leaves freely by itself: with personal information in it, the approval's
+  // "personal" label is what it needs (an approval labelled personal covers personal data of any
+  // label it lists, and of general data without listing it).
+  const bool general_personal = label == "general" && personal_data;
+  if (!general_personal && !contains(labels, label)) {
     return "approval " + id + " does not cover label " + std::string(label) +
            " (covers: " + join(labels) + ")";
   }
@@ -558,7 +562,7 @@ class Dataflow final : public Contract {
       return Status::unauthorized("only a member of the issuer " + doc.issuer_org +
                                   " or a regulator of " + doc.jurisdiction +
                                   " may classify document " + doc_id + ": " + describe_sender(s) +
-                                  " is neither");
+                                  " is neither [rule data.classify]");
     }
     SILK_ASSIGN_OR_RETURN(EffectiveLabel now,
                           effective_label(ctx, doc_id, doc.label, doc.personal_data));
@@ -753,7 +757,8 @@ class Dataflow final : public Contract {
       return Status::unauthorized(
           "only a member of the issuer " + doc.issuer_org +
           (doc.holder_org.empty() ? std::string() : " or of the holder " + doc.holder_org) +
-          " may share document " + doc_id + ": " + describe_sender(s) + " is not");
+          " may share document " + doc_id + ": " + describe_sender(s) +
+          " is not [rule data.share]");
     }
     if (s.jurisdiction.empty()) {
       return Status::unauthorized("share: " + describe_sender(s) +
@@ -767,7 +772,8 @@ class Dataflow final : public Contract {
                          label.personal_data, ctx.block_time_ms()));
     if (!decision.allowed) {
       return Status::unauthorized("document " + doc_id + " may not be shared with " + to_org +
-                                  " in " + to_jurisdiction + ": " + decision.reason);
+                                  " in " + to_jurisdiction + ": " + decision.reason +
+                                  " [rule data.export]");
     }
     CrossBorderTransfer t{doc_id,
                           doc.type,

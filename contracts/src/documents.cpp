@@ -96,12 +96,18 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "rules.h"
+#include "silk/contracts/chain_config.h"
 #include "silk/contracts/dataflow.h"
+#include "silk/contracts/ebl.h"
+#include "silk/contracts/identity.h"
+#include "silk/contracts/trade.h"
 #include "silk/contracts/trust.h"
 #include "silk/core/merkle.h"
 #include "silk/core/x509.h"
@@ -281,6 +287,12 @@ Result<std::array<uint8_t, N>> get_hex_array(const json& j, std::string_view nam
 // ---- types ----
 
 Result<std::optional<DocumentType>> load_type(ReadContext& ctx, std::string_view code) {
+  return find_document_type(ctx, code);
+}
+
+}  // namespace
+
+Result<std::optional<DocumentType>> find_document_type(ReadContext& ctx, std::string_view code) {
   SILK_ASSIGN_OR_RETURN(std::optional<std::string> stored, ctx.get_from(kContract, type_key(code)));
   if (stored) {
     json j = json::parse(*stored, nullptr, /*allow_exceptions=*/false);
@@ -296,6 +308,8 @@ Result<std::optional<DocumentType>> load_type(ReadContext& ctx, std::string_view
   }
   return std::optional<DocumentType>();
 }
+
+namespace {
 
 Result<DocumentType> require_type(ReadContext& ctx, std::string_view code) {
   SILK_ASSIGN_OR_RETURN(std::optional<DocumentType> t, load_type(ctx, code));
@@ -342,6 +356,12 @@ uint64_t u64_field(const json& e, std::string_view name) {
   return (it != e.end() && it->is_number_unsigned()) ? it->get<uint64_t>() : 0;
 }
 
+// Whether a history entry changes the status (utilisation entries do not).
+bool changes_status(const json& e) {
+  const std::string event = str_field(e, "event");
+  return event != "utilised" && event != "utilisation_inherited";
+}
+
 // "REVOKED since 2026-...Z (keyCompromise)", "SUPERSEDED since ... by doc-2", "ACTIVE since ...".
 std::string describe_state(const DocumentRecord& r, const std::string& status, const json* e) {
   std::string out = status;
@@ -359,7 +379,7 @@ std::string describe_now(const DocumentRecord& r) {
   const json* last = r.history.empty() ? nullptr : &r.history.back();
   // The last status-changing entry (a utilisation does not change the status).
   for (auto it = r.history.rbegin(); it != r.history.rend(); ++it) {
-    if (str_field(*it, "event") != "utilised") {
+    if (changes_status(*it)) {
       last = &*it;
       break;
     }
@@ -368,9 +388,11 @@ std::string describe_now(const DocumentRecord& r) {
 }
 
 std::string describe_utilisation(const json& u) {
+  const std::string inherited = str_field(u, "inherited_from");
   return "reference " + str_field(u, "reference") + " by " + str_field(u, "claimant_org") + " in " +
          str_field(u, "jurisdiction") + " at " + core::format_time_ms(u64_field(u, "at_ms")) +
          " (height " + std::to_string(u64_field(u, "height")) + ", tx " + str_field(u, "tx_id") +
+         (inherited.empty() ? std::string() : "; claimed on " + inherited + ", which it amends") +
          ")";
 }
 
@@ -400,6 +422,25 @@ Result<DocumentRecord> require_document(ReadContext& ctx, std::string_view doc_i
   return std::move(*r);
 }
 
+// The standing, at poe_ms, of a seal's certificate and of the consortium CA that issued it (when a
+// consortium CA did): validity windows, revocation and freezing (identity.h's
+// certificate_standing). The first that fails, or "valid".
+Result<CertStanding> seal_standing(ReadContext& ctx, const core::Certificate& cert, uint64_t poe_ms,
+                                   uint64_t known_at_ms) {
+  SILK_ASSIGN_OR_RETURN(CertStanding own, certificate_standing(ctx, cert, poe_ms, known_at_ms));
+  if (!own.ok() || cert.is_ca()) return own;
+  if (const OrgConfig* org = ctx.config().find_org(cert.subject().organization); org != nullptr) {
+    for (const core::Certificate& ca : org->cas) {
+      if (!core::verify_issued_by(cert, ca).is_ok()) continue;
+      SILK_ASSIGN_OR_RETURN(CertStanding issuer,
+                            certificate_standing(ctx, ca, poe_ms, known_at_ms));
+      if (!issuer.ok()) issuer.reason = "the issuing CA of its certificate: " + issuer.reason;
+      return issuer;
+    }
+  }
+  return own;
+}
+
 // The sender may change the status of `r`: a member of its issuing organisation with one of the
 // type's issuer roles, or that organisation's admin.
 Status check_issuer_action(const DocumentRecord& r, const DocumentType& type, TxContext& ctx,
@@ -408,9 +449,28 @@ Status check_issuer_action(const DocumentRecord& r, const DocumentType& type, Tx
   if (m.org == r.issuer_org && (m.has_role("admin") || has_any_role(m, type.issuer_roles))) {
     return Status::ok();
   }
-  return Status::unauthorized(describe_sender(m) + " may not " + std::string(verb) + " document " +
-                              r.doc_id + "; needs " + join(type.issuer_roles) + " or admin of " +
-                              r.issuer_org);
+  return refuse(Status::Code::kUnauthorized, "doc.issuer",
+                describe_sender(m) + " may not " + std::string(verb) + " document " + r.doc_id +
+                    "; needs " + join(type.issuer_roles) + " or admin of " + r.issuer_org);
+}
+
+// A bill of lading whose eBL another party holds (or has surrendered for amendment, or is about
+// to surrender) keeps its status: the holder's title stands until the holder gives it up. The
+// carrier may revoke or suspend only a bill it still holds itself, one surrendered for delivery,
+// or one whose eBL is void.
+Status check_title_not_elsewhere(ReadContext& ctx, const DocumentRecord& r, std::string_view verb) {
+  SILK_ASSIGN_OR_RETURN(std::optional<EblTitle> title,
+                        ebl_title_at(ctx, r.doc_id, std::numeric_limits<uint64_t>::max()));
+  if (!title) return Status::ok();
+  const bool carrier_holds = title->status == "ISSUED" && title->holder == title->carrier;
+  if (carrier_holds || title->status == "VOIDED" || title->status == "SURRENDERED_FOR_DELIVERY") {
+    return Status::ok();
+  }
+  return refuse(Status::Code::kConflict, "doc.status_of_held_ebl",
+                "document " + r.doc_id + " is an electronic bill of lading, now " +
+                    title->describe() + "; its carrier may not " + std::string(verb) +
+                    " a bill another party holds or has surrendered for amendment (the "
+                    "holder's title stands until the holder surrenders it)");
 }
 
 // Parses and checks issue args (everything but duplicates) into a record.
@@ -425,8 +485,9 @@ Result<DocumentRecord> parse_issue(const json& args, TxContext& ctx) {
   SILK_ASSIGN_OR_RETURN(DocumentType type, require_type(ctx, r.type));
   const core::Member& sender = ctx.sender();
   if (!has_any_role(sender, type.issuer_roles)) {
-    return Status::unauthorized(describe_sender(sender) + " may not issue " + type.code +
-                                "; needs role " + join(type.issuer_roles));
+    return refuse(Status::Code::kUnauthorized, "issue.role",
+                  describe_sender(sender) + " may not issue " + type.code + "; needs role " +
+                      join(type.issuer_roles));
   }
   SILK_ASSIGN_OR_RETURN(std::string hash_text, req_string(args, "doc_hash"));
   SILK_ASSIGN_OR_RETURN(r.doc_hash, parse_hash("doc_hash", hash_text));
@@ -434,12 +495,20 @@ Result<DocumentRecord> parse_issue(const json& args, TxContext& ctx) {
   SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> issued_at, opt_uint(args, "issued_at_ms"));
   if (!issued_at) return Status::invalid("issued_at_ms: required (the signing time)");
   r.issued_at_ms = *issued_at;
+  // The claimed signing time is a claim; the block that anchors the signature is its proof of
+  // existence, and the claim must lie within the chain's admission window of it.
+  r.anchored_at_ms = ctx.block_time_ms();
   const uint64_t window = ctx.genesis().tx_window_ms;
-  if (r.issued_at_ms > ctx.block_time_ms() + window) {
-    return Status::invalid("issued_at_ms: " + core::format_time_ms(r.issued_at_ms) +
-                           " is after the block time " + core::format_time_ms(ctx.block_time_ms()) +
-                           " by " + std::to_string(r.issued_at_ms - ctx.block_time_ms()) +
-                           " ms; at most " + std::to_string(window) + " ms (tx_window_ms) allowed");
+  const uint64_t poe = r.anchored_at_ms;
+  const uint64_t gap = r.issued_at_ms > poe ? r.issued_at_ms - poe : poe - r.issued_at_ms;
+  if (gap > window) {
+    return refuse(Status::Code::kInvalid, "issue.signing_time",
+                  "issued_at_ms: the claimed signing time " + core::format_time_ms(r.issued_at_ms) +
+                      " is " + std::to_string(gap) + " ms " +
+                      (r.issued_at_ms > poe ? "after" : "before") + " the block that anchors it (" +
+                      core::format_time_ms(poe) +
+                      ", its proof of existence); a claim must lie within tx_window_ms (" +
+                      std::to_string(window) + " ms) of it");
   }
 
   SILK_ASSIGN_OR_RETURN(std::optional<std::string> cert_pem, opt_string(args, "signer_cert"));
@@ -448,11 +517,13 @@ Result<DocumentRecord> parse_issue(const json& args, TxContext& ctx) {
     return Status::invalid(std::string("signer: expected exactly one of signer_cert (PEM) or ") +
                            "signer_key (hex), got " + (cert_pem ? "both" : "neither"));
   }
+  std::optional<core::Certificate> seal_cert;
   if (cert_pem) {
     Result<core::Certificate> cert = core::parse_certificate(*cert_pem);
     if (!cert.is_ok()) return cert.status().with_context("signer_cert");
     r.signer_cert_pem = cert->pem();
     r.signer_key = cert->public_key();
+    seal_cert = *cert;
   } else {
     Result<core::PublicKey> key = core::public_key_from_hex(*key_hex);
     if (!key.is_ok()) return key.status().with_context("signer_key");
@@ -470,6 +541,16 @@ Result<DocumentRecord> parse_issue(const json& args, TxContext& ctx) {
   if (!core::verify(r.signer_key, core::as_span(statement), r.signature)) {
     return Status::invalid("signature does not verify over the signing statement " + statement +
                            " with signer key " + core::to_hex(core::ByteSpan(r.signer_key)));
+  }
+  // A revoked, frozen, expired or not-yet-valid certificate seals nothing.
+  if (seal_cert) {
+    SILK_ASSIGN_OR_RETURN(CertStanding standing, seal_standing(ctx, *seal_cert, poe, poe));
+    if (!standing.ok()) {
+      return refuse(Status::Code::kUnauthorized, "issue.seal_standing",
+                    "signer_cert: " + standing.reason + " at the proof of existence " +
+                        core::format_time_ms(poe) + "; a " + standing.state +
+                        " certificate seals nothing");
+    }
   }
 
   SILK_ASSIGN_OR_RETURN(std::optional<std::string> jurisdiction, opt_string(args, "jurisdiction"));
@@ -545,7 +626,7 @@ Result<DocumentRecord> parse_issue(const json& args, TxContext& ctx) {
   r.tx_id = core::to_hex(ctx.tx_id());
   r.history = json::array({json{{"event", "issued"},
                                 {"status", "ACTIVE"},
-                                {"at_ms", r.issued_at_ms},
+                                {"at_ms", r.anchored_at_ms},
                                 {"height", ctx.height()},
                                 {"tx_id", r.tx_id},
                                 {"by", sender.id_hex()},
@@ -705,6 +786,7 @@ class Documents final : public Contract {
     SILK_ASSIGN_OR_RETURN(DocumentRecord r, require_document(ctx, doc_id));
     SILK_ASSIGN_OR_RETURN(DocumentType type, require_type(ctx, r.type));
     SILK_RETURN_IF_ERROR(check_issuer_action(r, type, ctx, "revoke"));
+    SILK_RETURN_IF_ERROR(check_title_not_elsewhere(ctx, r, "revoke"));
     if (r.status != "ACTIVE" && r.status != "SUSPENDED") {
       return Status::conflict(describe_now(r) + "; only ACTIVE or SUSPENDED documents are revoked");
     }
@@ -726,6 +808,7 @@ class Documents final : public Contract {
     SILK_ASSIGN_OR_RETURN(DocumentRecord r, require_document(ctx, doc_id));
     SILK_ASSIGN_OR_RETURN(DocumentType type, require_type(ctx, r.type));
     SILK_RETURN_IF_ERROR(check_issuer_action(r, type, ctx, "suspend"));
+    SILK_RETURN_IF_ERROR(check_title_not_elsewhere(ctx, r, "suspend"));
     if (r.status != "ACTIVE") {
       return Status::conflict(describe_now(r) + "; only ACTIVE documents are suspended");
     }
@@ -767,6 +850,17 @@ class Documents final : public Contract {
     SILK_ASSIGN_OR_RETURN(DocumentRecord old, require_document(ctx, doc_id));
     SILK_ASSIGN_OR_RETURN(DocumentType type, require_type(ctx, old.type));
     SILK_RETURN_IF_ERROR(check_issuer_action(old, type, ctx, "amend"));
+    // A bill in circulation is amended only through its eBL: the holder surrenders it for
+    // amendment, and ebl.amend (which calls this) amends and reissues it to the same holder.
+    SILK_ASSIGN_OR_RETURN(std::optional<EblTitle> title,
+                          ebl_title_at(ctx, old.doc_id, std::numeric_limits<uint64_t>::max()));
+    if (title && title->status != "VOIDED" && ctx.caller() != "ebl") {
+      return refuse(Status::Code::kConflict, "ebl.amend",
+                    "document " + old.doc_id + " is an electronic bill of lading, now " +
+                        title->describe() +
+                        "; its carrier amends it only with ebl.amend (silk ebl amend), after "
+                        "the holder's surrender for amendment");
+    }
     if (old.status != "ACTIVE") {
       return Status::conflict(describe_now(old) + "; only ACTIVE documents are amended");
     }
@@ -792,6 +886,22 @@ class Documents final : public Contract {
                              " holds personal data; an amendment cannot clear the flag");
     }
     fresh.supersedes = old.doc_id;
+    // A second tariff preference does not come from amending a utilised certificate: the
+    // replacement inherits the claim.
+    if (old.utilisation.is_object()) {
+      fresh.utilisation = old.utilisation;
+      if (str_field(fresh.utilisation, "inherited_from").empty()) {
+        fresh.utilisation["inherited_from"] = old.doc_id;
+      }
+      fresh.history.push_back(json{{"event", "utilisation_inherited"},
+                                   {"status", "ACTIVE"},
+                                   {"at_ms", fresh.anchored_at_ms},
+                                   {"height", ctx.height()},
+                                   {"tx_id", core::to_hex(ctx.tx_id())},
+                                   {"by", ctx.sender().id_hex()},
+                                   {"reason", "tariff preference already claimed: " +
+                                                  describe_utilisation(fresh.utilisation)}});
+    }
     Status st = store_new(fresh, ctx);
     if (!st.is_ok()) return st.with_context("new");
     append_event(old, ctx, "amended", "SUPERSEDED", "superseded by " + fresh.doc_id);
@@ -817,23 +927,50 @@ class Documents final : public Contract {
     }
     const core::Member& sender = ctx.sender();
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> claimant, opt_string(args, "claimant_org"));
-    const std::string claimant_org = claimant ? *claimant : sender.org;
-    if (!core::is_valid_org_id(claimant_org)) {
-      return Status::invalid("claimant_org: " + quote(claimant_org) + " is not an organisation id");
-    }
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> juris, opt_string(args, "jurisdiction"));
-    const std::string jurisdiction = juris ? *juris : sender.jurisdiction;
-    if (!juris && jurisdiction.empty()) {
-      return Status::invalid("jurisdiction: required (the sender has no certificate jurisdiction)");
-    }
-    if (!core::is_valid_jurisdiction(jurisdiction)) {
-      return Status::invalid("jurisdiction: " + quote(jurisdiction) +
+    if (juris && !core::is_valid_jurisdiction(*juris)) {
+      return Status::invalid("jurisdiction: " + quote(*juris) +
                              " is not an ISO 3166-1 alpha-2 code");
     }
+    if (claimant && !core::is_valid_org_id(*claimant)) {
+      return Status::invalid("claimant_org: " + quote(*claimant) + " is not an organisation id");
+    }
+    // Who may claim: the customs authority (a regulator) of the jurisdiction it claims in, for
+    // its own organisation.
+    if (!sender.has_role("regulator") || sender.jurisdiction.empty()) {
+      return refuse(Status::Code::kUnauthorized, "utilise.customs",
+                    describe_sender(sender) +
+                        " may not utilise a certificate of origin: only a regulator (the "
+                        "customs authority) of the jurisdiction that grants the tariff "
+                        "preference claims it");
+    }
+    if (juris && *juris != sender.jurisdiction) {
+      return refuse(Status::Code::kUnauthorized, "utilise.customs",
+                    "jurisdiction " + *juris + ": a regulator of " + sender.jurisdiction + " (" +
+                        sender.org + ") claims tariff preference in " + sender.jurisdiction +
+                        " only");
+    }
+    if (claimant && *claimant != sender.org) {
+      return refuse(Status::Code::kUnauthorized, "utilise.customs",
+                    "claimant_org " + *claimant +
+                        ": the claimant is the sender's own "
+                        "organisation (" +
+                        sender.org +
+                        "); a customs authority may not claim "
+                        "for another");
+    }
+    const std::string claimant_org = sender.org;
+    const std::string jurisdiction = sender.jurisdiction;
     SILK_ASSIGN_OR_RETURN(DocumentRecord r, require_document(ctx, doc_id));
     if (r.type != kCertificateOfOrigin) {
       return Status::invalid("doc_id: document " + r.doc_id + " is a " + r.type +
                              "; only a certificate_of_origin claims tariff preference");
+    }
+    if (r.jurisdiction == jurisdiction) {
+      return refuse(Status::Code::kUnauthorized, "utilise.customs",
+                    "certificate of origin " + r.doc_id + " was issued in " + r.jurisdiction +
+                        ": it grants tariff preference on import into another jurisdiction, so " +
+                        jurisdiction + "'s customs may not claim it");
     }
     if (!r.utilisation.is_null()) {
       return Status::conflict("document " + r.doc_id +
@@ -841,6 +978,21 @@ class Documents final : public Contract {
     }
     if (r.status != "ACTIVE") {
       return Status::conflict(describe_now(r) + "; only ACTIVE documents are utilised");
+    }
+    // Only a certificate the claiming jurisdiction would accept now: recognised there, its
+    // issuer valid, ACTIVE, and its data allowed to reach the claimant (integrity aside: no
+    // content is presented).
+    SILK_ASSIGN_OR_RETURN(Verdict verdict, verify_document(ctx, doc_id, std::nullopt, jurisdiction,
+                                                           claimant_org, ctx.block_time_ms()));
+    std::string failing;
+    for (const Fragment& f : verdict.fragments) {
+      if (f.name == "integrity" || f.result == "valid") continue;
+      failing += (failing.empty() ? "" : "; ") + f.name + " " + f.result + ": " + f.reason;
+    }
+    if (!failing.empty()) {
+      return refuse(Status::Code::kConflict, "utilise.valid_verdict",
+                    "document " + r.doc_id + " is not valid for " + jurisdiction +
+                        " at this block, so it grants no tariff preference there: " + failing);
     }
     append_event(r, ctx, "utilised", "ACTIVE",
                  "reference " + reference + " by " + claimant_org + " in " + jurisdiction);
@@ -895,38 +1047,47 @@ class Documents final : public Contract {
     SILK_RETURN_IF_ERROR(check_fields(args, "history", {"doc_id"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
     SILK_ASSIGN_OR_RETURN(DocumentRecord r, require_document(ctx, doc_id));
-    // Everything that happened to the document, wherever it is recorded: its
-    // status events here, the endorsement chain of its transferable record,
-    // its cross-border shares and transfers, and a dispute's hold.
-    json endorsements = json::array();
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> ebl, ctx.get_from("ebl", "record/" + doc_id));
-    if (ebl) {
-      json rec = json::parse(*ebl, nullptr, /*allow_exceptions=*/false);
-      if (rec.is_object() && rec.contains("chain") && rec["chain"].is_array()) {
-        endorsements = rec["chain"];
-      }
-    }
+    // Everything that happened to the document, wherever it is recorded: its status events
+    // here, the endorsement chain of its transferable record, its cross-border shares and
+    // transfers, and its deals (attach, dispute holds, release).
+    SILK_ASSIGN_OR_RETURN(json endorsements, ebl_chain_of(ctx, doc_id));
     SILK_ASSIGN_OR_RETURN(json shares, cross_border_log(ctx, doc_id));
-    json hold = nullptr;
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> held, ctx.get_from("trade", "hold/" + doc_id));
-    if (held) hold = json::parse(*held, nullptr, /*allow_exceptions=*/false);
+    SILK_ASSIGN_OR_RETURN(json deals, deal_events_of(ctx, doc_id));
+    SILK_ASSIGN_OR_RETURN(json hold, hold_of(ctx, doc_id));
 
-    // One timeline in chain order; ties keep this source order.
+    // One timeline in chain order; ties keep this source order. Each entry names its signer as
+    // a person reads it (the certificate subject).
+    std::map<std::string, std::string> names;
+    auto signer_of = [&](const json& e, const char* field) -> Result<std::string> {
+      const std::string id = e.value(field, std::string());
+      if (id.empty()) return std::string();
+      auto it = names.find(id);
+      if (it != names.end()) return it->second;
+      SILK_ASSIGN_OR_RETURN(std::string name, signer_name(ctx, id));
+      names.emplace(id, name);
+      return name;
+    };
     std::vector<std::pair<uint64_t, json>> timeline;
-    auto add = [&](const json& events, const char* source, const char* kind_field) {
+    auto add = [&](const json& events, const char* source, const char* kind_field,
+                   const char* signer_field) -> Status {
       for (const json& e : events) {
+        if (!e.is_object()) continue;
+        SILK_ASSIGN_OR_RETURN(std::string signer, signer_of(e, signer_field));
         json item = {{"source", source},
                      {"event", e.value(kind_field, std::string())},
                      {"at_ms", e.value("at_ms", uint64_t{0})},
                      {"height", e.value("height", uint64_t{0})},
                      {"tx_id", e.value("tx_id", std::string())},
+                     {"signer", signer},
                      {"detail", e}};
         timeline.emplace_back(item["height"].get<uint64_t>(), std::move(item));
       }
+      return Status::ok();
     };
-    add(r.history, "documents", "event");
-    add(endorsements, "ebl", "action");
-    add(shares, "dataflow", "kind");
+    SILK_RETURN_IF_ERROR(add(r.history, "documents", "event", "by"));
+    SILK_RETURN_IF_ERROR(add(endorsements, "ebl", "action", "member"));
+    SILK_RETURN_IF_ERROR(add(shares, "dataflow", "kind", "by"));
+    SILK_RETURN_IF_ERROR(add(deals, "trade", "event", "member"));
     std::stable_sort(timeline.begin(), timeline.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     json merged = json::array();
@@ -937,6 +1098,7 @@ class Documents final : public Contract {
                 {"utilisation", r.utilisation},
                 {"endorsements", endorsements},
                 {"shares", shares},
+                {"deals", deals},
                 {"hold", hold},
                 {"timeline", merged}}
         .dump();
@@ -1063,6 +1225,7 @@ json DocumentRecord::to_json() const {
               {"type", type},
               {"doc_hash", core::to_hex(doc_hash)},
               {"issued_at_ms", issued_at_ms},
+              {"anchored_at_ms", anchored_at_ms},
               {"issuer_org", issuer_org},
               {"jurisdiction", jurisdiction},
               {"signer_cert", signer_cert_pem},
@@ -1089,6 +1252,9 @@ Result<DocumentRecord> DocumentRecord::from_json(const json& j) {
   SILK_ASSIGN_OR_RETURN(r.type, get_str(j, "type"));
   SILK_ASSIGN_OR_RETURN(r.doc_hash, get_hex_array<32>(j, "doc_hash"));
   SILK_ASSIGN_OR_RETURN(r.issued_at_ms, get_u64(j, "issued_at_ms"));
+  // Records written before the proof-of-existence rule have no anchored_at_ms: their claim was
+  // all there was.
+  r.anchored_at_ms = j.contains("anchored_at_ms") ? u64_field(j, "anchored_at_ms") : r.issued_at_ms;
   SILK_ASSIGN_OR_RETURN(r.issuer_org, get_str(j, "issuer_org"));
   SILK_ASSIGN_OR_RETURN(r.jurisdiction, get_str(j, "jurisdiction"));
   SILK_ASSIGN_OR_RETURN(r.signer_cert_pem, get_str(j, "signer_cert"));
@@ -1136,7 +1302,7 @@ Result<DocumentRecord> DocumentRecord::from_json(const json& j) {
 }
 
 std::string DocumentRecord::status_at(uint64_t at_ms) const {
-  if (at_ms < issued_at_ms) return "NOT_ISSUED";
+  if (at_ms < anchored_at_ms) return "NOT_ISSUED";
   if (history.empty()) return status;
   std::string s = "NOT_ISSUED";
   for (const json& e : history) {
@@ -1158,15 +1324,32 @@ Result<std::optional<DocumentRecord>> load_document(ReadContext& ctx, std::strin
   return std::optional<DocumentRecord>(std::move(r).value());
 }
 
-core::Hash field_hash(std::string_view salt_hex, std::string_view name, const json& value) {
+core::Hash value_commitment(std::string_view salt_hex, const json& value) {
   core::Sha256 h;
   h.update(core::as_span(salt_hex));
-  h.update(core::as_span(":"));
-  h.update(core::as_span(name));
   h.update(core::as_span(":"));
   const std::string canonical = value.dump(-1, ' ', false, json::error_handler_t::replace);
   h.update(core::as_span(canonical));
   return h.finish();
+}
+
+core::Hash field_hash(std::string_view name, const core::Hash& commitment) {
+  static constexpr std::string_view kTag = "silk.field.v2";
+  core::Sha256 h;
+  h.update(core::as_span(kTag));
+  const uint8_t zero = 0;
+  h.update(core::ByteSpan(&zero, 1));
+  const uint32_t n = static_cast<uint32_t>(name.size());
+  const uint8_t len[4] = {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+                          static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+  h.update(core::ByteSpan(len, 4));
+  h.update(core::as_span(name));
+  h.update(core::ByteSpan(commitment.data(), commitment.size()));
+  return h.finish();
+}
+
+core::Hash field_hash(std::string_view salt_hex, std::string_view name, const json& value) {
+  return field_hash(name, value_commitment(salt_hex, value));
 }
 
 core::Hash field_hashes_root(std::vector<core::Hash> field_hashes) {
@@ -1262,7 +1445,9 @@ Result<DisclosableDocument> DisclosableDocument::from_json(const json& j) {
       if (d.fields.count(item.key()) != 0) {
         return Status::invalid(where + ": the field is also disclosed");
       }
-      if (!item.value().is_string()) return Status::invalid(where + ": expected a hex hash");
+      if (!item.value().is_string()) {
+        return Status::invalid(where + ": expected the hidden value's commitment (64 hex)");
+      }
       SILK_ASSIGN_OR_RETURN(core::Hash h, parse_hash(where, item.value().get<std::string>()));
       d.hidden[item.key()] = h;
     }
@@ -1289,7 +1474,7 @@ Result<DisclosableDocument> DisclosableDocument::redact(
       return Status::invalid("redact: " + quote(name) +
                              (hidden.count(name) ? " is already hidden" : " is not a field"));
     }
-    out.hidden[name] = field_hash(it->second.salt_hex, name, it->second.value);
+    out.hidden[name] = value_commitment(it->second.salt_hex, it->second.value);
     out.fields.erase(it);
   }
   return out;
@@ -1299,7 +1484,7 @@ std::vector<core::Hash> DisclosableDocument::field_hashes() const {
   std::vector<core::Hash> out;
   out.reserve(fields.size() + hidden.size());
   for (const auto& [name, f] : fields) out.push_back(field_hash(f.salt_hex, name, f.value));
-  for (const auto& [name, h] : hidden) out.push_back(h);
+  for (const auto& [name, c] : hidden) out.push_back(field_hash(name, c));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -1317,6 +1502,9 @@ json Verdict::to_json() const {
               {"verifying_jurisdiction", verifying_jurisdiction},
               {"verifying_org", verifying_org},
               {"at_ms", at_ms},
+              {"poe_ms", poe_ms},
+              {"claimed_signing_ms", claimed_signing_ms},
+              {"title", title},
               {"fragments", std::move(frags)},
               {"overall", overall}};
 }
@@ -1353,23 +1541,44 @@ Fragment integrity_fragment(const DocumentRecord& r, const std::optional<core::H
                   "no content presented; the record's own hash is consistent");
 }
 
-Fragment status_fragment(const DocumentRecord& r, uint64_t at_ms) {
+Fragment status_fragment(const DocumentRecord& r, uint64_t at_ms, bool transferable,
+                         const std::optional<EblTitle>& title) {
   const std::string at = core::format_time_ms(at_ms);
   const std::string s = r.status_at(at_ms);
   if (s == "NOT_ISSUED") {
-    return fragment(
-        "status", "invalid",
-        "not issued as of " + at + " (signed at " + core::format_time_ms(r.issued_at_ms) + ")");
+    return fragment("status", "invalid",
+                    "not on the ledger as of " + at + ": anchored at " +
+                        core::format_time_ms(r.anchored_at_ms) + " (height " +
+                        std::to_string(r.height) + "; claimed signing time " +
+                        core::format_time_ms(r.issued_at_ms) + ")");
   }
   const json* e = nullptr;
   for (const json& h : r.history) {
-    if (u64_field(h, "at_ms") <= at_ms && str_field(h, "event") != "utilised") e = &h;
+    if (u64_field(h, "at_ms") <= at_ms && changes_status(h)) e = &h;
   }
   std::string reason = describe_state(r, s, e) + " as of " + at;
   if (s != "ACTIVE") return fragment("status", "invalid", reason);
   if (r.type == kCertificateOfOrigin && r.utilisation.is_object() &&
       u64_field(r.utilisation, "at_ms") <= at_ms) {
     reason += "; tariff preference already claimed: " + describe_utilisation(r.utilisation);
+  }
+  if (transferable) {
+    if (!title) {
+      reason += "; no eBL issued for it as of " + at;
+    } else if (!title->live()) {
+      const std::string why = title->status == "SURRENDERED_FOR_DELIVERY"
+                                  ? "surrendered for delivery: evidence of delivery, not a live "
+                                    "title"
+                              : title->status == "VOIDED" ? "void: it carries no title"
+                                                          : "surrendered for amendment: no live "
+                                                            "title until it is reissued";
+      return fragment("status", "invalid",
+                      reason + "; " + title->describe() + " since " +
+                          core::format_time_ms(title->since_ms) + " (height " +
+                          std::to_string(title->height) + "): " + why);
+    } else {
+      reason += "; " + title->describe();
+    }
   }
   return fragment("status", "valid", reason);
 }
@@ -1386,11 +1595,30 @@ Result<Verdict> verify_document(ReadContext& ctx, std::string_view doc_id,
   v.verifying_jurisdiction = std::string(verifying_jurisdiction);
   v.verifying_org = std::string(verifying_org);
   v.at_ms = at_ms;
+  v.poe_ms = r.anchored_at_ms;
+  v.claimed_signing_ms = r.issued_at_ms;
   v.fragments.push_back(integrity_fragment(r, presented_hash));
-  v.fragments.push_back(status_fragment(r, at_ms));
 
   Result<DocumentType> type = require_type(ctx, r.type);
-  const std::string signed_at = core::format_time_ms(r.issued_at_ms);
+  std::optional<EblTitle> title;
+  if (type.is_ok() && type->transferable) {
+    Result<std::optional<EblTitle>> t = ebl_title_at(ctx, r.doc_id, at_ms);
+    if (!t.is_ok()) {
+      v.fragments.push_back(error_fragment("status", t.status()));
+    } else {
+      title = *t;
+      if (title) v.title = title->to_json();
+    }
+  }
+  if (v.fragments.size() == 1) {
+    v.fragments.push_back(status_fragment(r, at_ms, type.is_ok() && type->transferable, title));
+  }
+
+  // Issuer and recognition are judged at the proof of existence, never at the claimed time.
+  const uint64_t poe = r.anchored_at_ms;
+  const std::string at_poe = "at the proof of existence " + core::format_time_ms(poe) + " (block " +
+                             std::to_string(r.height) + "; claimed signing time " +
+                             core::format_time_ms(r.issued_at_ms) + ")";
 
   // issuer
   if (!type.is_ok()) {
@@ -1409,29 +1637,32 @@ Result<Verdict> verify_document(ReadContext& ctx, std::string_view doc_id,
         cert = *parsed;
       }
     }
+    Result<CertStanding> standing = CertStanding{};
+    if (cert_status.is_ok() && cert) standing = seal_standing(ctx, *cert, poe, at_ms);
     if (!cert_status.is_ok()) {
       v.fragments.push_back(error_fragment("issuer", cert_status));
-    } else if (Status valid = cert ? core::check_validity(*cert, r.issued_at_ms) : Status::ok();
-               !valid.is_ok()) {
+    } else if (!standing.is_ok()) {
+      v.fragments.push_back(error_fragment("issuer", standing.status()));
+    } else if (!standing->ok()) {
       v.fragments.push_back(
-          fragment("issuer", "invalid", "signer " + valid.message() + " (at signing time)"));
+          fragment("issuer", "invalid", "signer " + standing->reason + " " + at_poe));
     } else {
-      Result<AuthorityCheck> check = authority_granted_at(ctx, r.jurisdiction, cert, r.signer_key,
-                                                          type->service_type, r.issued_at_ms);
+      Result<AuthorityCheck> check =
+          authority_granted_at(ctx, r.jurisdiction, cert, r.signer_key, type->service_type, poe);
       if (!check.is_ok()) {
         v.fragments.push_back(error_fragment("issuer", check.status()));
       } else if (check->granted) {
         v.fragments.push_back(
             fragment("issuer", "valid",
                      "the e-signature verifies; " +
-                         (check->reason.empty()
-                              ? "the signer is on " + r.jurisdiction + "'s trust list for " +
-                                    type->service_type + " at " + signed_at
-                              : check->reason)));
+                         (check->reason.empty() ? "the signer is on " + r.jurisdiction +
+                                                      "'s trust list for " + type->service_type
+                                                : check->reason) +
+                         "; judged " + at_poe));
       } else {
         v.fragments.push_back(fragment("issuer", "invalid",
                                        "not on " + r.jurisdiction + "'s trust list for " +
-                                           type->service_type + " at " + signed_at +
+                                           type->service_type + " " + at_poe +
                                            (check->reason.empty() ? "" : ": " + check->reason)));
       }
     }
@@ -1441,8 +1672,8 @@ Result<Verdict> verify_document(ReadContext& ctx, std::string_view doc_id,
   if (!type.is_ok()) {
     v.fragments.push_back(error_fragment("recognition", type.status()));
   } else {
-    Result<RecognitionCheck> rec = recognises(ctx, r.jurisdiction, verifying_jurisdiction, r.type,
-                                              type->service_type, r.issued_at_ms);
+    Result<RecognitionCheck> rec =
+        recognises(ctx, r.jurisdiction, verifying_jurisdiction, r.type, type->service_type, poe);
     if (!rec.is_ok()) {
       v.fragments.push_back(error_fragment("recognition", rec.status()));
     } else {

@@ -55,9 +55,11 @@
 #include <utility>
 #include <vector>
 
+#include "rules.h"
 #include "silk/contracts/chain_config.h"
 #include "silk/contracts/dataflow.h"
 #include "silk/contracts/documents.h"
+#include "silk/contracts/trade.h"
 #include "silk/core/x509.h"
 
 namespace silk::contracts {
@@ -158,21 +160,10 @@ std::string jurisdiction_of(ReadContext& ctx, std::string_view org) {
   return o != nullptr ? o->jurisdiction : std::string();
 }
 
-// Whether documents type `code` is transferable: the registered type, else the seeded one.
+// Whether documents type `code` is transferable (an unknown type is not).
 Result<bool> is_transferable(ReadContext& ctx, const std::string& code) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                        ctx.get_from("documents", "type/" + code));
-  if (stored) {
-    const json t = json::parse(*stored, nullptr, /*allow_exceptions=*/false);
-    if (t.is_object() && t.contains("transferable") && t["transferable"].is_boolean()) {
-      return t["transferable"].get<bool>();
-    }
-    return Status::corruption("documents/type/" + code + ": stored value has no transferable");
-  }
-  for (const DocumentType& t : seed_document_types()) {
-    if (t.code == code) return t.transferable;
-  }
-  return false;
+  SILK_ASSIGN_OR_RETURN(std::optional<DocumentType> type, find_document_type(ctx, code));
+  return type.has_value() && type->transferable;
 }
 
 std::string transferable_codes() {
@@ -194,21 +185,13 @@ Result<DocumentRecord> load_doc(ReadContext& ctx, const std::string& doc_id) {
 
 // The trade contract's hold on the record, refused as a conflict naming the deal and dispute.
 Status check_not_held(ReadContext& ctx, const std::string& doc_id, std::string_view action) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> held, ctx.get_from("trade", "hold/" + doc_id));
-  if (!held) return Status::ok();
-  const json hold = json::parse(*held, nullptr, /*allow_exceptions=*/false);
-  std::string deal = "?";
-  std::string reason;
-  std::string since;
-  if (hold.is_object()) {
-    if (hold.contains("deal_id") && hold["deal_id"].is_string()) deal = hold["deal_id"];
-    if (hold.contains("reason") && hold["reason"].is_string()) reason = hold["reason"];
-    if (hold.contains("since_ms") && hold["since_ms"].is_number_unsigned()) {
-      since = core::format_time_ms(hold["since_ms"].get<uint64_t>());
-    }
-  }
+  SILK_ASSIGN_OR_RETURN(json hold, hold_of(ctx, doc_id));
+  if (hold.is_null()) return Status::ok();
+  const std::string deal = hold.value("deal_id", std::string("?"));
+  const std::string reason = hold.value("reason", std::string());
+  const uint64_t since_ms = hold.value("since_ms", uint64_t{0});
   return Status::conflict("eBL " + doc_id + " is held by deal " + deal + " under dispute" +
-                          (since.empty() ? "" : " since " + since) +
+                          (since_ms == 0 ? "" : " since " + core::format_time_ms(since_ms)) +
                           (reason.empty() ? "" : " (" + reason + ")") + "; " + std::string(action) +
                           " waits for the arbitrator's decision");
 }
@@ -257,10 +240,37 @@ Status need_status(const Ebl& e, std::string_view action,
                           " needs " + list);
 }
 
-Status need_holder(const Ebl& e, TxContext& ctx) {
-  if (ctx.sender().org == e.holder()) return Status::ok();
-  return Status::unauthorized("only the holder " + e.holder() + " controls eBL " + e.doc_id() +
-                              "; " + ctx.sender().org + " does not");
+std::string describe_member(const core::Member& m) {
+  std::string roles;
+  for (const std::string& r : m.roles) roles += (roles.empty() ? "" : ",") + r;
+  return "role " + (roles.empty() ? std::string("(none)") : roles) + " of " + m.org;
+}
+
+// The holder's actions are signed by the holder's authorised signers: a member of the holder
+// organisation with role client or issuer (not its arbitrator, auditor, regulator or node).
+Status need_holder(const Ebl& e, TxContext& ctx, std::string_view action) {
+  const core::Member& m = ctx.sender();
+  // A surrendered or void bill is spent: nobody acts on it any more, whoever asks.
+  if (e.status() == kSurrenderedDelivery || e.status() == kSurrenderedAmendment ||
+      e.status() == kVoided) {
+    return Status::conflict("eBL " + e.doc_id() + " is " + e.status() +
+                            ": it is no live title any more (" +
+                            (e.status() == kSurrenderedDelivery ? "evidence of delivery"
+                             : e.status() == kVoided            ? "void"
+                                                                : "awaiting its amendment") +
+                            "); " + std::string(action) + " needs ISSUED");
+  }
+  if (m.org != e.holder()) {
+    return refuse(Status::Code::kUnauthorized, "ebl.holder",
+                  "only the holder " + e.holder() + " controls eBL " + e.doc_id() + "; " +
+                      describe_member(m) + " may not " + std::string(action) + " it");
+  }
+  if (!m.has_role("client") && !m.has_role("issuer")) {
+    return refuse(Status::Code::kUnauthorized, "ebl.holder",
+                  describe_member(m) + " may not " + std::string(action) + " eBL " + e.doc_id() +
+                      ": the holder's authorised signers are its client and issuer roles");
+  }
+  return Status::ok();
 }
 
 Status need_entitled(const Ebl& e, std::string_view action) {
@@ -270,11 +280,34 @@ Status need_entitled(const Ebl& e, std::string_view action) {
                               " needs the owner to hold it (or a to-order or blank endorsement)");
 }
 
+// The carrier's steps are signed by the carrier organisation's members with one of the bill's
+// document type's issuer roles (bill_of_lading: issuer).
+Status need_carrier_signer(ReadContext& ctx, const core::Member& m, const std::string& carrier,
+                           const std::string& doc_id, const std::string& doc_type,
+                           std::string_view action) {
+  if (m.org != carrier) {
+    return refuse(Status::Code::kUnauthorized, "ebl.carrier",
+                  "only the carrier " + carrier + " may " + std::string(action) + " eBL " + doc_id +
+                      "; " + describe_member(m) + " is not the carrier");
+  }
+  SILK_ASSIGN_OR_RETURN(std::optional<DocumentType> type, find_document_type(ctx, doc_type));
+  const std::vector<std::string> roles =
+      type ? type->issuer_roles : std::vector<std::string>{"issuer"};
+  for (const std::string& r : roles) {
+    if (m.has_role(r)) return Status::ok();
+  }
+  std::string list;
+  for (const std::string& r : roles) list += (list.empty() ? "" : " or ") + r;
+  return refuse(Status::Code::kUnauthorized, "ebl.carrier",
+                describe_member(m) + " may not " + std::string(action) + " eBL " + doc_id +
+                    ": the carrier acts through its " + list + " role (who issues " + doc_type +
+                    ")");
+}
+
 Status need_carrier(const Ebl& e, TxContext& ctx, std::string_view action) {
-  if (ctx.sender().org == e.carrier()) return Status::ok();
-  return Status::unauthorized("only the carrier " + e.carrier() + " may " + std::string(action) +
-                              " eBL " + e.doc_id() + "; " + ctx.sender().org +
-                              " is not the carrier");
+  return need_carrier_signer(ctx, ctx.sender(), e.carrier(), e.doc_id(),
+                             e.str("doc_type").empty() ? "bill_of_lading" : e.str("doc_type"),
+                             action);
 }
 
 // The holder's actions need the documents record to be ACTIVE.
@@ -371,6 +404,7 @@ class EblContract final : public Contract {
     if (method == "accept_surrender") return answer_surrender(args, ctx, /*accept=*/true);
     if (method == "reject_surrender") return answer_surrender(args, ctx, /*accept=*/false);
     if (method == "void") return void_ebl(args, ctx);
+    if (method == "amend") return amend(args, ctx);
     return Status::not_found("ebl has no method '" + std::string(method) + "'");
   }
 
@@ -378,6 +412,7 @@ class EblContract final : public Contract {
                             ReadContext& ctx) const override {
     if (method == "record") return record(args, ctx);
     if (method == "chain") return chain(args, ctx);
+    if (method == "title") return title(args, ctx);
     return Contract::query(method, args, ctx);
   }
 
@@ -419,11 +454,8 @@ class EblContract final : public Contract {
       return Status::invalid("document " + doc_id + " is a " + doc.type +
                              ", not a transferable type (" + transferable_codes() + ")");
     }
-    if (ctx.sender().org != doc.issuer_org) {
-      return Status::unauthorized("only the carrier " + doc.issuer_org + " (issuer of document " +
-                                  doc_id + ") issues its eBL; " + ctx.sender().org +
-                                  " is not the carrier");
-    }
+    SILK_RETURN_IF_ERROR(
+        need_carrier_signer(ctx, ctx.sender(), doc.issuer_org, doc_id, doc.type, "issue"));
     SILK_RETURN_IF_ERROR(need_active_document(doc, "issue"));
     SILK_RETURN_IF_ERROR(check_cross_border(ctx, doc, doc.issuer_org, holder, "issue"));
 
@@ -447,7 +479,7 @@ class EblContract final : public Contract {
     SILK_ASSIGN_OR_RETURN(std::string to, parse_org(args, "to", ctx));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "endorse"));
-    SILK_RETURN_IF_ERROR(need_holder(e, ctx));
+    SILK_RETURN_IF_ERROR(need_holder(e, ctx, "endorse"));
     SILK_RETURN_IF_ERROR(need_status(e, "endorse", {kIssued}));
     SILK_RETURN_IF_ERROR(need_entitled(e, "endorse"));
     if (to == e.holder()) {
@@ -471,7 +503,7 @@ class EblContract final : public Contract {
     SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, method));
-    SILK_RETURN_IF_ERROR(need_holder(e, ctx));
+    SILK_RETURN_IF_ERROR(need_holder(e, ctx, method));
     SILK_RETURN_IF_ERROR(need_status(e, method, {kIssued}));
     SILK_RETURN_IF_ERROR(need_entitled(e, method));
     const char* flag = to_order ? "to_order" : "blank_endorsed";
@@ -495,7 +527,7 @@ class EblContract final : public Contract {
     SILK_ASSIGN_OR_RETURN(std::string to, parse_org(args, "to", ctx));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "transfer"));
-    SILK_RETURN_IF_ERROR(need_holder(e, ctx));
+    SILK_RETURN_IF_ERROR(need_holder(e, ctx, "transfer"));
     SILK_RETURN_IF_ERROR(need_status(e, "transfer", {kIssued}));
     if (to == e.holder()) {
       return Status::invalid("to: " + to + " already holds eBL " + doc_id);
@@ -516,7 +548,7 @@ class EblContract final : public Contract {
     }
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "request_surrender"));
-    SILK_RETURN_IF_ERROR(need_holder(e, ctx));
+    SILK_RETURN_IF_ERROR(need_holder(e, ctx, "surrender"));
     SILK_RETURN_IF_ERROR(need_status(e, "request_surrender", {kIssued}));
     SILK_RETURN_IF_ERROR(need_entitled(e, "surrender"));
     SILK_ASSIGN_OR_RETURN(DocumentRecord doc, load_doc(ctx, doc_id));
@@ -579,16 +611,96 @@ class EblContract final : public Contract {
     return commit(ctx, e, make_link(ctx, "VOIDED", e.carrier(), e.owner(), reason));
   }
 
+  // The carrier's one step after the holder's surrender for amendment (DCSA
+  // SURRENDER_FOR_AMENDMENT): accepts the surrender if it is pending, amends the document
+  // (documents.amend: the old SUPERSEDED, the new issued), voids the old eBL and issues the new
+  // one to the organisation that surrendered it, with the same owner and form and the old
+  // endorsement chain carried over.
+  static Result<std::string> amend(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "amend", {"doc_id", "new", "reason"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string reason, opt_reason(args, /*required=*/false));
+    auto nit = args.find("new");
+    if (nit == args.end() || !nit->is_object()) {
+      return Status::invalid("new: expected the amended bill's issue args (a JSON object), got " +
+                             (nit == args.end() ? std::string("nothing") : describe_type(*nit)));
+    }
+    SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
+    SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "amend"));
+    SILK_RETURN_IF_ERROR(need_carrier(e, ctx, "amend"));
+    if (e.status() != kPendingAmendment && e.status() != kSurrenderedAmendment) {
+      return refuse(Status::Code::kConflict, "ebl.amend",
+                    "eBL " + doc_id + " is " + e.status() + " and held by " + e.holder() +
+                        "; the carrier amends a bill only after its holder surrenders it for "
+                        "amendment (silk ebl surrender --for amendment)");
+    }
+    const json& surrender = e.rec["surrender"];
+    const std::string requester = surrender.is_object() ? surrender.value("requested_by", "") : "";
+    if (requester.empty()) {
+      return Status::corruption("ebl/" + record_key(doc_id) + ": surrender has no requester");
+    }
+    if (e.status() == kPendingAmendment) {
+      e.rec["status"] = kSurrenderedAmendment;
+      e.rec["chain"].push_back(make_link(ctx, "SURRENDERED", e.carrier(), e.owner(), reason));
+    }
+    SILK_ASSIGN_OR_RETURN(std::string amended, ctx.invoke("documents", "amend",
+                                                          json{{"doc_id", doc_id}, {"new", *nit}}));
+    const json result = json::parse(amended, nullptr, /*allow_exceptions=*/false);
+    const std::string new_id =
+        result.is_object() ? result.value("doc_id", std::string()) : std::string();
+    if (new_id.empty()) return Status::internal("documents.amend returned no doc_id");
+
+    e.rec["status"] = kVoided;
+    e.rec["surrender"] = nullptr;
+    e.rec["superseded_by"] = new_id;
+    commit(ctx, e,
+           make_link(ctx, "VOIDED", e.carrier(), e.owner(), "amended: reissued as " + new_id));
+
+    SILK_ASSIGN_OR_RETURN(DocumentRecord fresh, load_doc(ctx, new_id));
+    SILK_RETURN_IF_ERROR(check_cross_border(ctx, fresh, e.carrier(), requester, "amend"));
+    json chain = e.rec["chain"];
+    const size_t inherited = chain.size();
+    Ebl n{json{{"doc_id", new_id},
+               {"doc_type", fresh.type},
+               {"carrier_org", e.carrier()},
+               {"owner", e.owner()},
+               {"holder", requester},
+               {"status", kIssued},
+               {"to_order", e.rec.value("to_order", false)},
+               {"blank_endorsed", e.rec.value("blank_endorsed", false)},
+               {"surrender", nullptr},
+               {"issued_at_ms", ctx.block_time_ms()},
+               {"amends", doc_id},
+               {"inherited_links", inherited},
+               {"chain", std::move(chain)}}};
+    return commit(
+        ctx, n,
+        make_link(ctx, "ISSUE", requester, e.owner(), "reissued after the amendment of " + doc_id));
+  }
+
   // ---- queries ----
+
+  static Result<std::string> title(const json& args, ReadContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "title", {"doc_id", "at_ms"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    uint64_t at_ms = ctx.block_time_ms();
+    if (auto it = args.find("at_ms"); it != args.end() && !it->is_null()) {
+      if (!it->is_number_unsigned()) {
+        return Status::invalid("at_ms: expected a non-negative integer, got " + describe_type(*it));
+      }
+      at_ms = it->get<uint64_t>();
+    }
+    SILK_ASSIGN_OR_RETURN(std::optional<EblTitle> t, ebl_title_at(ctx, doc_id, at_ms));
+    return json{{"doc_id", doc_id}, {"at_ms", at_ms}, {"title", t ? t->to_json() : json(nullptr)}}
+        .dump();
+  }
 
   static Result<std::string> record(const json& args, ReadContext& ctx) {
     SILK_RETURN_IF_ERROR(check_fields(args, "record", {"doc_id"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> held, ctx.get_from("trade", "hold/" + doc_id));
-    json hold = nullptr;
-    if (held) hold = json::parse(*held, nullptr, /*allow_exceptions=*/false);
-    e.rec["held"] = hold.is_discarded() ? json(nullptr) : hold;
+    SILK_ASSIGN_OR_RETURN(json hold, hold_of(ctx, doc_id));
+    e.rec["held"] = std::move(hold);
     return e.rec.dump();
   }
 
@@ -608,5 +720,78 @@ class EblContract final : public Contract {
 }  // namespace
 
 std::unique_ptr<Contract> make_ebl_contract() { return std::make_unique<EblContract>(); }
+
+bool EblTitle::live() const {
+  return status == kIssued || status == kPendingDelivery || status == kPendingAmendment;
+}
+
+std::string EblTitle::describe() const {
+  return "eBL " + status + ": holder " + holder + ", owner " +
+         (owner.empty() ? std::string("none named (to order or blank-endorsed)") : owner) +
+         ", carrier " + carrier;
+}
+
+json EblTitle::to_json() const {
+  return json{{"status", status},   {"holder", holder},     {"owner", owner},
+              {"carrier", carrier}, {"since_ms", since_ms}, {"height", height}};
+}
+
+Result<std::optional<EblTitle>> ebl_title_at(ReadContext& ctx, std::string_view doc_id,
+                                             uint64_t at_ms) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        ctx.get_from(kContract, record_key(doc_id)));
+  if (!value) return std::optional<EblTitle>();
+  const json rec = json::parse(*value, nullptr, /*allow_exceptions=*/false);
+  if (!rec.is_object() || !rec.contains("chain") || !rec["chain"].is_array()) {
+    return Status::corruption("ebl/" + record_key(doc_id) + ": stored value is not an eBL record");
+  }
+  const json& chain = rec["chain"];
+  const uint64_t first = rec.value("inherited_links", uint64_t{0});
+  EblTitle t;
+  t.carrier = rec.value("carrier_org", std::string());
+  bool any = false;
+  std::string status;
+  for (size_t i = first; i < chain.size(); ++i) {
+    const json& link = chain[i];
+    if (!link.is_object()) continue;
+    const uint64_t link_at = link.value("at_ms", uint64_t{0});
+    if (link_at > at_ms) break;
+    const std::string action = link.value("action", std::string());
+    if (action == "ISSUE" || action == "ENDORSE" || action == "ENDORSE_TO_ORDER" ||
+        action == "BLANK_ENDORSE" || action == "TRANSFER" || action == "SURRENDER_REJECTED") {
+      status = kIssued;
+    } else if (action == "SURRENDER_FOR_DELIVERY") {
+      status = kPendingDelivery;
+    } else if (action == "SURRENDER_FOR_AMENDMENT") {
+      status = kPendingAmendment;
+    } else if (action == "SURRENDERED") {
+      status = status == kPendingAmendment ? kSurrenderedAmendment : kSurrenderedDelivery;
+    } else if (action == "VOIDED") {
+      status = kVoided;
+    } else {
+      return Status::corruption("ebl/" + record_key(doc_id) + ": a link with action '" +
+                                action.substr(0, 40) + "'");
+    }
+    any = true;
+    t.status = status;
+    t.holder = link.value("recipient", std::string());
+    t.owner = link.value("owner", std::string());
+    t.since_ms = link_at;
+    t.height = link.value("height", uint64_t{0});
+  }
+  if (!any) return std::optional<EblTitle>();
+  return std::optional<EblTitle>(std::move(t));
+}
+
+Result<json> ebl_chain_of(ReadContext& ctx, std::string_view doc_id) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        ctx.get_from(kContract, record_key(doc_id)));
+  if (!value) return json::array();
+  const json rec = json::parse(*value, nullptr, /*allow_exceptions=*/false);
+  if (!rec.is_object() || !rec.contains("chain") || !rec["chain"].is_array()) {
+    return Status::corruption("ebl/" + record_key(doc_id) + ": stored value is not an eBL record");
+  }
+  return rec["chain"];
+}
 
 }  // namespace silk::contracts

@@ -37,13 +37,16 @@
 #include <algorithm>
 #include <array>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "rules.h"
 #include "silk/contracts/chain_config.h"
 #include "silk/contracts/documents.h"
+#include "silk/contracts/ebl.h"
 
 namespace silk::contracts {
 namespace {
@@ -185,19 +188,87 @@ std::string jurisdiction_of(ReadContext& ctx, std::string_view org) {
 }
 
 Result<bool> is_transferable(ReadContext& ctx, const std::string& code) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                        ctx.get_from("documents", "type/" + code));
-  if (stored) {
-    const json t = json::parse(*stored, nullptr, /*allow_exceptions=*/false);
-    if (t.is_object() && t.contains("transferable") && t["transferable"].is_boolean()) {
-      return t["transferable"].get<bool>();
+  SILK_ASSIGN_OR_RETURN(std::optional<DocumentType> type, find_document_type(ctx, code));
+  return type.has_value() && type->transferable;
+}
+
+std::string doc_events_key(std::string_view doc_id) { return "doc_events/" + std::string(doc_id); }
+
+// Appends a deal event to the document's log (trade.h, deal_events_of).
+Status log_doc_event(TxContext& ctx, const std::string& doc_id, std::string_view event,
+                     const std::string& deal_id, const std::string& reason) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get(doc_events_key(doc_id)));
+  json events = json::array();
+  if (value) {
+    events = json::parse(*value, nullptr, /*allow_exceptions=*/false);
+    if (!events.is_array()) {
+      return Status::corruption("trade/" + doc_events_key(doc_id) + ": not a JSON array");
     }
-    return Status::corruption("documents/type/" + code + ": stored value has no transferable");
   }
-  for (const DocumentType& t : seed_document_types()) {
-    if (t.code == code) return t.transferable;
+  json e = {{"event", event},
+            {"deal_id", deal_id},
+            {"at_ms", ctx.block_time_ms()},
+            {"height", ctx.height()},
+            {"tx_id", core::to_hex(ctx.tx_id())},
+            {"by", ctx.sender().org},
+            {"member", ctx.sender().id_hex()}};
+  if (!reason.empty()) e["reason"] = reason;
+  events.push_back(std::move(e));
+  ctx.put(doc_events_key(doc_id), events.dump());
+  return Status::ok();
+}
+
+// Who has the document in hand: its issuing organisation, the holder and owner of its eBL, and
+// the organisations its issuer named as parties.
+struct DocRelation {
+  std::string issuer;
+  std::string holder;              // of the eBL, when there is one
+  std::string owner;               // of the eBL
+  std::vector<std::string> named;  // parties named in the record
+
+  bool related(const std::string& org) const {
+    return org == issuer || org == holder || org == owner ||
+           std::find(named.begin(), named.end(), org) != named.end();
   }
-  return false;
+  std::string describe() const {
+    std::string out = "issued by " + issuer;
+    if (!holder.empty()) out += ", eBL held by " + holder;
+    if (!owner.empty() && owner != holder) out += " and owned by " + owner;
+    if (!named.empty()) {
+      std::string list;
+      for (const std::string& n : named) list += (list.empty() ? "" : ", ") + n;
+      out += ", naming " + list;
+    }
+    return out;
+  }
+};
+
+Result<DocRelation> relation_of(ReadContext& ctx, const DocumentRecord& doc) {
+  DocRelation r;
+  r.issuer = doc.issuer_org;
+  SILK_ASSIGN_OR_RETURN(std::optional<EblTitle> title,
+                        ebl_title_at(ctx, doc.doc_id, std::numeric_limits<uint64_t>::max()));
+  if (title) {
+    r.holder = title->holder;
+    r.owner = title->owner;
+  }
+  if (doc.parties.is_object()) {
+    for (const auto& p : doc.parties.items()) {
+      if (p.value().is_string()) r.named.push_back(p.value().get<std::string>());
+    }
+  }
+  return r;
+}
+
+// Who controls a transferable record now: its eBL's holder and owner, or its issuer before an eBL
+// exists. A dispute's hold reaches it only when one of them is a party to the deal.
+Result<std::vector<std::string>> controllers_of(ReadContext& ctx, const DocumentRecord& doc) {
+  SILK_ASSIGN_OR_RETURN(std::optional<EblTitle> title,
+                        ebl_title_at(ctx, doc.doc_id, std::numeric_limits<uint64_t>::max()));
+  if (!title) return std::vector<std::string>{doc.issuer_org};
+  std::vector<std::string> out{title->holder};
+  if (!title->owner.empty() && title->owner != title->holder) out.push_back(title->owner);
+  return out;
 }
 
 Result<json> parse_stored(const std::string& key, const std::string& value) {
@@ -272,33 +343,38 @@ Status need_state(const Deal& d, std::string_view method,
 
 Status need_seller(const Deal& d, TxContext& ctx, std::string_view method) {
   if (ctx.sender().org == d.seller()) return Status::ok();
-  return Status::unauthorized("only the seller " + d.seller() + " may " + std::string(method) +
-                              " deal " + d.id() + "; " + ctx.sender().org + " is not the seller");
+  return refuse(Status::Code::kUnauthorized, "deal.seller",
+                "only the seller " + d.seller() + " may " + std::string(method) + " deal " +
+                    d.id() + "; " + ctx.sender().org + " is not the seller");
 }
 
 Status need_buyer(const Deal& d, TxContext& ctx, std::string_view method) {
   if (ctx.sender().org == d.buyer()) return Status::ok();
-  return Status::unauthorized("only the buyer " + d.buyer() + " may " + std::string(method) +
-                              " deal " + d.id() + "; " + ctx.sender().org + " is not the buyer");
+  return refuse(Status::Code::kUnauthorized, "deal.buyer",
+                "only the buyer " + d.buyer() + " may " + std::string(method) + " deal " + d.id() +
+                    "; " + ctx.sender().org + " is not the buyer");
 }
 
 Status need_party(const Deal& d, TxContext& ctx, std::string_view method) {
   if (d.is_party(ctx.sender().org)) return Status::ok();
-  return Status::unauthorized("only the seller " + d.seller() + " or the buyer " + d.buyer() +
-                              " may " + std::string(method) + " deal " + d.id() + "; " +
-                              ctx.sender().org + " is neither");
+  return refuse(Status::Code::kUnauthorized, "deal.party",
+                "only the seller " + d.seller() + " or the buyer " + d.buyer() + " may " +
+                    std::string(method) + " deal " + d.id() + "; " + ctx.sender().org +
+                    " is neither");
 }
 
 Status need_arbitrator(const Deal& d, TxContext& ctx, std::string_view method) {
   const core::Member& s = ctx.sender();
   if (!s.has_role("arbitrator")) {
-    return Status::unauthorized(std::string(method) + " deal " + d.id() +
-                                " needs a member with role arbitrator; " + s.name + " of " + s.org +
-                                " is not one");
+    return refuse(Status::Code::kUnauthorized, "deal.arbitrator",
+                  std::string(method) + " deal " + d.id() +
+                      " needs a member with role arbitrator; " + s.name + " of " + s.org +
+                      " is not one");
   }
   if (d.is_party(s.org)) {
-    return Status::unauthorized("an arbitrator of " + s.org + " is a party to deal " + d.id() +
-                                " and may not " + std::string(method) + " it");
+    return refuse(Status::Code::kUnauthorized, "deal.arbitrator",
+                  "an arbitrator of " + s.org + " is a party to deal " + d.id() + " and may not " +
+                      std::string(method) + " it");
   }
   return Status::ok();
 }
@@ -340,6 +416,7 @@ Result<json> release_holds(TxContext& ctx, Deal& d) {
     if (hold.value("deal_id", std::string()) != d.id()) continue;
     ctx.del(hold_key(doc_id));
     released.push_back(doc_id);
+    SILK_RETURN_IF_ERROR(log_doc_event(ctx, doc_id, "released", d.id(), ""));
   }
   dispute["holds"] = json::array();
   return released;
@@ -359,6 +436,7 @@ class TradeContract final : public Contract {
     if (method == "dispute") return dispute(args, ctx);
     if (method == "decide") return decide(args, ctx);
     if (method == "release") return release(args, ctx);
+    if (method == "hold") return hold(args, ctx);
     return Status::not_found("trade has no method '" + std::string(method) + "'");
   }
 
@@ -451,7 +529,17 @@ class TradeContract final : public Contract {
     if (!doc) {
       return Status::not_found("doc_id: document " + doc_id + " is not recorded in documents");
     }
+    // A party attaches only a document it has in hand: one it issued, holds or owns (its eBL),
+    // or one whose issuer named it as a party.
+    SILK_ASSIGN_OR_RETURN(DocRelation relation, relation_of(ctx, *doc));
+    if (!relation.related(ctx.sender().org)) {
+      return refuse(Status::Code::kUnauthorized, "deal.attach",
+                    ctx.sender().org + " may not attach document " + doc_id + " to deal " + id +
+                        ": it neither issued, holds nor owns it, nor is it named in it (" +
+                        relation.describe() + ")");
+    }
     docs.push_back(doc_id);
+    SILK_RETURN_IF_ERROR(log_doc_event(ctx, doc_id, "attached", id, ""));
     return commit(ctx, d, "", "attached");
   }
 
@@ -467,16 +555,25 @@ class TradeContract final : public Contract {
       SILK_ASSIGN_OR_RETURN(std::optional<DocumentRecord> doc,
                             load_document(ctx, doc_id.get<std::string>()));
       if (!doc) continue;
+      std::string state = doc->status;
       if (doc->type == "bill_of_lading" && doc->status == "ACTIVE") {
-        d.rec["bill_of_lading"] = doc->doc_id;
-        return commit(ctx, d, "shipped", "shipped");
+        // A bill whose eBL was surrendered, voided or is being surrendered is no shipping title.
+        SILK_ASSIGN_OR_RETURN(std::optional<EblTitle> title,
+                              ebl_title_at(ctx, doc->doc_id, std::numeric_limits<uint64_t>::max()));
+        if (!title || title->status == "ISSUED") {
+          d.rec["bill_of_lading"] = doc->doc_id;
+          return commit(ctx, d, "shipped", "shipped");
+        }
+        state += ", " + title->describe();
       }
-      seen +=
-          (seen.empty() ? "" : ", ") + doc->doc_id + " (" + doc->type + ", " + doc->status + ")";
+      seen += (seen.empty() ? "" : ", ") + doc->doc_id + " (" + doc->type + ", " + state + ")";
     }
-    return Status::conflict(
-        "deal " + id + ": ship needs an attached ACTIVE bill_of_lading; " +
-        (seen.empty() ? std::string("no documents are attached") : "attached: " + seen));
+    return refuse(
+        Status::Code::kConflict, "deal.ship",
+        "deal " + id +
+            ": ship needs an attached ACTIVE bill_of_lading whose eBL (if any) is "
+            "ISSUED, not surrendered or void; " +
+            (seen.empty() ? std::string("no documents are attached") : "attached: " + seen));
   }
 
   static Result<std::string> confirm_delivery(const json& args, TxContext& ctx) {
@@ -510,6 +607,7 @@ class TradeContract final : public Contract {
     SILK_RETURN_IF_ERROR(need_state(d, "dispute", {"accepted", "shipped", "delivered"}));
     json holds = json::array();
     json already_held = json::array();
+    json not_held = json::array();
     for (const json& doc_id : d.rec["documents"]) {
       if (!doc_id.is_string()) continue;
       const std::string doc = doc_id.get<std::string>();
@@ -522,6 +620,21 @@ class TradeContract final : public Contract {
         already_held.push_back(doc);
         continue;
       }
+      // A party's dispute freezes only what the parties control; a record in another's hands
+      // needs an arbitrator's order (hold).
+      SILK_ASSIGN_OR_RETURN(std::vector<std::string> controllers, controllers_of(ctx, *record));
+      const bool party_controls = std::any_of(controllers.begin(), controllers.end(),
+                                              [&d](const std::string& o) { return d.is_party(o); });
+      if (!party_controls) {
+        std::string list;
+        for (const std::string& c : controllers) list += (list.empty() ? "" : ", ") + c;
+        const std::string why = "controlled by " + list +
+                                ", not a party to the deal; holding it needs an arbitrator's "
+                                "order [rule deal.hold]";
+        not_held.push_back(json{{"doc_id", doc}, {"reason", why}});
+        SILK_RETURN_IF_ERROR(log_doc_event(ctx, doc, "not_held", id, why));
+        continue;
+      }
       ctx.put(hold_key(doc), json{{"deal_id", id},
                                   {"since_ms", ctx.block_time_ms()},
                                   {"reason", reason},
@@ -529,6 +642,7 @@ class TradeContract final : public Contract {
                                   {"tx_id", core::to_hex(ctx.tx_id())}}
                                  .dump());
       holds.push_back(doc);
+      SILK_RETURN_IF_ERROR(log_doc_event(ctx, doc, "held", id, reason));
     }
     d.rec["dispute"] = {{"reason", reason},
                         {"opened_by", ctx.sender().org},
@@ -536,6 +650,7 @@ class TradeContract final : public Contract {
                         {"previous_state", d.state()},
                         {"holds", holds},
                         {"already_held", already_held},
+                        {"not_held", not_held},
                         {"ruling", nullptr},
                         {"release", nullptr},
                         {"decided_by", nullptr},
@@ -587,6 +702,51 @@ class TradeContract final : public Contract {
     return commit(ctx, d, "", "released");
   }
 
+  // An arbitrator's order to hold an attached transferable record that the dispute could not
+  // hold by itself (its holder or owner is not a party).
+  static Result<std::string> hold(const json& args, TxContext& ctx) {
+    SILK_RETURN_IF_ERROR(check_fields(args, "hold", {"id", "doc_id", "order"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(std::string order, req_string(args, "order", kMaxTextChars));
+    SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
+    SILK_RETURN_IF_ERROR(need_arbitrator(d, ctx, "order a hold in"));
+    SILK_RETURN_IF_ERROR(need_state(d, "hold", {"disputed"}));
+    const json& docs = d.rec["documents"];
+    if (std::find(docs.begin(), docs.end(), json(doc_id)) == docs.end()) {
+      return Status::invalid("doc_id: document " + doc_id + " is not attached to deal " + id);
+    }
+    SILK_ASSIGN_OR_RETURN(std::optional<DocumentRecord> record, load_document(ctx, doc_id));
+    if (!record) return Status::not_found("doc_id: document " + doc_id + " is not recorded");
+    SILK_ASSIGN_OR_RETURN(bool transferable, is_transferable(ctx, record->type));
+    if (!transferable) {
+      return Status::invalid("doc_id: document " + doc_id + " is a " + record->type +
+                             ", not a transferable record; only those are held");
+    }
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> existing, ctx.get(hold_key(doc_id)));
+    if (existing) {
+      SILK_ASSIGN_OR_RETURN(json h, parse_stored(hold_key(doc_id), *existing));
+      return Status::conflict("document " + doc_id + " is already held by deal " +
+                              h.value("deal_id", std::string("?")));
+    }
+    ctx.put(hold_key(doc_id), json{{"deal_id", id},
+                                   {"since_ms", ctx.block_time_ms()},
+                                   {"reason", "arbitrator's order: " + order},
+                                   {"ordered_by", ctx.sender().org},
+                                   {"height", ctx.height()},
+                                   {"tx_id", core::to_hex(ctx.tx_id())}}
+                                  .dump());
+    json& dispute = d.rec["dispute"];
+    if (!dispute.is_object()) {
+      return Status::corruption("trade/" + deal_key(id) + ": disputed without a dispute");
+    }
+    if (!dispute.contains("holds") || !dispute["holds"].is_array())
+      dispute["holds"] = json::array();
+    dispute["holds"].push_back(doc_id);
+    SILK_RETURN_IF_ERROR(log_doc_event(ctx, doc_id, "hold_ordered", id, order));
+    return commit(ctx, d, "", "hold_ordered");
+  }
+
   // ---- queries ----
 
   static Result<std::string> deal(const json& args, ReadContext& ctx) {
@@ -629,5 +789,23 @@ class TradeContract final : public Contract {
 }  // namespace
 
 std::unique_ptr<Contract> make_trade_contract() { return std::make_unique<TradeContract>(); }
+
+Result<json> deal_events_of(ReadContext& ctx, std::string_view doc_id) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        ctx.get_from(kContract, doc_events_key(doc_id)));
+  if (!value) return json::array();
+  json events = json::parse(*value, nullptr, /*allow_exceptions=*/false);
+  if (!events.is_array()) {
+    return Status::corruption("trade/" + doc_events_key(doc_id) + ": not a JSON array");
+  }
+  return events;
+}
+
+Result<json> hold_of(ReadContext& ctx, std::string_view doc_id) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        ctx.get_from(kContract, hold_key(doc_id)));
+  if (!value) return json(nullptr);
+  return parse_stored(hold_key(doc_id), *value);
+}
 
 }  // namespace silk::contracts

@@ -370,7 +370,7 @@ Status require_regulator(const core::Member& s, const std::vector<std::string>& 
     why = "is a regulator of " + s.jurisdiction;
   }
   return Status::unauthorized("only a regulator of " + of + " may " + std::string(action) + ": " +
-                              describe_sender(s) + " " + why);
+                              describe_sender(s) + " " + why + " [rule trust.regulator]");
 }
 
 Result<json> require_jurisdiction(ReadContext& ctx, const std::string& cc) {

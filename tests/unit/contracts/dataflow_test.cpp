@@ -270,8 +270,10 @@ TEST_SUITE("dataflow") {
     r = f.share("pers-1", "org2");
     CHECK(r.code == code_of(Status::Code::kUnauthorized));
     CHECK(contains(r.message, "approval pi-1 does not cover personal data"));
+    // An approval labelled personal alone covers general data that carries personal
+    // information (docs/trade.md, section 8).
     args["id"] = "pi-2";
-    args["scope"]["data_labels"] = {"general", "personal"};
+    args["scope"]["data_labels"] = {"personal"};
     f.ok_at(f.exporter, "file_approval", args);
     f.ok_at(f.reg_cn, "approve_approval", {{"id", "pi-2"}});
     r = f.share("pers-1", "org2");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "silk/contracts/dataflow.h"
+#include "silk/contracts/executor.h"
 #include "silk/contracts/trust.h"
 #include "silk/core/bytes.h"
 #include "silk/core/merkle.h"
@@ -438,27 +439,76 @@ TEST_SUITE("documents") {
     f.ok(f.issuer1, "amend", {{"doc_id", "COO-9"}, {"new", same}});
   }
 
-  TEST_CASE("a certificate of origin is utilised once") {
+  TEST_CASE("utilise: the claiming jurisdiction's customs, once, on a certificate valid there") {
     Fixture f;
-    f.ok(f.issuer1, "issue", f.issue_args("COO-1"));
+    f.setup_trust();
+    Identity client2 = f.chain.member("org2", "client", "client2");
+    Identity arb2 = f.chain.member("org2", "arbitrator", "arb2");
+    Identity admin2 = f.chain.member("org2", "admin", "admin2");
+    Identity reg3 = f.chain.member("org3", "regulator", "reg3");
+    Identity issuer3 = f.chain.member("org3", "issuer", "issuer3");
+    f.ok(f.issuer1, "issue", f.issue_args("COO-EARLY"));
     f.ok(f.issuer1, "issue", f.issue_args("INV-1", "commercial_invoice"));
 
-    core::Receipt r = f.call(f.client3, "utilise", {{"doc_id", "INV-1"}, {"reference", "D-1"}});
+    // Every role but the regulator, of every organisation, is refused by the rule.
+    for (const Identity* who : {&f.issuer1, &f.admin1, &f.client1, &f.issuer2, &client2, &arb2,
+                                &admin2, &f.client3, &issuer3}) {
+      core::Receipt r = f.call(*who, "utilise", {{"doc_id", "COO-EARLY"}, {"reference", "X-1"}});
+      CHECK(r.code == code_of(Status::Code::kUnauthorized));
+      CHECK_MESSAGE(contains(r.message, "[rule utilise.customs]"), r.message);
+    }
+    // The issuing jurisdiction's own customs claims nothing on it.
+    core::Receipt home = f.call(f.reg1, "utilise", {{"doc_id", "COO-EARLY"}, {"reference", "X"}});
+    CHECK(home.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(home.message, "was issued in CN"));
+    // A regulator claims in its own jurisdiction, for its own organisation only.
+    core::Receipt r = f.call(f.reg2, "utilise",
+                             {{"doc_id", "COO-EARLY"}, {"reference", "X"}, {"jurisdiction", "DE"}});
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "claims tariff preference in SG only [rule utilise.customs]"));
+    r = f.call(f.reg2, "utilise",
+               {{"doc_id", "COO-EARLY"}, {"reference", "X"}, {"claimant_org", "org3"}});
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "may not claim for another [rule utilise.customs]"));
+    // Not recognised in SG (no MRA yet): no preference there.
+    r = f.call(f.reg2, "utilise", {{"doc_id", "COO-EARLY"}, {"reference", "X"}});
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "not valid for SG"));
+    CHECK(contains(r.message, "recognition invalid"));
+    CHECK(contains(r.message, "[rule utilise.valid_verdict]"));
+
+    f.trust(f.reg1, "propose_mra",
+            {{"id", "cn-sg-coo"},
+             {"parties", {"CN", "SG"}},
+             {"direction", "mutual"},
+             {"doc_types", {"certificate_of_origin"}},
+             {"service_types", {"coo_issuer"}}});
+    f.trust(f.reg2, "approve_mra", {{"id", "cn-sg-coo"}});
+    // Signed before the MRA: still not recognised (judged at its proof of existence).
+    r = f.call(f.reg2, "utilise", {{"doc_id", "COO-EARLY"}, {"reference", "X"}});
+    CHECK(contains(r.message, "[rule utilise.valid_verdict]"));
+
+    f.ok(f.issuer1, "issue", f.issue_args("COO-1"));
+    r = f.call(f.reg2, "utilise", {{"doc_id", "INV-1"}, {"reference", "D-1"}});
     CHECK(r.code == code_of(Status::Code::kInvalid));
     CHECK(contains(r.message, "only a certificate_of_origin claims tariff preference"));
+    // DE has no MRA with CN: DE's customs gets nothing from it.
+    r = f.call(reg3, "utilise", {{"doc_id", "COO-1"}, {"reference", "DE-1"}});
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "not valid for DE"));
 
-    f.ok(f.client3, "utilise", {{"doc_id", "COO-1"}, {"reference", "DE-DECL-42"}});
+    f.ok(f.reg2, "utilise", {{"doc_id", "COO-1"}, {"reference", "SG-DECL-42"}});
     const uint64_t height = f.chain.tip_height;
     json d = f.document("COO-1");
-    CHECK(d["utilisation"]["reference"] == "DE-DECL-42");
-    CHECK(d["utilisation"]["claimant_org"] == "org3");
-    CHECK(d["utilisation"]["jurisdiction"] == "DE");
+    CHECK(d["utilisation"]["reference"] == "SG-DECL-42");
+    CHECK(d["utilisation"]["claimant_org"] == "org2");
+    CHECK(d["utilisation"]["jurisdiction"] == "SG");
     CHECK(d["history"].back()["event"] == "utilised");
     CHECK(d["status"] == "ACTIVE");
 
-    r = f.call(f.issuer2, "utilise", {{"doc_id", "COO-1"}, {"reference", "SG-7"}});
+    r = f.call(f.reg2, "utilise", {{"doc_id", "COO-1"}, {"reference", "SG-7"}});
     CHECK(r.code == code_of(Status::Code::kConflict));
-    CHECK(contains(r.message, "already utilised: reference DE-DECL-42 by org3"));
+    CHECK(contains(r.message, "already utilised: reference SG-DECL-42 by org2"));
     CHECK(contains(r.message, "height " + std::to_string(height)));
     CHECK(contains(r.message, d["utilisation"]["tx_id"].get<std::string>()));
 
@@ -466,13 +516,226 @@ TEST_SUITE("documents") {
     json v = f.verify("COO-1", "CN");
     CHECK(result_of(v, "status") == "valid");
     CHECK(contains(reason_of(v, "status"),
-                   "tariff preference already claimed: reference DE-DECL-42"));
+                   "tariff preference already claimed: reference SG-DECL-42"));
 
+    // An amendment inherits the claim: no second preference from a replacement.
+    f.ok(f.issuer1, "amend", {{"doc_id", "COO-1"}, {"new", f.issue_args("COO-1a")}});
+    f.ok(f.issuer1, "amend", {{"doc_id", "COO-1a"}, {"new", f.issue_args("COO-1b")}});
+    json a = f.document("COO-1b");
+    CHECK(a["utilisation"]["reference"] == "SG-DECL-42");
+    CHECK(a["utilisation"]["inherited_from"] == "COO-1");
+    r = f.call(f.reg2, "utilise", {{"doc_id", "COO-1b"}, {"reference", "SG-8"}});
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "already utilised: reference SG-DECL-42"));
+    CHECK(contains(r.message, "claimed on COO-1, which it amends"));
+    CHECK(contains(reason_of(f.verify("COO-1b", "SG"), "status"), "already claimed"));
+
+    // Revoked, or signed by a key no trust list grants: no preference either.
     f.ok(f.issuer1, "issue", f.issue_args("COO-2"));
     f.ok(f.issuer1, "revoke", {{"doc_id", "COO-2"}, {"reason", "superseded"}});
-    r = f.call(f.client3, "utilise", {{"doc_id", "COO-2"}, {"reference", "X"}});
+    r = f.call(f.reg2, "utilise", {{"doc_id", "COO-2"}, {"reference", "X"}});
     CHECK(r.code == code_of(Status::Code::kConflict));
     CHECK(contains(r.message, "only ACTIVE documents are utilised"));
+    core::SecretKey rogue = testing::seeded_key(0x52, 9);
+    f.ok(f.issuer1, "issue",
+         f.issue_args("COO-ROGUE", "certificate_of_origin", std::nullopt, std::nullopt, &rogue));
+    r = f.call(f.reg2, "utilise", {{"doc_id", "COO-ROGUE"}, {"reference", "X"}});
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "issuer invalid"));
+  }
+
+  TEST_CASE("trusted time: a claimed signing time lies within the window of its block") {
+    Fixture f;
+    f.setup_trust();
+    const uint64_t window = f.chain.genesis.tx_window_ms;
+    uint64_t poe = f.chain.block_time_ms;
+    core::Receipt r = f.call(
+        f.issuer1, "issue",
+        f.issue_args("COO-DAY", "certificate_of_origin", std::nullopt, poe - testing::kDayMs));
+    CHECK(r.code == code_of(Status::Code::kInvalid));
+    CHECK(contains(r.message, "before the block that anchors it"));
+    CHECK(contains(r.message, "[rule issue.signing_time]"));
+    poe = f.chain.block_time_ms;
+    r = f.call(f.issuer1, "issue",
+               f.issue_args("COO-FAR", "certificate_of_origin", std::nullopt, poe - window - 1));
+    CHECK_MESSAGE(contains(r.message, "[rule issue.signing_time]"), r.message);
+    poe = f.chain.block_time_ms;
+    r = f.call(f.issuer1, "issue",
+               f.issue_args("COO-LATE", "certificate_of_origin", std::nullopt, poe + window + 1));
+    CHECK(contains(r.message, "after the block that anchors it"));
+    // Exactly at the edge of the window is accepted; the record keeps the claim and the POE.
+    poe = f.chain.block_time_ms;
+    const uint64_t claimed = poe - window;
+    f.ok(f.issuer1, "issue",
+         f.issue_args("COO-EDGE", "certificate_of_origin", std::nullopt, claimed));
+    json d = f.document("COO-EDGE");
+    CHECK(d["issued_at_ms"] == claimed);
+    CHECK(d["anchored_at_ms"] == poe);
+    CHECK(d["history"][0]["at_ms"] == poe);
+    json v = f.verify("COO-EDGE", "CN");
+    CHECK(v["poe_ms"] == poe);
+    CHECK(v["claimed_signing_ms"] == claimed);
+    CHECK(v["overall"] == "valid");
+    // Not on the ledger before its POE, whatever the claim.
+    v = f.verify("COO-EDGE", "CN", std::nullopt, poe - 1);
+    CHECK(result_of(v, "status") == "invalid");
+    CHECK(contains(reason_of(v, "status"), "not on the ledger as of"));
+    CHECK(f.document("COO-EDGE", claimed)["status_at"] == "NOT_ISSUED");
+  }
+
+  TEST_CASE("trusted time: a withdrawal counts from its exact millisecond") {
+    Fixture f;
+    f.setup_trust();
+    const uint64_t w = f.chain.block_time_ms + 10 * testing::kBlockStepMs;
+    // Anchored one millisecond before the withdrawal.
+    f.chain.block_time_ms = w - 1;
+    f.ok(f.issuer1, "issue", f.issue_args("COO-BEFORE"));
+    // Anchored at the withdrawal's very millisecond (the same block, ahead of the withdrawal).
+    f.chain.block_time_ms = w;
+    BlockExecution exec = f.chain.run(
+        {f.chain.tx(f.issuer1, "documents", "issue", f.issue_args("COO-AT")),
+         f.chain.tx(f.reg1, "trust", "withdraw_authority",
+                    {{"jurisdiction", "CN"}, {"id", "ccpit"}, {"reason", "licence lapsed"}})});
+    REQUIRE_MESSAGE(exec.receipts[0].ok(), exec.receipts[0].message);
+    REQUIRE_MESSAGE(exec.receipts[1].ok(), exec.receipts[1].message);
+    // One millisecond after it, claiming a second before it (a backdate inside the window).
+    f.chain.block_time_ms = w + 1;
+    f.ok(f.issuer1, "issue",
+         f.issue_args("COO-AFTER", "certificate_of_origin", std::nullopt, w - 1000));
+
+    CHECK_MESSAGE(result_of(f.verify("COO-BEFORE", "CN"), "issuer") == "valid",
+                  f.verify("COO-BEFORE", "CN").dump());
+    json at = f.verify("COO-AT", "CN");
+    CHECK(result_of(at, "issuer") == "invalid");
+    CHECK(contains(reason_of(at, "issuer"), "withdrawn"));
+    json after = f.verify("COO-AFTER", "CN");
+    CHECK(result_of(after, "issuer") == "invalid");
+    CHECK(contains(reason_of(after, "issuer"), "at the proof of existence"));
+    // The verification time does not move the POE: as of the withdrawal, BEFORE was valid, and
+    // AFTER, asked about before it was anchored, was not on the ledger.
+    CHECK(result_of(f.verify("COO-BEFORE", "CN", std::nullopt, w), "issuer") == "valid");
+    CHECK(result_of(f.verify("COO-AFTER", "CN", std::nullopt, w), "status") == "invalid");
+  }
+
+  TEST_CASE("trusted time: revocation before, at and after the seal") {
+    Fixture f;
+    f.setup_trust();
+    f.trust(f.reg1, "add_authority",
+            {{"jurisdiction", "CN"},
+             {"id", "org1-ca"},
+             {"name", "org1 CA"},
+             {"cert", f.chain.ca("org1").cert.pem()},
+             {"service_types", {"coo_issuer"}}});
+    auto sealed = [&](const std::string& id, const Identity& who) {
+      json a = f.issue_args(id, "certificate_of_origin", std::nullopt, std::nullopt, &who.key);
+      a.erase("signer_key");
+      a["signer_cert"] = who.cert.pem();
+      return a;
+    };
+    auto revoke = [&](const Identity& who, const std::string& reason,
+                      std::optional<uint64_t> invalid_from) {
+      json a = {{"cert", who.cert.pem()}, {"reason", reason}};
+      if (invalid_from) a["invalidity_date_ms"] = *invalid_from;
+      core::Receipt r = f.chain.run1(f.chain.tx(f.admin1, "identity", "revoke", a));
+      REQUIRE_MESSAGE(r.ok(), r.message);
+    };
+    Identity before = f.chain.member("org1", "issuer", "sealer-before");
+    Identity after = f.chain.member("org1", "issuer", "sealer-after");
+    Identity at = f.chain.member("org1", "issuer", "sealer-at");
+    Identity just_after = f.chain.member("org1", "issuer", "sealer-just-after");
+    Identity just_before = f.chain.member("org1", "issuer", "sealer-just-before");
+
+    // Revoked before the seal: refused at execution, naming the CRL entry.
+    revoke(before, "superseded", std::nullopt);
+    core::Receipt r = f.call(f.issuer1, "issue", sealed("COO-REV", before));
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "[rule issue.seal_standing]"));
+    CHECK(contains(r.message, "revoked at"));
+    CHECK(contains(r.message, "(superseded)"));
+    CHECK(contains(r.message, "CRL entry of org1 serial " + before.cert.serial()));
+
+    // Revoked after the seal, for a reason that does not reach back: the issuer stays valid.
+    f.ok(f.issuer1, "issue", sealed("COO-KEPT", after));
+    revoke(after, "affiliationChanged", std::nullopt);
+    CHECK_MESSAGE(result_of(f.verify("COO-KEPT", "CN"), "issuer") == "valid",
+                  f.verify("COO-KEPT", "CN").dump());
+
+    // A key compromise reaching back to the POE itself, one ms after it, one ms before it.
+    f.ok(f.issuer1, "issue", sealed("COO-AT", at));
+    const uint64_t poe_at = f.chain.tip_time_ms;
+    f.ok(f.issuer1, "issue", sealed("COO-JUST-AFTER", just_after));
+    const uint64_t poe_ja = f.chain.tip_time_ms;
+    f.ok(f.issuer1, "issue", sealed("COO-JUST-BEFORE", just_before));
+    const uint64_t poe_jb = f.chain.tip_time_ms;
+    const uint64_t known_before = f.chain.tip_time_ms;
+    revoke(at, "keyCompromise", poe_at);
+    revoke(just_after, "keyCompromise", poe_ja + 1);
+    revoke(just_before, "keyCompromise", poe_jb - 1);
+    json v = f.verify("COO-AT", "CN");
+    CHECK(result_of(v, "issuer") == "invalid");
+    CHECK(contains(reason_of(v, "issuer"), "keyCompromise; invalid since"));
+    CHECK(contains(reason_of(v, "issuer"), "CRL entry of org1"));
+    CHECK(result_of(f.verify("COO-JUST-AFTER", "CN"), "issuer") == "valid");
+    CHECK(result_of(f.verify("COO-JUST-BEFORE", "CN"), "issuer") == "invalid");
+    // As known before the revocation was recorded, the verdict was valid.
+    CHECK(result_of(f.verify("COO-AT", "CN", std::nullopt, known_before), "issuer") == "valid");
+
+    // Only a compromise reaches back; the date cannot be later than the block.
+    Identity other = f.chain.member("org1", "issuer", "sealer-other");
+    r = f.chain.run1(f.chain.tx(
+        f.admin1, "identity", "revoke",
+        json{
+            {"cert", other.cert.pem()}, {"reason", "superseded"}, {"invalidity_date_ms", poe_at}}));
+    CHECK(r.code == code_of(Status::Code::kInvalid));
+    CHECK(contains(r.message, "only a keyCompromise or cACompromise"));
+    r = f.chain.run1(f.chain.tx(f.admin1, "identity", "revoke",
+                                json{{"cert", other.cert.pem()}, {"revoked_at_ms", poe_at}}));
+    CHECK(r.code == code_of(Status::Code::kInvalid));
+    CHECK(contains(r.message, "cannot be dated"));
+  }
+
+  TEST_CASE("trusted time: a frozen, expired or not-yet-valid certificate seals nothing") {
+    Fixture f;
+    f.setup_trust();
+    f.trust(f.reg1, "add_authority",
+            {{"jurisdiction", "CN"},
+             {"id", "org1-ca"},
+             {"name", "org1 CA"},
+             {"cert", f.chain.ca("org1").cert.pem()},
+             {"service_types", {"coo_issuer"}}});
+    auto sealed = [&](const std::string& id, const Identity& who) {
+      json a = f.issue_args(id, "certificate_of_origin", std::nullopt, std::nullopt, &who.key);
+      a.erase("signer_key");
+      a["signer_cert"] = who.cert.pem();
+      return a;
+    };
+    Identity sealer = f.chain.member("org1", "issuer", "sealer");
+    f.ok(f.issuer1, "issue", sealed("COO-EARLIER", sealer));
+    core::Receipt r = f.chain.run1(f.chain.tx(
+        f.admin1, "identity", "freeze", json{{"cert", sealer.cert.pem()}, {"reason", "inquiry"}}));
+    REQUIRE_MESSAGE(r.ok(), r.message);
+    r = f.call(f.issuer1, "issue", sealed("COO-FROZEN", sealer));
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "was frozen at"));
+    CHECK(contains(r.message, "a frozen certificate seals nothing"));
+    // Frozen after it sealed: the earlier document keeps its issuer.
+    CHECK(result_of(f.verify("COO-EARLIER", "CN"), "issuer") == "valid");
+    r = f.chain.run1(
+        f.chain.tx(f.admin1, "identity", "unfreeze", json{{"cert", sealer.cert.pem()}}));
+    REQUIRE_MESSAGE(r.ok(), r.message);
+    f.ok(f.issuer1, "issue", sealed("COO-THAWED", sealer));
+    CHECK(result_of(f.verify("COO-THAWED", "CN"), "issuer") == "valid");
+
+    Identity old =
+        f.chain.member("org1", "issuer", "old", kBlockTimeMs - testing::kYearMs, kBlockTimeMs - 1);
+    r = f.call(f.issuer1, "issue", sealed("COO-OLD", old));
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "expired at"));
+    Identity young = f.chain.member("org1", "issuer", "young", kBlockTimeMs + testing::kYearMs,
+                                    kBlockTimeMs + 2 * testing::kYearMs);
+    r = f.call(f.issuer1, "issue", sealed("COO-YOUNG", young));
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "is not valid before"));
   }
 
   TEST_CASE("selective disclosure: a redacted copy still verifies, a tampered one does not") {
@@ -499,7 +762,7 @@ TEST_SUITE("documents") {
     json wire = redacted->to_json();
     CHECK_FALSE(wire["fields"].contains("price"));
     CHECK(wire["hidden"]["price"] ==
-          core::to_hex(field_hash(salts["price"], "price", fields["price"])));
+          core::to_hex(value_commitment(salts["price"], fields["price"])));
     auto received = DisclosableDocument::from_json(json::parse(wire.dump()));
     REQUIRE_MESSAGE(received.is_ok(), received.status().to_string());
     CHECK(received->root() == root);
@@ -516,6 +779,18 @@ TEST_SUITE("documents") {
     CHECK(result_of(v, "integrity") == "invalid");
     CHECK(contains(reason_of(v, "integrity"), "not the anchored doc_hash"));
     CHECK(v["overall"] == "invalid");
+
+    // The leaves bind the field names: renaming a hidden field changes the root.
+    json renamed = wire;
+    renamed["hidden"].erase("price");
+    renamed["hidden"]["discount"] = wire["hidden"]["price"];
+    auto moved = DisclosableDocument::from_json(renamed);
+    REQUIRE(moved.is_ok());
+    CHECK(moved->root() != root);
+    CHECK(result_of(f.verify("COO-SD", "CN", moved->root()), "integrity") == "invalid");
+    // So does swapping the names of a hidden and a disclosed field's commitment.
+    CHECK(field_hash("price", value_commitment(salts["price"], fields["price"])) !=
+          field_hash("origin", value_commitment(salts["price"], fields["price"])));
 
     // Format errors name the field.
     CHECK_FALSE(doc->redact({"nope"}).is_ok());
@@ -598,16 +873,26 @@ TEST_SUITE("documents") {
     CHECK_MESSAGE(result_of(v, "issuer") == "valid", v.dump());
     CHECK(contains(reason_of(v, "issuer"), "ccpit-ca"));
 
-    // A certificate that had expired when it signed does not count.
+    // A certificate that had expired at the proof of existence seals nothing: refused at issue.
     Identity old = f.chain.issue(ccpit, {"old signer", "ccpit", "", "CN"},
                                  kBlockTimeMs - 2 * testing::kYearMs, kBlockTimeMs - kDayMs);
     a = f.issue_args("COO-OLD", "certificate_of_origin", std::nullopt, std::nullopt, &old.key);
     a.erase("signer_key");
     a["signer_cert"] = old.cert.pem();
+    core::Receipt r = f.call(f.issuer1, "issue", a);
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "expired"));
+    // One that expires after its seal keeps its issuer fragment.
+    Identity brief = f.chain.issue(ccpit, {"brief signer", "ccpit", "", "CN"},
+                                   kBlockTimeMs - kDayMs, f.chain.block_time_ms + 1);
+    a = f.issue_args("COO-BRIEF", "certificate_of_origin", std::nullopt, std::nullopt, &brief.key);
+    a.erase("signer_key");
+    a["signer_cert"] = brief.cert.pem();
     f.ok(f.issuer1, "issue", a);
-    v = f.verify("COO-OLD", "CN");
-    CHECK(result_of(v, "issuer") == "invalid");
-    CHECK(contains(reason_of(v, "issuer"), "expired"));
+    f.chain.block_time_ms += testing::kDayMs;
+    f.ok(f.issuer1, "issue", f.issue_args("COO-LATER"));
+    v = f.verify("COO-BRIEF", "CN");
+    CHECK_MESSAGE(result_of(v, "issuer") == "valid", v.dump());
   }
 
   TEST_CASE("verdict: recognition through an MRA enacted at signing time") {

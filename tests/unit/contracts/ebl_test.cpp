@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "silk/contracts/dataflow.h"
 #include "silk/contracts/documents.h"
@@ -72,6 +74,20 @@ struct EblFixture {
   json record(const std::string& doc_id) {
     return chain.query_json("ebl", "record", json{{"doc_id", doc_id}});
   }
+  // documents.issue args for `doc_id`, signed by `signer` at the next block's time.
+  json issue_args(const std::string& doc_id, const std::string& type = "bill_of_lading") {
+    const core::Hash h = core::sha256(std::string_view(doc_id));
+    const uint64_t at = chain.block_time_ms;
+    const std::string statement = signing_statement(doc_id, type, h, at);
+    const core::PublicKey pk = signer.public_key();
+    return json{{"doc_id", doc_id},
+                {"type", type},
+                {"doc_hash", core::to_hex(h)},
+                {"issued_at_ms", at},
+                {"signature", core::to_hex(core::ByteSpan(signer.sign(core::as_span(statement))))},
+                {"signer_key", core::to_hex(core::ByteSpan(pk))}};
+  }
+  core::SecretKey signer = testing::seeded_key(0x61, 1);
 };
 
 TEST_SUITE("ebl") {
@@ -106,7 +122,7 @@ TEST_SUITE("ebl") {
     // While pending, the former holder no longer controls it.
     core::Receipt r = f.call(f.consignee, "transfer", json{{"doc_id", "BL-1"}, {"to", "org2"}});
     CHECK(r.code == code_of(Status::Code::kUnauthorized));
-    CHECK(contains(r.message, "only the holder org1 controls eBL BL-1; org3 does not"));
+    CHECK(contains(r.message, "only the holder org1 controls eBL BL-1; role client of org3"));
 
     const uint64_t t_done = f.chain.block_time_ms;
     f.ok(f.carrier, "accept_surrender", json{{"doc_id", "BL-1"}});
@@ -168,10 +184,12 @@ TEST_SUITE("ebl") {
 
     r = f.call(f.consignee, "endorse", json{{"doc_id", "BL-2"}, {"to", "org3"}});
     CHECK(r.code == code_of(Status::Code::kUnauthorized));
-    CHECK(r.message == "only the holder org2 controls eBL BL-2; org3 does not");
+    CHECK(r.message ==
+          "only the holder org2 controls eBL BL-2; role client of org3 may not endorse it "
+          "[rule ebl.holder]");
     r = f.call(f.carrier, "transfer", json{{"doc_id", "BL-2"}, {"to", "org3"}});
     CHECK(r.code == code_of(Status::Code::kUnauthorized));
-    CHECK(contains(r.message, "only the holder org2 controls eBL BL-2; org1 does not"));
+    CHECK(contains(r.message, "only the holder org2 controls eBL BL-2; role issuer of org1"));
 
     r = f.call(f.shipper, "accept_surrender", json{{"doc_id", "BL-2"}});
     CHECK(r.code == code_of(Status::Code::kUnauthorized));
@@ -252,11 +270,13 @@ TEST_SUITE("ebl") {
     json rec = f.record("BL-5");
     CHECK(rec["status"] == "VOIDED");
     CHECK(rec["chain"].back()["action"] == "VOIDED");
+    // A void bill is spent, whoever asks.
     r = f.call(f.shipper, "transfer", json{{"doc_id", "BL-5"}, {"to", "org3"}});
-    CHECK(r.code == code_of(Status::Code::kUnauthorized));  // the carrier holds it now
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "eBL BL-5 is VOIDED: it is no live title any more (void)"));
     r = f.call(f.carrier, "transfer", json{{"doc_id", "BL-5"}, {"to", "org3"}});
     CHECK(r.code == code_of(Status::Code::kConflict));
-    CHECK(contains(r.message, "eBL BL-5 is VOIDED; transfer needs ISSUED"));
+    CHECK(contains(r.message, "transfer needs ISSUED"));
   }
 
   TEST_CASE("to-order and blank endorsement; a holder that is not the owner") {
@@ -326,6 +346,149 @@ TEST_SUITE("ebl") {
     CHECK(r.code == code_of(Status::Code::kConflict));
     CHECK(contains(r.message, "deal D-9"));
     CHECK(f.record("BL-8")["held"]["deal_id"] == "D-9");
+  }
+
+  TEST_CASE("the holder acts through its client or issuer; the carrier through its issuer") {
+    EblFixture f;
+    f.put_document("BL-R1");
+    Identity carrier_client = f.chain.member("org1", "client", "carrier-clerk");
+    core::Receipt r =
+        f.call(carrier_client, "issue", json{{"doc_id", "BL-R1"}, {"holder", "org2"}});
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "[rule ebl.carrier]"));
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-R1"}, {"holder", "org2"}});
+    // The holder's arbitrator, regulator and admin are not its authorised signers.
+    for (const char* role : {"arbitrator", "regulator", "admin"}) {
+      Identity m = f.chain.member("org2", role, std::string("org2-") + role);
+      for (const char* method : {"endorse", "transfer"}) {
+        r = f.call(m, method, json{{"doc_id", "BL-R1"}, {"to", "org3"}});
+        CHECK(r.code == code_of(Status::Code::kUnauthorized));
+        CHECK_MESSAGE(contains(r.message, "[rule ebl.holder]"), r.message);
+      }
+      r = f.call(m, "blank_endorse", json{{"doc_id", "BL-R1"}});
+      CHECK(contains(r.message, "[rule ebl.holder]"));
+      r = f.call(m, "request_surrender", json{{"doc_id", "BL-R1"}, {"purpose", "delivery"}});
+      CHECK(contains(r.message, "[rule ebl.holder]"));
+    }
+    // An auditor never writes at all.
+    Identity auditor = f.chain.member("org2", "auditor", "org2-auditor");
+    r = f.call(auditor, "transfer", json{{"doc_id", "BL-R1"}, {"to", "org3"}});
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    // The holder's issuer role signs for it too.
+    Identity issuer2 = f.chain.member("org2", "issuer", "org2-issuer");
+    f.ok(issuer2, "request_surrender", json{{"doc_id", "BL-R1"}, {"purpose", "delivery"}});
+    r = f.call(carrier_client, "accept_surrender", json{{"doc_id", "BL-R1"}});
+    CHECK(contains(r.message, "[rule ebl.carrier]"));
+    f.ok(f.carrier, "accept_surrender", json{{"doc_id", "BL-R1"}});
+  }
+
+  TEST_CASE("the carrier cannot take title away: no revoke, suspend or amend of a held bill") {
+    EblFixture f;
+    f.put_document("BL-T");
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-T"}, {"holder", "org2"}});
+    core::Receipt r = f.chain.run1(f.chain.tx(f.carrier, "documents", "revoke",
+                                              json{{"doc_id", "BL-T"}, {"reason", "superseded"}}));
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "holder org2"));
+    CHECK(contains(r.message, "[rule doc.status_of_held_ebl]"));
+    r = f.chain.run1(f.chain.tx(f.carrier, "documents", "suspend", json{{"doc_id", "BL-T"}}));
+    CHECK(contains(r.message, "[rule doc.status_of_held_ebl]"));
+    r = f.chain.run1(f.chain.tx(f.carrier, "documents", "amend",
+                                json{{"doc_id", "BL-T"}, {"new", f.issue_args("BL-T2")}}));
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "[rule ebl.amend]"));
+    // The holder still endorses.
+    f.ok(f.shipper, "endorse", json{{"doc_id", "BL-T"}, {"to", "org3"}});
+
+    // A bill the carrier still holds itself may be revoked.
+    f.put_document("BL-OWN");
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-OWN"}, {"holder", "org1"}});
+    f.ok(f.carrier, "revoke", json{{"doc_id", "BL-OWN"}, {"reason", "cessationOfOperation"}},
+         "documents");
+  }
+
+  TEST_CASE("ebl.amend: after the holder's surrender, amend and reissue to the same holder") {
+    EblFixture f;
+    f.put_document("BL-A");
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-A"}, {"holder", "org2"}, {"owner", "org3"}});
+    core::Receipt r =
+        f.call(f.carrier, "amend", json{{"doc_id", "BL-A"}, {"new", f.issue_args("BL-A1")}});
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "only after its holder surrenders it for amendment"));
+    f.ok(f.shipper, "transfer", json{{"doc_id", "BL-A"}, {"to", "org3"}});
+    f.ok(f.consignee, "request_surrender", json{{"doc_id", "BL-A"}, {"purpose", "amendment"}});
+    r = f.call(f.shipper, "amend", json{{"doc_id", "BL-A"}, {"new", f.issue_args("BL-A1")}});
+    CHECK(contains(r.message, "[rule ebl.carrier]"));
+    f.ok(f.carrier, "amend",
+         json{{"doc_id", "BL-A"}, {"new", f.issue_args("BL-A1")}, {"reason", "port of discharge"}});
+
+    json old = f.record("BL-A");
+    CHECK(old["status"] == "VOIDED");
+    CHECK(old["superseded_by"] == "BL-A1");
+    std::vector<std::string> old_actions;
+    for (const json& l : old["chain"]) old_actions.push_back(l["action"]);
+    CHECK(old_actions == std::vector<std::string>{"ISSUE", "TRANSFER", "SURRENDER_FOR_AMENDMENT",
+                                                  "SURRENDERED", "VOIDED"});
+    json fresh = f.record("BL-A1");
+    CHECK(fresh["status"] == "ISSUED");
+    CHECK(fresh["holder"] == "org3");  // the organisation that surrendered it
+    CHECK(fresh["owner"] == "org3");
+    CHECK(fresh["amends"] == "BL-A");
+    REQUIRE(fresh["chain"].size() == 6);  // the old chain carried over, then ISSUE
+    CHECK(fresh["chain"].back()["action"] == "ISSUE");
+    CHECK(fresh["chain"].back()["recipient"] == "org3");
+    json docs_old = f.chain.query_json("documents", "document", json{{"doc_id", "BL-A"}});
+    CHECK(docs_old["status"] == "SUPERSEDED");
+    CHECK(docs_old["superseded_by"] == "BL-A1");
+    CHECK(f.chain.query_json("documents", "document", json{{"doc_id", "BL-A1"}})["supersedes"] ==
+          "BL-A");
+    // The title of the reissued eBL starts at its own ISSUE.
+    json title = f.chain.query_json("ebl", "title", json{{"doc_id", "BL-A1"}});
+    CHECK(title["title"]["status"] == "ISSUED");
+    CHECK(title["title"]["holder"] == "org3");
+    // The old bill is dead; the new one lives.
+    r = f.call(f.consignee, "endorse", json{{"doc_id", "BL-A"}, {"to", "org2"}});
+    CHECK(r.code != 0);
+    f.ok(f.consignee, "endorse", json{{"doc_id", "BL-A1"}, {"to", "org2"}});
+  }
+
+  TEST_CASE("the verdict shows the title; a surrendered bill is no live title") {
+    EblFixture f;
+    f.put_document("BL-V");
+    const uint64_t t0 = f.chain.block_time_ms;
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-V"}, {"holder", "org2"}});
+    f.ok(f.shipper, "request_surrender", json{{"doc_id", "BL-V"}, {"purpose", "delivery"}});
+    const uint64_t t_pending = f.chain.tip_time_ms;
+    f.ok(f.carrier, "accept_surrender", json{{"doc_id", "BL-V"}});
+    auto verify = [&](std::optional<uint64_t> at) {
+      json args = {{"doc_id", "BL-V"}, {"jurisdiction", "CN"}};
+      if (at) args["at_ms"] = *at;
+      return f.chain.query_json("documents", "verify", args);
+    };
+    auto status_of = [](const json& v) {
+      for (const json& frag : v["fragments"]) {
+        if (frag["name"] == "status") return frag;
+      }
+      return json();
+    };
+    json v = verify(std::nullopt);
+    CHECK(v["title"]["status"] == "SURRENDERED_FOR_DELIVERY");
+    CHECK(status_of(v)["result"] == "invalid");
+    CHECK(contains(status_of(v)["reason"], "evidence of delivery, not a live title"));
+    v = verify(t0);
+    CHECK(v["title"]["status"] == "ISSUED");
+    CHECK(v["title"]["holder"] == "org2");
+    CHECK(status_of(v)["result"] == "valid");
+    CHECK(contains(status_of(v)["reason"], "holder org2, owner org2, carrier org1"));
+    v = verify(t_pending);
+    CHECK(v["title"]["status"] == "PENDING_SURRENDER_FOR_DELIVERY");
+    CHECK(status_of(v)["result"] == "valid");
+    // Before the eBL existed, the record says so.
+    f.put_document("BL-NONE");
+    CHECK(contains(
+        status_of(f.chain.query_json(
+            "documents", "verify", json{{"doc_id", "BL-NONE"}, {"jurisdiction", "CN"}}))["reason"],
+        "no eBL issued"));
   }
 
   TEST_CASE("a cross-border transfer of an important eBL needs an export approval") {

@@ -43,7 +43,8 @@ struct TradeFixture {
   }
 
   void put_document(const std::string& doc_id, const std::string& type,
-                    const std::string& issuer_org, const std::string& status = "ACTIVE") {
+                    const std::string& issuer_org, const std::string& status = "ACTIVE",
+                    const json& parties = json::object()) {
     DocumentRecord d;
     d.doc_id = doc_id;
     d.type = type;
@@ -52,6 +53,7 @@ struct TradeFixture {
     d.issuer_org = issuer_org;
     d.jurisdiction = chain.ca(issuer_org).jurisdiction;
     d.status = status;
+    d.parties = parties;
     d.history = json::array({{{"status", "ACTIVE"},
                               {"at_ms", d.issued_at_ms},
                               {"height", 0},
@@ -88,7 +90,8 @@ struct TradeFixture {
 TEST_SUITE("trade") {
   TEST_CASE("a deal's happy path: proposed, accepted, shipped, delivered, settled") {
     TradeFixture f;
-    f.put_document("BL-1", "bill_of_lading", "org1");
+    // The bill names the buyer as consignee: the buyer may attach it.
+    f.put_document("BL-1", "bill_of_lading", "org1", "ACTIVE", json{{"consignee", "org3"}});
     f.put_document("INV-1", "commercial_invoice", "org2");
     f.open("D-1");
     json d = f.deal("D-1");
@@ -184,12 +187,13 @@ TEST_SUITE("trade") {
   TEST_CASE("ship needs an attached ACTIVE bill of lading") {
     TradeFixture f;
     f.put_document("INV-3", "commercial_invoice", "org2");
-    f.put_document("BL-3", "bill_of_lading", "org1", "SUSPENDED");
+    f.put_document("BL-3", "bill_of_lading", "org1", "SUSPENDED", json{{"shipper", "org2"}});
     f.open("D-3");
     f.ok(f.buyer, "accept", json{{"id", "D-3"}});
     core::Receipt r = f.trade(f.seller, "ship", json{{"id", "D-3"}});
     CHECK(r.code == code_of(Status::Code::kConflict));
-    CHECK(contains(r.message, "ship needs an attached ACTIVE bill_of_lading; no documents"));
+    CHECK(contains(r.message, "ship needs an attached ACTIVE bill_of_lading"));
+    CHECK(contains(r.message, "no documents are attached"));
     f.ok(f.seller, "attach", json{{"id", "D-3"}, {"doc_id", "INV-3"}});
     f.ok(f.seller, "attach", json{{"id", "D-3"}, {"doc_id", "BL-3"}});
     r = f.trade(f.seller, "ship", json{{"id", "D-3"}});
@@ -256,6 +260,83 @@ TEST_SUITE("trade") {
     CHECK(d["dispute"]["released"] == json::array({"BL-4"}));
     CHECK(f.chain.query_json("trade", "holds", json{{"doc_id", "BL-4"}})["hold"].is_null());
     f.ok(f.seller, "transfer", json{{"doc_id", "BL-4"}, {"to", "org3"}}, "ebl");
+  }
+
+  TEST_CASE("attach: only a document the party issued, holds, owns or is named in") {
+    TradeFixture f;
+    f.put_document("BL-X", "bill_of_lading", "org1");  // org1's own, no eBL, names nobody
+    f.open("D-X");
+    f.ok(f.buyer, "accept", json{{"id", "D-X"}});
+    core::Receipt r = f.trade(f.seller, "attach", json{{"id", "D-X"}, {"doc_id", "BL-X"}});
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "issued by org1"));
+    CHECK(contains(r.message, "[rule deal.attach]"));
+    r = f.trade(f.buyer, "attach", json{{"id", "D-X"}, {"doc_id", "BL-X"}});
+    CHECK(contains(r.message, "[rule deal.attach]"));
+    // Once the carrier issues its eBL to the seller, the seller holds it and may attach it.
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-X"}, {"holder", "org2"}}, "ebl");
+    f.ok(f.seller, "attach", json{{"id", "D-X"}, {"doc_id", "BL-X"}});
+  }
+
+  TEST_CASE("a dispute holds only what a party controls; an arbitrator orders the rest") {
+    TradeFixture f;
+    f.put_document("BL-6", "bill_of_lading", "org1");
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-6"}, {"holder", "org2"}}, "ebl");
+    f.open("D-6");
+    f.ok(f.buyer, "accept", json{{"id", "D-6"}});
+    f.ok(f.seller, "attach", json{{"id", "D-6"}, {"doc_id", "BL-6"}});
+    // The seller endorses the bill away to a bank (org1) that is no party to the deal.
+    f.ok(f.seller, "endorse", json{{"doc_id", "BL-6"}, {"to", "org1"}}, "ebl");
+    f.ok(f.buyer, "dispute", json{{"id", "D-6"}, {"reason", "quality"}});
+    json d = f.deal("D-6");
+    CHECK(d["dispute"]["holds"].empty());
+    REQUIRE(d["dispute"]["not_held"].size() == 1);
+    CHECK(d["dispute"]["not_held"][0]["doc_id"] == "BL-6");
+    CHECK(contains(d["dispute"]["not_held"][0]["reason"], "[rule deal.hold]"));
+    CHECK(f.chain.query_json("trade", "holds", json{{"doc_id", "BL-6"}})["hold"].is_null());
+    // Only an arbitrator of neither party orders a hold on it, while the deal is disputed.
+    core::Receipt r =
+        f.trade(f.buyer, "hold", json{{"id", "D-6"}, {"doc_id", "BL-6"}, {"order", "mine"}});
+    CHECK(r.code == code_of(Status::Code::kUnauthorized));
+    CHECK(contains(r.message, "[rule deal.arbitrator]"));
+    r = f.trade(f.seller_arbitrator, "hold",
+                json{{"id", "D-6"}, {"doc_id", "BL-6"}, {"order", "mine"}});
+    CHECK(contains(r.message, "is a party to deal D-6"));
+    f.ok(f.arbitrator, "hold", json{{"id", "D-6"}, {"doc_id", "BL-6"}, {"order", "case 2026/17"}});
+    CHECK(f.chain.query_json("trade", "holds", json{{"doc_id", "BL-6"}})["hold"]["deal_id"] ==
+          "D-6");
+    r = f.call(f.clerk, "ebl", "transfer", json{{"doc_id", "BL-6"}, {"to", "org3"}});
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "arbitrator's order: case 2026/17"));
+    f.ok(f.arbitrator, "decide", json{{"id", "D-6"}, {"ruling", "released"}, {"release", true}});
+    f.ok(f.clerk, "transfer", json{{"doc_id", "BL-6"}, {"to", "org3"}}, "ebl");
+
+    // Every deal event is in the document's history, with the signer's certificate subject.
+    json h = f.chain.query_json("documents", "history", json{{"doc_id", "BL-6"}});
+    std::vector<std::string> deal_events;
+    for (const json& e : h["timeline"]) {
+      if (e["source"] == "trade") {
+        deal_events.push_back(e["event"]);
+        CHECK(contains(e["signer"].get<std::string>(), "CN="));
+      }
+    }
+    CHECK(deal_events ==
+          std::vector<std::string>{"attached", "not_held", "hold_ordered", "released"});
+  }
+
+  TEST_CASE("ship refuses a bill whose eBL was surrendered") {
+    TradeFixture f;
+    f.put_document("BL-7", "bill_of_lading", "org1");
+    f.ok(f.carrier, "issue", json{{"doc_id", "BL-7"}, {"holder", "org2"}}, "ebl");
+    f.open("D-7");
+    f.ok(f.buyer, "accept", json{{"id", "D-7"}});
+    f.ok(f.seller, "attach", json{{"id", "D-7"}, {"doc_id", "BL-7"}});
+    f.ok(f.seller, "request_surrender", json{{"doc_id", "BL-7"}, {"purpose", "delivery"}}, "ebl");
+    f.ok(f.carrier, "accept_surrender", json{{"doc_id", "BL-7"}}, "ebl");
+    core::Receipt r = f.trade(f.seller, "ship", json{{"id", "D-7"}});
+    CHECK(r.code == code_of(Status::Code::kConflict));
+    CHECK(contains(r.message, "SURRENDERED_FOR_DELIVERY"));
+    CHECK(contains(r.message, "[rule deal.ship]"));
   }
 
   TEST_CASE("a decision that keeps the holds, released later") {

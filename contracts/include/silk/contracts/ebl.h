@@ -24,12 +24,43 @@
 // The methods and queries, with exact args, are in ebl.cpp's header comment and docs/trade.md.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "silk/contracts/contract.h"
+#include "silk/core/status.h"
 
 namespace silk::contracts {
 
 std::unique_ptr<Contract> make_ebl_contract();
+
+// An eBL's title at a time, replayed from its endorsement chain: what the verdict's status
+// fragment and the explorer show (a transferable record is a live title only while it is in
+// circulation; a surrendered bill is evidence of delivery, not a title).
+struct EblTitle {
+  std::string status;     // the DCSA status after the last link at or before the time asked
+  std::string holder;     // the organisation in control
+  std::string owner;      // the named owner; "" when to order or blank-endorsed
+  std::string carrier;    // the carrier (issuer) organisation
+  uint64_t since_ms = 0;  // the time of that link
+  uint64_t height = 0;    // and its height
+  // ISSUED or PENDING_SURRENDER_*: a live title. SURRENDERED_* and VOIDED: spent.
+  bool live() const;
+  // "eBL ISSUED: holder org2, owner org2, carrier org1".
+  std::string describe() const;
+  nlohmann::json to_json() const;
+};
+// The title of doc_id's eBL as of at_ms, or nullopt when no eBL of it was issued by then. An eBL
+// reissued by an amendment starts at its own ISSUE link (the links carried over from the amended
+// bill are its provenance, not its own title). kCorruption for a record that does not parse.
+core::Result<std::optional<EblTitle>> ebl_title_at(ReadContext& ctx, std::string_view doc_id,
+                                                   uint64_t at_ms);
+// The endorsement chain of doc_id's eBL (a JSON array of links, oldest first), empty when there is
+// no eBL.
+core::Result<nlohmann::json> ebl_chain_of(ReadContext& ctx, std::string_view doc_id);
 
 }  // namespace silk::contracts

@@ -21,11 +21,21 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "silk/contracts/contract.h"
+#include "silk/core/status.h"
 
 namespace silk::contracts {
 
 std::unique_ptr<Contract> make_trade_contract();
+
+// Every deal event that touched doc_id, oldest first (full key trade/doc_events/<doc_id>): a JSON
+// array of {"event": "attached" | "held" | "not_held" | "hold_ordered" | "released", "deal_id",
+// "at_ms", "height", "tx_id", "by" (org), "member" (the sender's id), "reason"?}.
+core::Result<nlohmann::json> deal_events_of(ReadContext& ctx, std::string_view doc_id);
+// The dispute hold on doc_id (trade/hold/<doc_id>), or null. kCorruption when it does not parse.
+core::Result<nlohmann::json> hold_of(ReadContext& ctx, std::string_view doc_id);
 
 }  // namespace silk::contracts
