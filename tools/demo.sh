@@ -98,6 +98,22 @@ if silk doc utilise CO-2026-004211 --reference SG-IMP-2026-0107 $(id org2 regula
   echo "ERROR: a second utilisation was accepted" >&2; exit 1
 fi
 
+step "The surrendered eBL is evidence of delivery, not a live title: its verdict now says so"
+if silk doc verify "$DOCS/bill_of_lading.json" --as SG; then
+  echo "ERROR: a surrendered bill of lading verified as a live title" >&2; exit 1
+fi
+
+step "Dishonest acts are refused, each naming its rule: a German client using up the certificate, a backdated signature, the carrier revoking a bill the importer holds"
+refused() { if "$@"; then echo "ERROR: accepted: $*" >&2; exit 1; fi; }
+refused silk doc utilise CO-2026-004211 --reference FAKE-1 --claimant-org org2 --jurisdiction SG $(id org3 client)
+printf '{"type": "certificate_of_origin", "number": "CCPIT-2026-SZ-000001"}\n' >"$DOCS/backdated.json"
+refused silk doc issue "$DOCS/backdated.json" --type certificate_of_origin --doc-id CO-BACKDATED \
+  --signed-at "$(( $(date +%s%3N) - 86400000 ))" $(id org1 issuer)
+printf '{"type": "bill_of_lading", "number": "COSU6321907999"}\n' >"$DOCS/bill_of_lading_2.json"
+silk doc issue "$DOCS/bill_of_lading_2.json" --type bill_of_lading --doc-id COSU6321907999 $CARRIER
+silk ebl issue COSU6321907999 --holder org2 $CARRIER
+refused silk doc revoke COSU6321907999 --reason superseded $CARRIER
+
 step "SG suspends the MRA: a certificate issued now is not recognised in SG; the earlier one still is"
 silk trust suspend-mra CN-SG-2026 --reason "annual review" $(id org2 regulator)
 printf '{"type": "certificate_of_origin", "number": "CCPIT-2026-SZ-004377", "quantity": 50}\n' >"$DOCS/certificate_of_origin_2.json"

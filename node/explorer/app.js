@@ -229,6 +229,7 @@
       e.event,
       e.height ? link(`#/block/${e.height}`, String(e.height)) : '',
       e.tx_id ? link(`#/tx/${e.tx_id}`, short(e.tx_id), 'mono') : '',
+      e.signer || '',
       pre(e.detail),
     ));
     let record = null;
@@ -237,17 +238,33 @@
     } catch (e) {
       record = null;
     }
+    // A transferable record's title: its eBL's state, holder and owner (a surrendered or void
+    // bill is no live title).
+    let title = null;
+    try {
+      title = (await query('ebl', 'title', { doc_id: docId })).result.title;
+    } catch (e) {
+      title = null;
+    }
+    const live = title && ['ISSUED', 'PENDING_SURRENDER_FOR_DELIVERY', 'PENDING_SURRENDER_FOR_AMENDMENT'].includes(title.status);
+    const rowsOf = [
+      ['status', el('span', { id: 'doc-status', class: h.status === 'ACTIVE' ? 'ok' : 'failed' }, h.status)],
+      ['type', record ? record.type : ''],
+      ['doc hash', record ? el('span', { class: 'mono' }, record.doc_hash) : ''],
+      ['issuer org', record ? record.issuer_org : ''],
+      ['anchored', record && record.anchored_at_ms ? `${time(record.anchored_at_ms)} (proof of existence; claimed signing time ${time(record.issued_at_ms)})` : ''],
+    ];
+    if (title) {
+      rowsOf.push(['title', el('span', { id: 'doc-title', class: live ? 'ok' : 'failed' },
+        `eBL ${title.status}: holder ${title.holder}, owner ${title.owner || '(none named)'}, carrier ${title.carrier}` +
+        (live ? '' : ' (no live title)'))]);
+    }
+    rowsOf.push(['verify', link(`#/verify/${enc(h.doc_id)}`, 'verify a file against this document')]);
     show(
       el('h2', {}, 'Document ', el('span', { id: 'doc-id' }, h.doc_id)),
-      fields([
-        ['status', el('span', { id: 'doc-status', class: h.status === 'ACTIVE' ? 'ok' : 'failed' }, h.status)],
-        ['type', record ? record.type : ''],
-        ['doc hash', record ? el('span', { class: 'mono' }, record.doc_hash) : ''],
-        ['issuer org', record ? record.issuer_org : ''],
-        ['verify', link(`#/verify/${enc(h.doc_id)}`, 'verify a file against this document')],
-      ]),
+      fields(rowsOf),
       el('h3', {}, 'History'),
-      table(['time (UTC)', 'source', 'event', 'height', 'tx', 'detail'], rows, 'doc-timeline'),
+      table(['time (UTC)', 'source', 'event', 'height', 'tx', 'signed by', 'detail'], rows, 'doc-timeline'),
     );
   }
 
@@ -335,8 +352,13 @@
           el('p', { class: 'verdict-overall' }, 'Document ', link(`#/doc/${enc(v.doc_id)}`, v.doc_id),
             ` as verified by ${v.verifying_jurisdiction} at ${time(v.at_ms)}: `,
             el('span', { id: 'verdict-overall', class: v.overall }, v.overall)),
-          frags,
         );
+        const about = [['signed', `${time(v.poe_ms)} (proof of existence: the anchoring block; claimed ${time(v.claimed_signing_ms)})`]];
+        if (v.title) {
+          about.push(['title', el('span', { id: 'verdict-title' },
+            `eBL ${v.title.status}: holder ${v.title.holder}, owner ${v.title.owner || '(none named)'}, carrier ${v.title.carrier}`)]);
+        }
+        out.push(fields(about), frags);
         result.replaceChildren(...out);
       } catch (e) {
         result.replaceChildren(notice(`verification failed: ${e.message}`, true));

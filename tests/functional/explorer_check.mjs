@@ -3,7 +3,7 @@
 //   EXPLORER_URL   http://127.0.0.1:PORT
 //   PLAYWRIGHT_DIR the folder whose node_modules holds playwright-core (tools/setup.sh)
 //   CHROMIUM       the browser (default /usr/bin/chromium)
-//   TX_ID, DOC_ID, DOC_STATUS, JURISDICTION, GOOD_FILE, BAD_FILE, MIN_HEIGHT
+//   TX_ID, DOC_ID, DOC_STATUS, JURISDICTION, GOOD_FILE, BAD_FILE, MIN_HEIGHT, EBL_DOC_ID
 // Prints one line per check; exits non-zero on the first failure.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -74,6 +74,15 @@ try {
   check((await page.textContent('#doc-status')) === env.DOC_STATUS, `the document status is ${env.DOC_STATUS}`);
   const timeline = await page.$$eval('#doc-timeline tbody tr', (rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent]));
   check(timeline.some(([src, ev]) => src === 'documents' && ev === 'issued'), `the timeline shows the issue (${JSON.stringify(timeline)})`);
+
+  // A surrendered eBL: the document page shows its title as spent.
+  await page.goto(`${base}/explorer/#/doc/${encodeURIComponent(env.EBL_DOC_ID)}`);
+  await page.waitForSelector('#doc-title', { timeout });
+  const title = await page.textContent('#doc-title');
+  check(title.includes('SURRENDERED_FOR_DELIVERY') && title.includes('holder org1') && title.includes('no live title'),
+    `the eBL page shows its spent title (${title})`);
+  const signers = await page.$$eval('#doc-timeline tbody tr', (rows) => rows.map((r) => r.children[5].textContent));
+  check(signers.length > 0 && signers.every((s) => s.startsWith('CN=')), `the timeline names its signers (${signers.join('; ')})`);
 
   // Verify a file: hashed in the browser, verdict per fragment.
   await page.goto(`${base}/explorer/#/verify`);

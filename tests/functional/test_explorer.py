@@ -48,6 +48,12 @@ def test(env):
     other = write(os.path.join(docs, "coo-edited.json"), open(coo).read().replace("40", "400"))
     silk("doc", "issue", coo, "--type", "certificate_of_origin", "--doc-id", "CO-EXP-1", *chamber)
     silk("notary", "anchor", coo, *client)
+    # A bill of lading whose eBL was surrendered for delivery: the page shows its spent title.
+    bl = write(os.path.join(docs, "bl.json"), json.dumps({"number": "COSU-EXP-1"}))
+    silk("doc", "issue", bl, "--type", "bill_of_lading", "--doc-id", "BL-EXP-1", *chamber)
+    silk("ebl", "issue", "BL-EXP-1", "--holder", "org1", *chamber)
+    silk("ebl", "surrender", "BL-EXP-1", "--for", "delivery", *client)
+    silk("ebl", "accept-surrender", "BL-EXP-1", *chamber)
 
     status, hist = env.http.post("/v1/query", {"contract": "documents", "method": "history",
                                                "args": {"doc_id": "CO-EXP-1"}})
@@ -69,7 +75,7 @@ def test(env):
 
     child_env = dict(os.environ, EXPLORER_URL=env.node_url, PLAYWRIGHT_DIR=PLAYWRIGHT_DIR, CHROMIUM=CHROMIUM,
                      TX_ID=issue_tx, DOC_ID="CO-EXP-1", DOC_STATUS="ACTIVE", JURISDICTION="CN",
-                     GOOD_FILE=coo, BAD_FILE=other, MIN_HEIGHT=str(chain["height"]))
+                     GOOD_FILE=coo, BAD_FILE=other, MIN_HEIGHT=str(chain["height"]), EBL_DOC_ID="BL-EXP-1")
     proc = subprocess.Popen(["node", CHECK_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=child_env)
     timer = threading.Timer(180, proc.kill)

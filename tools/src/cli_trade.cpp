@@ -138,14 +138,17 @@ struct TradeCli::Impl {
     });
   }
   // A query whose args the builder makes from the fields.
+  // A query; with `predicate` (a boolean field of the result) a yes/no question: exit 1 on no.
   void on_query(const Cmd& c, const std::string& contract, const std::string& method,
                 std::function<Result<json>(Fields&)> build,
-                std::function<std::string(const json&)> format) {
+                std::function<std::string(const json&)> format, std::string predicate = "") {
     auto f = c.fields();
-    on(c, [f, contract, method, build, format](CommandContext& ctx) -> Result<CommandOutput> {
-      SILK_ASSIGN_OR_RETURN(json args, build(*f));
-      return run_trade_query(ctx, contract, method, args, format);
-    });
+    on(c,
+       [f, contract, method, build, format,
+        predicate](CommandContext& ctx) -> Result<CommandOutput> {
+         SILK_ASSIGN_OR_RETURN(json args, build(*f));
+         return run_trade_query(ctx, contract, method, args, format, predicate);
+       });
   }
 };
 
@@ -313,7 +316,7 @@ void add_trust(TradeCli::Impl& impl, CLI::App& app) {
         return trust_recognises_args(
             {f["issuing"], f["verifying"], f["doc-type"], f["service-type"], f["at"]});
       },
-      format_recognises);
+      format_recognises, "recognised");
 }
 
 void add_issue_flags(Cmd& c, bool type_required) {
@@ -328,6 +331,9 @@ void add_issue_flags(Cmd& c, bool type_required) {
       .flag("--personal-data", "the document holds personal information")
       .multi("--party", "ROLE=ORG, e.g. seller=org1 (repeat)")
       .opt("--jurisdiction", "issuing jurisdiction (default: the signer certificate's C)")
+      .opt("--signed-at",
+           "the claimed signing time (default: now); the chain accepts it only within its "
+           "tx window of the anchoring block, whose time is what counts")
       .flag("--disclosable",
             "FILE is a JSON object of fields: salt each, write FILE.disclosable.json, anchor "
             "the root");
@@ -346,6 +352,7 @@ DocIssueOptions issue_options(Fields& f) {
   o.parties = f.v["party"];
   o.jurisdiction = f["jurisdiction"];
   o.disclosable = f.b["disclosable"];
+  o.signed_at = f["signed-at"];
   return o;
 }
 
@@ -585,6 +592,21 @@ void add_ebl(TradeCli::Impl& impl, CLI::App& app) {
   simple("void", "void the eBL while the carrier controls it", "void", carrier, reason_opt,
          "voided", [](Cmd& c) { c.opt("--reason", "why", true); });
 
+  Cmd am(g, "amend",
+         "after the holder's surrender for amendment: amend the bill, void the old eBL and "
+         "reissue the new one to the same holder (carrier)");
+  am.pos("old_id", "the bill of lading surrendered for amendment").pos("file", "the amended bill");
+  am.opt("--doc-id", "the amended bill's doc id", true).opt("--reason", "a note for the chain");
+  add_issue_flags(am, false);
+  am.signer(carrier);
+  {
+    auto f = am.fields();
+    impl.on(am, [f](CommandContext& ctx) {
+      return run_ebl_amend(ctx, f->signed_call(), (*f)["old_id"], issue_options(*f),
+                           (*f)["reason"]);
+    });
+  }
+
   Cmd sh(g, "show", "the eBL record: status, holder, owner, hold");
   sh.pos("doc_id", "doc id");
   impl.on_query(
@@ -730,7 +752,7 @@ void add_data(TradeCli::Impl& impl, CLI::App& app) {
         SILK_RETURN_IF_ERROR(add_time_arg(args, "at_ms", "--at", f["at"]));
         return args;
       },
-      format_may_share);
+      format_may_share, "allowed");
 }
 
 void add_deal(TradeCli::Impl& impl, CLI::App& app) {
@@ -793,6 +815,20 @@ void add_deal(TradeCli::Impl& impl, CLI::App& app) {
                      "attach",
                      {{"id", f["id"]}, {"doc_id", f["doc_id"]}},
                      says("attached " + f["doc_id"] + " to deal " + f["id"])};
+  });
+
+  Cmd ho(g, "hold",
+         "order a hold on an attached eBL that neither party controls (an arbitrator of "
+         "neither party, while disputed)");
+  ho.pos("id", "deal id")
+      .pos("doc_id", "the attached bill of lading")
+      .opt("--order", "the order's reference or text", true)
+      .signer("an arbitrator's key file");
+  impl.on_call(ho, [](Fields& f) -> Result<TradeCall> {
+    return TradeCall{"trade",
+                     "hold",
+                     {{"id", f["id"]}, {"doc_id", f["doc_id"]}, {"order", f["order"]}},
+                     says("ordered a hold on " + f["doc_id"] + " in deal " + f["id"])};
   });
 
   Cmd de(g, "decide", "decide a dispute (an arbitrator of neither party)");

@@ -134,9 +134,10 @@ void sign_issue_args(json& args, const Signer& seal, uint64_t issued_at_ms) {
 // run_signed_call with a signer already loaded (issue needs the key before the call).
 Result<CommandOutput> submit_signed(CommandContext& ctx, const Signer& signer,
                                     const SignedCallOptions& options, const std::string& method,
-                                    const json& args, const std::string& headline) {
+                                    const json& args, const std::string& headline,
+                                    const std::string& contract = "documents") {
   SILK_ASSIGN_OR_RETURN(CallOutcome outcome,
-                        submit_call(ctx, signer, options.call, "documents", method, args));
+                        submit_call(ctx, signer, options.call, contract, method, args));
   json result = outcome.result;
   if (result.is_string()) {
     json parsed = json::parse(result.get<std::string>(), nullptr, false);
@@ -154,9 +155,9 @@ Result<CommandOutput> submit_signed(CommandContext& ctx, const Signer& signer,
   if (outcome.ok) {
     text << headline;
   } else {
-    text << "documents." << method << " failed: " << outcome.summary << "\n";
+    text << contract << "." << method << " failed: " << outcome.summary << "\n";
     out.exit_code = 1;
-    out.error = "documents." + method + " failed: " + outcome.summary;
+    out.error = contract + "." + method + " failed: " + outcome.summary;
   }
   text << "  tx       " << outcome.tx_id << "\n";
   if (outcome.height) text << "  height   " << *outcome.height << "\n";
@@ -249,7 +250,11 @@ Result<json> signed_issue_args(CommandContext& ctx, const Signer& signer,
     SILK_RETURN_IF_ERROR(write_new_file(disclosable_path(o.file), disclosable.dump(2) + "\n"));
     if (disclosable_written != nullptr) *disclosable_written = disclosable_path(o.file);
   }
-  sign_issue_args(args, seal ? *seal : signer, ctx.clock().now_ms());
+  uint64_t signed_at = ctx.clock().now_ms();
+  if (!o.signed_at.empty()) {
+    SILK_ASSIGN_OR_RETURN(signed_at, parse_time_option("--signed-at", o.signed_at));
+  }
+  sign_issue_args(args, seal ? *seal : signer, signed_at);
   return args;
 }
 
@@ -275,8 +280,12 @@ Result<CommandOutput> run_doc_issue(CommandContext& ctx, const SignedCallOptions
   return out;
 }
 
-Result<CommandOutput> run_doc_amend(CommandContext& ctx, const SignedCallOptions& signer_options,
-                                    const std::string& old_id, const DocIssueOptions& given) {
+namespace {
+
+// documents.amend or ebl.amend: the new version's issue args signed like issue.
+Result<CommandOutput> run_amend(CommandContext& ctx, const SignedCallOptions& signer_options,
+                                const std::string& old_id, const DocIssueOptions& given,
+                                const std::string& contract, const std::string& reason) {
   SILK_RETURN_IF_ERROR(check_doc_id("OLD_ID", old_id));
   DocIssueOptions o = given;
   if (o.type.empty()) {  // the amendment has the old document's type
@@ -293,14 +302,32 @@ Result<CommandOutput> run_doc_amend(CommandContext& ctx, const SignedCallOptions
   std::string written;
   SILK_ASSIGN_OR_RETURN(json new_args, signed_issue_args(ctx, signer, seal, o, &written));
   json args = {{"doc_id", old_id}, {"new", new_args}};
+  if (!reason.empty()) args["reason"] = reason;
   std::string headline = "amended " + old_id + ": superseded by " + o.doc_id + " (" + o.type +
                          ")\n  doc hash " + new_args["doc_hash"].get<std::string>() + "\n";
+  if (contract == "ebl") {
+    headline += "  eBL      " + old_id + " voided; " + o.doc_id +
+                " reissued to the holder that surrendered it\n";
+  }
   if (!written.empty()) headline += "  wrote    " + written + "\n";
   headline += seal_line(seal ? *seal : signer);
-  SILK_ASSIGN_OR_RETURN(CommandOutput out,
-                        submit_signed(ctx, signer, signer_options, "amend", args, headline));
+  SILK_ASSIGN_OR_RETURN(CommandOutput out, submit_signed(ctx, signer, signer_options, "amend", args,
+                                                         headline, contract));
   if (!written.empty()) out.json["disclosable_file"] = written;
   return out;
+}
+
+}  // namespace
+
+Result<CommandOutput> run_doc_amend(CommandContext& ctx, const SignedCallOptions& signer_options,
+                                    const std::string& old_id, const DocIssueOptions& given) {
+  return run_amend(ctx, signer_options, old_id, given, "documents", "");
+}
+
+Result<CommandOutput> run_ebl_amend(CommandContext& ctx, const SignedCallOptions& signer_options,
+                                    const std::string& old_id, const DocIssueOptions& given,
+                                    const std::string& reason) {
+  return run_amend(ctx, signer_options, old_id, given, "ebl", reason);
 }
 
 Result<CommandOutput> run_doc_bulk_issue(CommandContext& ctx,
@@ -421,6 +448,17 @@ CommandOutput verdict_output(const json& v) {
   if (!str(v, "verifying_org").empty()) t << " (recipient " << str(v, "verifying_org") << ")";
   if (!time_of(v, "at_ms").empty()) t << " at " << time_of(v, "at_ms");
   t << "\n";
+  if (v.value("poe_ms", uint64_t{0}) != 0) {
+    t << "signed      " << time_of(v, "poe_ms")
+      << " (proof of existence: the anchoring block; claimed " << time_of(v, "claimed_signing_ms")
+      << ")\n";
+  }
+  if (auto title = v.find("title"); title != v.end() && title->is_object()) {
+    t << "title       eBL " << str(*title, "status") << ": holder " << str(*title, "holder")
+      << ", owner "
+      << (str(*title, "owner").empty() ? std::string("(none named)") : str(*title, "owner"))
+      << ", carrier " << str(*title, "carrier") << "\n";
+  }
   std::string failing;
   if (auto f = v.find("fragments"); f != v.end() && f->is_array()) {
     for (const json& frag : *f) {
@@ -501,8 +539,9 @@ std::string format_document(const json& r) {
   }
   t << "\n";
   t << "  doc hash      " << str(r, "doc_hash") << "\n";
-  t << "  issued        " << time_of(r, "issued_at_ms") << " by " << str(r, "issuer_org") << " ("
-    << str(r, "jurisdiction") << "), height " << str(r, "height") << "\n";
+  t << "  issued        " << time_of(r, "anchored_at_ms") << " by " << str(r, "issuer_org")
+    << " (" << str(r, "jurisdiction") << "), height " << str(r, "height")
+    << " (proof of existence; claimed signing time " << time_of(r, "issued_at_ms") << ")\n";
   if (!str(r, "signer_cert").empty()) {
     auto cert = core::parse_certificate(str(r, "signer_cert"));
     if (cert.is_ok()) t << "  signed by     " << core::format_dn(cert->subject()) << "\n";
@@ -530,7 +569,9 @@ std::string format_document(const json& r) {
   if (auto u = r.find("utilisation"); u != r.end() && u->is_object()) {
     t << "  utilised      reference " << str(*u, "reference") << " by " << str(*u, "claimant_org")
       << " (" << str(*u, "jurisdiction") << ") at " << time_of(*u, "at_ms") << ", height "
-      << str(*u, "height") << "\n";
+      << str(*u, "height");
+    if (!str(*u, "inherited_from").empty()) t << " (claimed on " << str(*u, "inherited_from") << ")";
+    t << "\n";
   }
   return t.str();
 }
@@ -558,7 +599,12 @@ std::string format_history(const json& r) {
     if (!str(e, "reason").empty() && str(e, "recipient_org").empty()) {
       t << "  (" << str(e, "reason") << ")";
     }
+    if (merged && !str(item, "source").empty() && str(item, "source") == "trade") {
+      t << " deal " << str(e, "deal_id");
+    }
     t << "  height " << str(merged ? item : e, "height") << "\n";
+    if (merged && !str(item, "signer").empty())
+      t << "      signed by " << str(item, "signer") << "\n";
   }
   if (auto u = r.find("utilisation"); u != r.end() && u->is_object()) {
     t << "  tariff preference claimed: reference " << str(*u, "reference") << " by "

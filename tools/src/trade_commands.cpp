@@ -173,7 +173,8 @@ Result<CommandOutput> run_trade_call(CommandContext& ctx, const SignedCallOption
 
 Result<CommandOutput> run_trade_query(CommandContext& ctx, const std::string& contract,
                                       const std::string& method, const json& args,
-                                      const std::function<std::string(const json&)>& format) {
+                                      const std::function<std::string(const json&)>& format,
+                                      const std::string& predicate) {
   SILK_ASSIGN_OR_RETURN(NodeClient * node, ctx.node());
   SILK_ASSIGN_OR_RETURN(json result, node->query(contract, method, args));
   if (result.is_string()) {
@@ -182,6 +183,10 @@ Result<CommandOutput> run_trade_query(CommandContext& ctx, const std::string& co
   }
   CommandOutput out;
   out.text = format ? format(result) : format_json_fields(result, 0);
+  if (!predicate.empty() && !(result.is_object() && result.value(predicate, false))) {
+    out.exit_code = 1;
+    out.error = out.text.substr(0, out.text.find('\n'));
+  }
   out.json = std::move(result);
   return out;
 }

@@ -391,6 +391,37 @@ TEST_SUITE("trade_commands") {
     CHECK(chain.txs[1].sender == signer_pk);
     CHECK(json::parse(chain.txs[1].args)["signer_key"] ==
           core::to_hex(core::ByteSpan(seal_pk.data(), seal_pk.size())));
+
+    // --signed-at claims another signing time; the statement signs that claim.
+    chain.receipt_code = 0;
+    o.seal_key.clear();
+    o.doc_id = "CO-11";
+    o.signed_at = "2026-01-01T00:00:00Z";
+    write_text(tmp.file("co11.txt"), "another certificate");
+    o.file = tmp.file("co11.txt");
+    auto claimed = run_doc_issue(ctx, signer, o);
+    REQUIRE_MESSAGE(claimed.is_ok(), claimed.status().to_string());
+    const json a11 = json::parse(chain.txs.back().args);
+    CHECK(a11["issued_at_ms"] == 1767225600000ull);
+    o.signed_at = "yesterday";
+    CHECK(has(error_of(run_doc_issue(ctx, signer, o)), "--signed-at"));
+
+    // ebl amend sends ebl.amend with the new version's issue args.
+    o.signed_at.clear();
+    o.doc_id = "BL-1A";
+    o.type = "bill_of_lading";
+    write_text(tmp.file("bl-v2.txt"), "amended bill");
+    o.file = tmp.file("bl-v2.txt");
+    auto amended = run_ebl_amend(ctx, signer, "BL-1", o, "consignee address");
+    REQUIRE_MESSAGE(amended.is_ok(), amended.status().to_string());
+    CHECK(has(amended->text, "BL-1 voided; BL-1A reissued"));
+    CHECK(chain.txs.back().contract == "ebl");
+    CHECK(chain.txs.back().method == "amend");
+    const json am = json::parse(chain.txs.back().args);
+    CHECK(am["doc_id"] == "BL-1");
+    CHECK(am["reason"] == "consignee address");
+    CHECK(am["new"]["doc_id"] == "BL-1A");
+    CHECK(am["new"]["type"] == "bill_of_lading");
   }
 
   TEST_CASE("doc verify: doc_id by the file's hash, the request body, output and exit codes") {
@@ -497,6 +528,8 @@ TEST_SUITE("trade_commands") {
     CHECK(r.code == 0);
     r = signed_run({"call", "trust", "approve_mra", "--args", R"({"id":"CN-SG"})"});
     CHECK(r.code == 0);
+    r = signed_run({"deal", "hold", "D-1", "BL-1", "--order", "case 17"});
+    CHECK(r.code == 0);
     // Local refusals never reach the node.
     r = signed_run({"ebl", "surrender", "BL-1", "--for", "sale"});
     CHECK(r.code == 1);
@@ -515,7 +548,7 @@ TEST_SUITE("trade_commands") {
       calls.push_back(
           {{"contract", tx.contract}, {"method", tx.method}, {"args", json::parse(tx.args)}});
     }
-    REQUIRE(calls.size() == 7);
+    REQUIRE(calls.size() == 8);
     CHECK(calls[0]["args"] == json{{"id", "CN-SG"},
                                    {"parties", {"CN", "SG"}},
                                    {"direction", "mutual"},
@@ -532,6 +565,9 @@ TEST_SUITE("trade_commands") {
     CHECK(calls[5]["args"] == json{{"doc_id", "CO-1"}, {"to_org", "org2"}, {"purpose", "customs"}});
     CHECK(calls[6] ==
           json{{"contract", "trust"}, {"method", "approve_mra"}, {"args", {{"id", "CN-SG"}}}});
+    CHECK(calls[7] == json{{"contract", "trade"},
+                           {"method", "hold"},
+                           {"args", {{"id", "D-1"}, {"doc_id", "BL-1"}, {"order", "case 17"}}}});
 
     // Queries.
     r = run_silk({"--node", node.url(), "ebl", "chain", "BL-1"});
@@ -541,14 +577,30 @@ TEST_SUITE("trade_commands") {
     r = run_silk({"--node", node.url(), "query", "contract", "trust", "mras", "--args",
                   R"({"jurisdiction":"CN"})"});
     CHECK(r.code == 0);
+    // A yes/no question: exit 0 on yes, 1 on no (docs/trade.md).
+    chain.query_result = json{{"recognised", true}, {"verifying", "SG"}, {"reason", "MRA CN-SG"}};
     r = run_silk({"--node", node.url(), "trust", "recognises", "--issuing", "CN", "--verifying",
                   "SG", "--doc-type", "certificate_of_origin", "--at", "2026-01-01T00:00:00Z"});
+    CHECK(r.code == 0);
+    CHECK(has(r.out, "recognised: SG"));
+    chain.query_result = json{{"recognised", false}, {"verifying", "DE"}, {"reason", "no MRA"}};
+    r = run_silk({"--node", node.url(), "trust", "recognises", "--issuing", "CN", "--verifying",
+                  "DE", "--doc-type", "certificate_of_origin"});
+    CHECK(r.code == 1);
+    CHECK(has(r.out, "not recognised: DE"));
+    CHECK(has(r.err, "not recognised"));
+    chain.query_result = json{{"allowed", false}, {"reason", "label important"}};
+    r = run_silk({"--node", node.url(), "data", "may-share", "INV-1", "--to", "org2"});
+    CHECK(r.code == 1);
+    CHECK(has(r.out, "refused"));
+    chain.query_result = json{{"allowed", true}, {"reason", "label general"}};
+    r = run_silk({"--node", node.url(), "data", "may-share", "INV-1", "--to", "org2"});
     CHECK(r.code == 0);
     std::vector<json> queries;
     for (const FakeRequest& q : node.requests()) {
       if (q.target == "/v1/query") queries.push_back(json::parse(q.body));
     }
-    REQUIRE(queries.size() == 3);
+    REQUIRE(queries.size() == 6);
     CHECK(queries[0] ==
           json{{"contract", "ebl"}, {"method", "chain"}, {"args", {{"doc_id", "BL-1"}}}});
     CHECK(queries[1] ==

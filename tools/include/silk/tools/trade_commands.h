@@ -36,10 +36,13 @@ struct TradeCall {
 core::Result<CommandOutput> run_trade_call(CommandContext& ctx, const SignedCallOptions& signer,
                                            const TradeCall& call);
 
-// A read-only query with a text view of its result (JSON: the result).
+// A read-only query with a text view of its result (JSON: the result). With `predicate` (the
+// name of a boolean field of the result, e.g. "recognised"), the command answers a yes/no
+// question: exit 0 for yes, exit 1 for no (the first line of the text is the error).
 core::Result<CommandOutput> run_trade_query(
     CommandContext& ctx, const std::string& contract, const std::string& method,
-    const nlohmann::json& args, const std::function<std::string(const nlohmann::json&)>& format);
+    const nlohmann::json& args, const std::function<std::string(const nlohmann::json&)>& format,
+    const std::string& predicate = "");
 
 // ---- shared argument checks (kInvalid naming the option) ----
 core::Status check_jurisdiction_option(const std::string& option, const std::string& code);
@@ -100,6 +103,10 @@ struct DocIssueOptions {
   std::vector<std::string> parties;  // ROLE=ORG
   std::string jurisdiction;
   bool disclosable = false;
+  // The claimed signing time in the signing statement (parse_time_option; default: now). The
+  // chain accepts it only within tx_window_ms of the block that anchors it, and judges the
+  // signature at that block's time, whatever it claims.
+  std::string signed_at;
 };
 // The documents.issue args that need no key: doc_id, type, doc_hash (and field_hashes),
 // label, personal_data, parties, jurisdiction. With `disclosable`, FILE must be a JSON object:
@@ -115,6 +122,12 @@ core::Result<CommandOutput> run_doc_issue(CommandContext& ctx, const SignedCallO
 // amend OLD_ID: documents.amend {"doc_id": old, "new": issue args}.
 core::Result<CommandOutput> run_doc_amend(CommandContext& ctx, const SignedCallOptions& signer,
                                           const std::string& old_id, const DocIssueOptions& o);
+// ebl amend OLD_ID FILE --doc-id NEW_ID: the carrier's one step after the holder's surrender for
+// amendment: ebl.amend {"doc_id": old, "new": issue args, "reason"?} (accepts the surrender,
+// amends the document, voids the old eBL and reissues the new one to the same holder).
+core::Result<CommandOutput> run_ebl_amend(CommandContext& ctx, const SignedCallOptions& signer,
+                                          const std::string& old_id, const DocIssueOptions& o,
+                                          const std::string& reason);
 // bulk-issue --manifest: a JSON array of {file, type, doc_id, label?} (files relative to the
 // manifest), each signed like issue; one documents.bulk_issue tx.
 core::Result<CommandOutput> run_doc_bulk_issue(CommandContext& ctx, const SignedCallOptions& signer,
