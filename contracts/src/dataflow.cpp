@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "silk/contracts/args.h"
 #include "silk/contracts/chain_config.h"
 #include "silk/core/genesis.h"
 #include "silk/core/x509.h"
@@ -73,8 +74,6 @@ constexpr std::array<std::string_view, 3> kLabels = {"general", "important", "co
 constexpr std::array<std::string_view, 5> kRoutes = {
     "security_assessment", "standard_contract", "certification", "exemption", "ftz_negative_list"};
 constexpr std::array<std::string_view, 3> kScopeLabels = {"general", "important", "personal"};
-
-std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
 
 template <typename C>
 std::string join(const C& items) {
@@ -112,67 +111,9 @@ bool is_valid_code(std::string_view code) {
   return true;
 }
 
-Status check_fields(const json& args, std::string_view method,
-                    std::initializer_list<std::string_view> allowed) {
-  if (!args.is_object() && !args.is_null()) {
-    return Status::invalid("args: expected a JSON object, got " + describe_type(args));
-  }
-  for (const auto& item : args.items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      return Status::invalid("args: unknown field '" + item.key() + "' (" + std::string(method) +
-                             " takes " + join(allowed) + ")");
-    }
-  }
-  return Status::ok();
-}
-
-Result<std::optional<std::string>> opt_string(const json& args, std::string_view name,
-                                              size_t max_chars) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Status::invalid(std::string(name) + ": expected a string, got " + describe_type(*it));
-  }
-  std::string s = it->get<std::string>();
-  if (s.size() > max_chars) {
-    return Status::invalid(std::string(name) + ": " + std::to_string(s.size()) +
-                           " bytes, at most " + std::to_string(max_chars));
-  }
-  return std::optional<std::string>(std::move(s));
-}
-
-Result<std::string> req_string(const json& args, std::string_view name, size_t max_chars,
-                               std::string_view what) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> s, opt_string(args, name, max_chars));
-  if (!s || s->empty()) {
-    return Status::invalid(std::string(name) + ": missing (" + std::string(what) + ")");
-  }
-  return *s;
-}
-
-Result<std::optional<uint64_t>> opt_uint(const json& args, std::string_view name) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<uint64_t>();
-  if (!it->is_number_unsigned()) {
-    return Status::invalid(std::string(name) + ": expected a non-negative integer (ms), got " +
-                           describe_type(*it));
-  }
-  return std::optional<uint64_t>(it->get<uint64_t>());
-}
-
-Result<std::optional<bool>> opt_bool(const json& args, std::string_view name) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) {
-    return Status::invalid(std::string(name) + ": expected true or false, got " +
-                           describe_type(*it));
-  }
-  return std::optional<bool>(it->get<bool>());
-}
-
 Result<std::string> req_doc_id(const json& args) {
   SILK_ASSIGN_OR_RETURN(std::string id,
-                        req_string(args, "doc_id", kMaxDocIdChars, "the document's id"));
+                        req_string_arg(args, "doc_id", kMaxDocIdChars, "the document's id"));
   for (char c : id) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       return Status::invalid("doc_id: contains a control character");
@@ -182,7 +123,7 @@ Result<std::string> req_doc_id(const json& args) {
 }
 
 Result<std::string> req_id(const json& args, std::string_view name) {
-  SILK_ASSIGN_OR_RETURN(std::string id, req_string(args, name, kMaxIdChars, "an identifier"));
+  SILK_ASSIGN_OR_RETURN(std::string id, req_string_arg(args, name, kMaxIdChars, "an identifier"));
   if (!is_valid_id(id)) {
     return Status::invalid(std::string(name) + ": '" + id +
                            "' is not 1-64 of [A-Za-z0-9._-] starting with a letter or digit");
@@ -191,7 +132,8 @@ Result<std::string> req_id(const json& args, std::string_view name) {
 }
 
 Result<std::string> req_org(const json& args, std::string_view name) {
-  SILK_ASSIGN_OR_RETURN(std::string org, req_string(args, name, kMaxIdChars, "an organisation id"));
+  SILK_ASSIGN_OR_RETURN(std::string org,
+                        req_string_arg(args, name, kMaxIdChars, "an organisation id"));
   if (!core::is_valid_org_id(org)) {
     return Status::invalid(std::string(name) + ": '" + org + "' is not an organisation id");
   }
@@ -199,7 +141,7 @@ Result<std::string> req_org(const json& args, std::string_view name) {
 }
 
 Result<std::optional<std::string>> opt_jurisdiction(const json& args, std::string_view name) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> cc, opt_string(args, name, kMaxIdChars));
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> cc, opt_string_arg(args, name, kMaxIdChars));
   if (cc && !core::is_valid_jurisdiction(*cc)) {
     return Status::invalid(std::string(name) + ": '" + *cc +
                            "' is not an ISO 3166-1 alpha-2 code (two upper-case letters)");
@@ -219,7 +161,7 @@ Result<std::vector<std::string>> string_list(const json& obj, std::string_view n
     return out;
   }
   if (!it->is_array()) {
-    return Status::invalid(field + ": expected an array of strings, got " + describe_type(*it));
+    return Status::invalid(field + ": expected an array of strings, got " + json_kind(*it));
   }
   if (required && it->empty()) return Status::invalid(field + ": must not be empty");
   if (it->size() > kMaxListItems) {
@@ -229,7 +171,7 @@ Result<std::vector<std::string>> string_list(const json& obj, std::string_view n
   for (size_t i = 0; i < it->size(); ++i) {
     const json& v = (*it)[i];
     const std::string at = field + "[" + std::to_string(i) + "]";
-    if (!v.is_string()) return Status::invalid(at + ": expected a string, got " + describe_type(v));
+    if (!v.is_string()) return Status::invalid(at + ": expected a string, got " + json_kind(v));
     std::string s = v.get<std::string>();
     SILK_RETURN_IF_ERROR(check(at, s));
     if (contains(out, s)) return Status::invalid(at + ": '" + s + "' is repeated");
@@ -547,15 +489,16 @@ class Dataflow final : public Contract {
  private:
   static Result<std::string> classify(const json& args, TxContext& ctx) {
     SILK_RETURN_IF_ERROR(
-        check_fields(args, "classify", {"doc_id", "label", "personal_data", "reason"}));
+        check_arg_fields(args, "classify", {"doc_id", "label", "personal_data", "reason"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, req_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string label, req_string(args, "label", kMaxIdChars, join(kLabels)));
+    SILK_ASSIGN_OR_RETURN(std::string label,
+                          req_string_arg(args, "label", kMaxIdChars, join(kLabels)));
     if (label_rank(label) < 0) {
       return Status::invalid("label: '" + label + "' is not one of " + join(kLabels));
     }
-    SILK_ASSIGN_OR_RETURN(std::optional<bool> personal, opt_bool(args, "personal_data"));
+    SILK_ASSIGN_OR_RETURN(std::optional<bool> personal, opt_bool_arg(args, "personal_data"));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason,
-                          opt_string(args, "reason", kMaxTextChars));
+                          opt_string_arg(args, "reason", kMaxTextChars));
     SILK_ASSIGN_OR_RETURN(DocInfo doc, load_doc(ctx, doc_id));
     const core::Member& s = ctx.sender();
     if (s.org != doc.issuer_org && !is_regulator_of(s, doc.jurisdiction)) {
@@ -600,11 +543,12 @@ class Dataflow final : public Contract {
   }
 
   static Result<std::string> file_approval(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(
+    SILK_RETURN_IF_ERROR(check_arg_fields(
         args, "file_approval",
         {"id", "route", "scope", "authority", "reference", "valid_from_ms", "valid_until_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
-    SILK_ASSIGN_OR_RETURN(std::string route, req_string(args, "route", kMaxIdChars, join(kRoutes)));
+    SILK_ASSIGN_OR_RETURN(std::string route,
+                          req_string_arg(args, "route", kMaxIdChars, join(kRoutes)));
     if (!contains(kRoutes, route)) {
       return Status::invalid("route: '" + route + "' is not one of " + join(kRoutes));
     }
@@ -613,7 +557,7 @@ class Dataflow final : public Contract {
       return Status::invalid(
           "scope: expected an object {doc_types, data_labels, destinations, "
           "recipients}, got " +
-          (sit == args.end() ? std::string("nothing") : describe_type(*sit)));
+          (sit == args.end() ? std::string("nothing") : json_kind(*sit)));
     }
     for (const auto& item : sit->items()) {
       if (item.key() != "doc_types" && item.key() != "data_labels" &&
@@ -661,12 +605,13 @@ class Dataflow final : public Contract {
           "(CAC Measures 2022), not " +
           route);
     }
-    SILK_ASSIGN_OR_RETURN(std::string authority, req_string(args, "authority", kMaxTextChars,
-                                                            "the approving authority, e.g. CAC"));
+    SILK_ASSIGN_OR_RETURN(
+        std::string authority,
+        req_string_arg(args, "authority", kMaxTextChars, "the approving authority, e.g. CAC"));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> reference,
-                          opt_string(args, "reference", kMaxTextChars));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> from, opt_uint(args, "valid_from_ms"));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> until, opt_uint(args, "valid_until_ms"));
+                          opt_string_arg(args, "reference", kMaxTextChars));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> from, opt_u64_arg(args, "valid_from_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> until, opt_u64_arg(args, "valid_until_ms"));
     const uint64_t valid_from = from.value_or(0);
     const uint64_t valid_until = until.value_or(0);
     if (valid_until != 0 && valid_until < valid_from) {
@@ -711,16 +656,16 @@ class Dataflow final : public Contract {
   // approve_approval, reject_approval, revoke_approval.
   static Result<std::string> decide(const json& args, TxContext& ctx, std::string_view method,
                                     std::string_view from, std::string_view to) {
-    SILK_RETURN_IF_ERROR(check_fields(args, method, {"id", "reason"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, method, {"id", "reason"}));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
     std::string reason;
     if (to == "approved") {
       SILK_ASSIGN_OR_RETURN(std::optional<std::string> r,
-                            opt_string(args, "reason", kMaxTextChars));
+                            opt_string_arg(args, "reason", kMaxTextChars));
       reason = r.value_or("");
     } else {
-      SILK_ASSIGN_OR_RETURN(reason, req_string(args, "reason", kMaxTextChars,
-                                               "why the approval is " + std::string(to)));
+      SILK_ASSIGN_OR_RETURN(reason, req_string_arg(args, "reason", kMaxTextChars,
+                                                   "why the approval is " + std::string(to)));
     }
     SILK_ASSIGN_OR_RETURN(json record, load_approval(ctx, id));
     const std::string verb(method.substr(0, method.find('_')));  // approve, reject, revoke
@@ -743,13 +688,13 @@ class Dataflow final : public Contract {
 
   static Result<std::string> share(const json& args, TxContext& ctx) {
     SILK_RETURN_IF_ERROR(
-        check_fields(args, "share", {"doc_id", "to_org", "to_jurisdiction", "purpose"}));
+        check_arg_fields(args, "share", {"doc_id", "to_org", "to_jurisdiction", "purpose"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, req_doc_id(args));
     SILK_ASSIGN_OR_RETURN(std::string to_org, req_org(args, "to_org"));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> to_given,
                           opt_jurisdiction(args, "to_jurisdiction"));
     SILK_ASSIGN_OR_RETURN(std::string purpose,
-                          req_string(args, "purpose", kMaxTextChars, "why it is shared"));
+                          req_string_arg(args, "purpose", kMaxTextChars, "why it is shared"));
     SILK_ASSIGN_OR_RETURN(std::string to_jurisdiction, resolve_destination(ctx, to_org, to_given));
     SILK_ASSIGN_OR_RETURN(DocInfo doc, load_doc(ctx, doc_id));
     const core::Member& s = ctx.sender();
@@ -796,7 +741,7 @@ class Dataflow final : public Contract {
   // ---- queries ----
 
   static Result<std::string> q_label(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "label", {"doc_id"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "label", {"doc_id"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, req_doc_id(args));
     SILK_ASSIGN_OR_RETURN(DocInfo doc, load_doc(ctx, doc_id));
     SILK_ASSIGN_OR_RETURN(EffectiveLabel label,
@@ -813,9 +758,9 @@ class Dataflow final : public Contract {
   }
 
   static Result<std::string> q_approval(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "approval", {"id", "at_ms"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "approval", {"id", "at_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_uint(args, "at_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_u64_arg(args, "at_ms"));
     const uint64_t at_ms = at.value_or(ctx.block_time_ms());
     SILK_ASSIGN_OR_RETURN(json record, load_approval(ctx, id));
     const json* e = entry_at(record, at_ms);
@@ -827,7 +772,7 @@ class Dataflow final : public Contract {
   }
 
   static Result<std::string> q_approvals(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "approvals", {"exporter_org"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "approvals", {"exporter_org"}));
     std::string index(kApprovalIndex);
     if (args.contains("exporter_org") && !args["exporter_org"].is_null()) {
       SILK_ASSIGN_OR_RETURN(std::string org, req_org(args, "exporter_org"));
@@ -843,20 +788,20 @@ class Dataflow final : public Contract {
   }
 
   static Result<std::string> q_shares(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "shares", {"doc_id"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "shares", {"doc_id"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, req_doc_id(args));
     SILK_ASSIGN_OR_RETURN(json out, cross_border_log(ctx, doc_id));
     return json{{"doc_id", doc_id}, {"shares", out}}.dump();
   }
 
   static Result<std::string> q_may_share(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(
+    SILK_RETURN_IF_ERROR(check_arg_fields(
         args, "may_share", {"doc_id", "to_org", "to_jurisdiction", "at_ms", "exporter_org"}));
     SILK_ASSIGN_OR_RETURN(std::string doc_id, req_doc_id(args));
     SILK_ASSIGN_OR_RETURN(std::string to_org, req_org(args, "to_org"));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> to_given,
                           opt_jurisdiction(args, "to_jurisdiction"));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_uint(args, "at_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_u64_arg(args, "at_ms"));
     const uint64_t at_ms = at.value_or(ctx.block_time_ms());
     SILK_ASSIGN_OR_RETURN(std::string to_jurisdiction, resolve_destination(ctx, to_org, to_given));
     SILK_ASSIGN_OR_RETURN(DocInfo doc, load_doc(ctx, doc_id));

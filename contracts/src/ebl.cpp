@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "rules.h"
+#include "silk/contracts/args.h"
 #include "silk/contracts/chain_config.h"
 #include "silk/contracts/dataflow.h"
 #include "silk/contracts/documents.h"
@@ -70,7 +71,6 @@ using core::Status;
 using nlohmann::json;
 
 constexpr std::string_view kContract = "ebl";
-constexpr size_t kMaxDocIdChars = 128;
 constexpr size_t kMaxReasonChars = 512;
 
 constexpr std::string_view kIssued = "ISSUED";
@@ -80,75 +80,23 @@ constexpr std::string_view kSurrenderedDelivery = "SURRENDERED_FOR_DELIVERY";
 constexpr std::string_view kSurrenderedAmendment = "SURRENDERED_FOR_AMENDMENT";
 constexpr std::string_view kVoided = "VOIDED";
 
-std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
-
 std::string record_key(std::string_view doc_id) { return "record/" + std::string(doc_id); }
 
-Status check_fields(const json& args, std::string_view method,
-                    std::initializer_list<std::string_view> allowed) {
-  for (const auto& item : args.items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Status::invalid("args: unknown field '" + item.key() + "' (" + std::string(method) +
-                             " takes " + list + ")");
-    }
-  }
-  return Status::ok();
-}
-
-Result<std::optional<std::string>> opt_string(const json& args, std::string_view name) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Status::invalid(std::string(name) + ": expected a string, got " + describe_type(*it));
-  }
-  return std::optional<std::string>(it->get<std::string>());
-}
-
-Result<std::string> req_string(const json& args, std::string_view name, size_t max_chars) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> v, opt_string(args, name));
-  if (!v || v->empty()) return Status::invalid(std::string(name) + ": missing");
-  if (v->size() > max_chars) {
-    return Status::invalid(std::string(name) + ": " + std::to_string(v->size()) +
-                           " bytes, at most " + std::to_string(max_chars));
-  }
-  return *v;
-}
-
-Result<std::string> parse_doc_id(const json& args) {
-  SILK_ASSIGN_OR_RETURN(std::string id, req_string(args, "doc_id", kMaxDocIdChars));
-  for (char c : id) {
-    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '/') {
-      return Status::invalid("doc_id: '" + id.substr(0, 64) +
-                             "' holds a space, a control character or '/'");
-    }
-  }
-  return id;
-}
-
-Result<std::string> opt_reason(const json& args, bool required) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason, opt_string(args, "reason"));
+Result<std::string> opt_reason(const Args& a, bool required) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason, a.opt_string("reason", kMaxReasonChars));
   if (!reason || reason->empty()) {
     if (required) return Status::invalid("reason: missing");
     return std::string();
-  }
-  if (reason->size() > kMaxReasonChars) {
-    return Status::invalid("reason: " + std::to_string(reason->size()) + " bytes, at most " +
-                           std::to_string(kMaxReasonChars));
   }
   return *reason;
 }
 
 // An organisation of the consortium named by field `name`.
-Result<std::string> parse_org(const json& args, std::string_view name, ReadContext& ctx) {
-  SILK_ASSIGN_OR_RETURN(std::string org, req_string(args, name, 64));
-  if (!core::is_valid_org_id(org)) {
-    return Status::invalid(std::string(name) + ": '" + org + "' is not an organisation id");
-  }
+Result<std::string> parse_org(const Args& a, std::string_view name, ReadContext& ctx) {
+  SILK_ASSIGN_OR_RETURN(std::string org, read_org_id(a, name));
   const std::vector<std::string> ids = ctx.config().org_ids();
   if (!std::binary_search(ids.begin(), ids.end(), org)) {
-    return Status::invalid(std::string(name) + ": '" + org +
+    return Status::invalid(a.path(name) + ": '" + org +
                            "' is not an organisation of the consortium");
   }
   return org;
@@ -418,22 +366,18 @@ class EblContract final : public Contract {
 
  private:
   static Result<std::string> issue(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "issue", {"doc_id", "holder", "owner", "to_order"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string holder, parse_org(args, "holder", ctx));
+    SILK_ASSIGN_OR_RETURN(Args a,
+                          Args::of(args, "issue", {"doc_id", "holder", "owner", "to_order"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string holder, parse_org(a, "holder", ctx));
     std::string owner = holder;
-    if (args.contains("owner") && !args["owner"].is_null()) {
-      SILK_ASSIGN_OR_RETURN(owner, parse_org(args, "owner", ctx));
+    if (a.has("owner")) {
+      SILK_ASSIGN_OR_RETURN(owner, parse_org(a, "owner", ctx));
     }
-    bool to_order = false;
-    if (auto it = args.find("to_order"); it != args.end() && !it->is_null()) {
-      if (!it->is_boolean()) {
-        return Status::invalid("to_order: expected a boolean, got " + describe_type(*it));
-      }
-      to_order = it->get<bool>();
-    }
+    SILK_ASSIGN_OR_RETURN(std::optional<bool> to_order_arg, a.opt_bool("to_order"));
+    const bool to_order = to_order_arg.value_or(false);
     if (to_order) {
-      if (args.contains("owner") && !args["owner"].is_null()) {
+      if (a.has("owner")) {
         return Status::invalid("args: owner and to_order exclude each other");
       }
       owner.clear();
@@ -474,9 +418,9 @@ class EblContract final : public Contract {
   }
 
   static Result<std::string> endorse(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "endorse", {"doc_id", "to"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string to, parse_org(args, "to", ctx));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "endorse", {"doc_id", "to"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string to, parse_org(a, "to", ctx));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "endorse"));
     SILK_RETURN_IF_ERROR(need_holder(e, ctx, "endorse"));
@@ -499,8 +443,8 @@ class EblContract final : public Contract {
   // endorse_to_order (to_order) and blank_endorse: the holder keeps control, the owner goes.
   static Result<std::string> endorse_form(const json& args, TxContext& ctx, bool to_order) {
     const std::string_view method = to_order ? "endorse_to_order" : "blank_endorse";
-    SILK_RETURN_IF_ERROR(check_fields(args, method, {"doc_id"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, method, {"doc_id"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, method));
     SILK_RETURN_IF_ERROR(need_holder(e, ctx, method));
@@ -522,9 +466,9 @@ class EblContract final : public Contract {
   }
 
   static Result<std::string> transfer(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "transfer", {"doc_id", "to"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string to, parse_org(args, "to", ctx));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "transfer", {"doc_id", "to"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string to, parse_org(a, "to", ctx));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "transfer"));
     SILK_RETURN_IF_ERROR(need_holder(e, ctx, "transfer"));
@@ -540,9 +484,9 @@ class EblContract final : public Contract {
   }
 
   static Result<std::string> request_surrender(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "request_surrender", {"doc_id", "purpose"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string purpose, req_string(args, "purpose", 16));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "request_surrender", {"doc_id", "purpose"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string purpose, a.string("purpose", 16));
     if (purpose != "delivery" && purpose != "amendment") {
       return Status::invalid("purpose: expected delivery or amendment, got '" + purpose + "'");
     }
@@ -566,9 +510,9 @@ class EblContract final : public Contract {
 
   static Result<std::string> answer_surrender(const json& args, TxContext& ctx, bool accept) {
     const std::string_view method = accept ? "accept_surrender" : "reject_surrender";
-    SILK_RETURN_IF_ERROR(check_fields(args, method, {"doc_id", "reason"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string reason, opt_reason(args, /*required=*/false));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, method, {"doc_id", "reason"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string reason, opt_reason(a, /*required=*/false));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, method));
     SILK_RETURN_IF_ERROR(need_carrier(e, ctx, method));
@@ -594,9 +538,9 @@ class EblContract final : public Contract {
   }
 
   static Result<std::string> void_ebl(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "void", {"doc_id", "reason"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string reason, opt_reason(args, /*required=*/true));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "void", {"doc_id", "reason"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string reason, opt_reason(a, /*required=*/true));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "void"));
     SILK_RETURN_IF_ERROR(need_carrier(e, ctx, "void"));
@@ -617,14 +561,10 @@ class EblContract final : public Contract {
   // one to the organisation that surrendered it, with the same owner and form and the old
   // endorsement chain carried over.
   static Result<std::string> amend(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "amend", {"doc_id", "new", "reason"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string reason, opt_reason(args, /*required=*/false));
-    auto nit = args.find("new");
-    if (nit == args.end() || !nit->is_object()) {
-      return Status::invalid("new: expected the amended bill's issue args (a JSON object), got " +
-                             (nit == args.end() ? std::string("nothing") : describe_type(*nit)));
-    }
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "amend", {"doc_id", "new", "reason"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string reason, opt_reason(a, /*required=*/false));
+    SILK_ASSIGN_OR_RETURN(const json* fresh_args, a.object("new"));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_RETURN_IF_ERROR(check_not_held(ctx, doc_id, "amend"));
     SILK_RETURN_IF_ERROR(need_carrier(e, ctx, "amend"));
@@ -643,8 +583,9 @@ class EblContract final : public Contract {
       e.rec["status"] = kSurrenderedAmendment;
       e.rec["chain"].push_back(make_link(ctx, "SURRENDERED", e.carrier(), e.owner(), reason));
     }
-    SILK_ASSIGN_OR_RETURN(std::string amended, ctx.invoke("documents", "amend",
-                                                          json{{"doc_id", doc_id}, {"new", *nit}}));
+    SILK_ASSIGN_OR_RETURN(
+        std::string amended,
+        ctx.invoke("documents", "amend", json{{"doc_id", doc_id}, {"new", *fresh_args}}));
     const json result = json::parse(amended, nullptr, /*allow_exceptions=*/false);
     const std::string new_id =
         result.is_object() ? result.value("doc_id", std::string()) : std::string();
@@ -681,23 +622,18 @@ class EblContract final : public Contract {
   // ---- queries ----
 
   static Result<std::string> title(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "title", {"doc_id", "at_ms"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    uint64_t at_ms = ctx.block_time_ms();
-    if (auto it = args.find("at_ms"); it != args.end() && !it->is_null()) {
-      if (!it->is_number_unsigned()) {
-        return Status::invalid("at_ms: expected a non-negative integer, got " + describe_type(*it));
-      }
-      at_ms = it->get<uint64_t>();
-    }
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "title", {"doc_id", "at_ms"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at_arg, a.opt_u64("at_ms"));
+    const uint64_t at_ms = at_arg.value_or(ctx.block_time_ms());
     SILK_ASSIGN_OR_RETURN(std::optional<EblTitle> t, ebl_title_at(ctx, doc_id, at_ms));
     return json{{"doc_id", doc_id}, {"at_ms", at_ms}, {"title", t ? t->to_json() : json(nullptr)}}
         .dump();
   }
 
   static Result<std::string> record(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "record", {"doc_id"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "record", {"doc_id"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     SILK_ASSIGN_OR_RETURN(json hold, hold_of(ctx, doc_id));
     e.rec["held"] = std::move(hold);
@@ -705,8 +641,8 @@ class EblContract final : public Contract {
   }
 
   static Result<std::string> chain(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "chain", {"doc_id"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "chain", {"doc_id"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
     SILK_ASSIGN_OR_RETURN(Ebl e, require_ebl(ctx, doc_id));
     return json{{"doc_id", doc_id},
                 {"status", e.status()},

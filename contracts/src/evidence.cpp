@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "silk/contracts/args.h"
 #include "silk/contracts/chain_config.h"
 #include "silk/core/vote.h"
 

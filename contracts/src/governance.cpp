@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "silk/contracts/args.h"
 #include "silk/contracts/chain_config.h"
 #include "silk/contracts/policy.h"
 #include "silk/core/bytes.h"
@@ -34,8 +35,6 @@ constexpr size_t kMaxDescriptionBytes = 4096;
 constexpr std::array<std::string_view, 6> kKinds = {
     "add_org", "remove_org", "rotate_ca", "set_validators", "set_policy", "set_block_params"};
 
-std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
-
 std::string proposal_key(uint64_t id) { return "proposal/" + std::to_string(id); }
 
 // kInvalid for a field of `obj` not in `allowed`.
@@ -55,8 +54,7 @@ Result<std::string> get_string(const json& obj, std::string_view key, const std:
   auto it = obj.find(key);
   if (it == obj.end()) return Status::invalid(where + std::string(key) + ": missing");
   if (!it->is_string()) {
-    return Status::invalid(where + std::string(key) + ": expected a string, got " +
-                           describe_type(*it));
+    return Status::invalid(where + std::string(key) + ": expected a string, got " + json_kind(*it));
   }
   return it->get<std::string>();
 }
@@ -123,7 +121,7 @@ Result<json> normalize_params(const std::string& kind, const json& params,
                               const core::Genesis& genesis) {
   const std::string w = "params.";
   if (!params.is_object()) {
-    return Status::invalid("params: expected a JSON object, got " + describe_type(params));
+    return Status::invalid("params: expected a JSON object, got " + json_kind(params));
   }
   if (kind == "add_org") {
     SILK_RETURN_IF_ERROR(need_with_cert(kind, genesis));
@@ -131,7 +129,7 @@ Result<json> normalize_params(const std::string& kind, const json& params,
     auto it = params.find("org");
     if (it == params.end()) return Status::invalid("params.org: missing");
     if (!it->is_object()) {
-      return Status::invalid("params.org: expected a JSON object, got " + describe_type(*it));
+      return Status::invalid("params.org: expected a JSON object, got " + json_kind(*it));
     }
     const json& o = *it;
     const std::string ow = "params.org.";
@@ -161,7 +159,7 @@ Result<json> normalize_params(const std::string& kind, const json& params,
       const std::string cw = "params.org.ca_certs[" + std::to_string(k) + "]";
       const json& c = (*cas)[k];
       if (!c.is_string()) {
-        return Status::invalid(cw + ": expected a PEM string, got " + describe_type(c));
+        return Status::invalid(cw + ": expected a PEM string, got " + json_kind(c));
       }
       SILK_ASSIGN_OR_RETURN(core::Certificate ca,
                             parse_ca(c.get<std::string>(), id, jurisdiction, cw));
@@ -187,7 +185,7 @@ Result<json> normalize_params(const std::string& kind, const json& params,
     bool keep_old = true;
     if (auto it = params.find("keep_old"); it != params.end() && !it->is_null()) {
       if (!it->is_boolean()) {
-        return Status::invalid("params.keep_old: expected a boolean, got " + describe_type(*it));
+        return Status::invalid("params.keep_old: expected a boolean, got " + json_kind(*it));
       }
       keep_old = it->get<bool>();
     }
@@ -211,7 +209,7 @@ Result<json> normalize_params(const std::string& kind, const json& params,
       const std::string vw = "params.validators[" + std::to_string(k) + "]";
       const json& v = (*it)[k];
       if (!v.is_string()) {
-        return Status::invalid(vw + ": expected a hex public key, got " + describe_type(v));
+        return Status::invalid(vw + ": expected a hex public key, got " + json_kind(v));
       }
       Result<core::PublicKey> pk = core::public_key_from_hex(v.get<std::string>());
       if (!pk.is_ok()) return pk.status().with_context(vw);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "silk/contracts/args.h"
+
 namespace silk::contracts {
 namespace {
 
@@ -25,8 +27,6 @@ constexpr uint32_t kHistoryPage = 1000;
 constexpr std::array<std::string_view, 8> kRevocationReasons = {
     "unspecified", "keyCompromise",        "cACompromise",       "affiliationChanged",
     "superseded",  "cessationOfOperation", "privilegeWithdrawn", "aACompromise"};
-
-std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
 
 std::string who(const core::Certificate& cert) {
   return "certificate " + core::format_dn(cert.subject());
@@ -50,38 +50,7 @@ KeyReader reader_for(ReadContext& ctx) {
   };
 }
 
-Status check_fields(const json& args, std::string_view method,
-                    std::initializer_list<std::string_view> allowed) {
-  for (const auto& item : args.items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Status::invalid("args: unknown field '" + item.key() + "' (" + std::string(method) +
-                             " takes " + list + ")");
-    }
-  }
-  return Status::ok();
-}
-
 // The string field `name`, or nullopt when absent; kInvalid when not a string.
-Result<std::optional<std::string>> opt_string(const json& args, std::string_view name) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Status::invalid(std::string(name) + ": expected a string, got " + describe_type(*it));
-  }
-  return std::optional<std::string>(it->get<std::string>());
-}
-
-Result<std::optional<uint64_t>> opt_uint(const json& args, std::string_view name) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<uint64_t>();
-  if (!it->is_number_unsigned()) {
-    return Status::invalid(std::string(name) + ": expected a non-negative integer, got " +
-                           describe_type(*it));
-  }
-  return std::optional<uint64_t>(it->get<uint64_t>());
-}
 
 Result<core::Hash> parse_fingerprint(const std::string& text) {
   Result<core::Hash> fp = core::hash_from_hex(text);
@@ -158,12 +127,12 @@ struct Target {
 
 // {"cert": PEM} or {"fingerprint": hex} (registered); with allow_serial also {"org", "serial"}.
 Result<Target> resolve_target(const json& args, ReadContext& ctx, bool allow_serial) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string(args, "cert"));
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> fp_text, opt_string(args, "fingerprint"));
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string_arg(args, "cert"));
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> fp_text, opt_string_arg(args, "fingerprint"));
   std::optional<std::string> org, serial;
   if (allow_serial) {
-    SILK_ASSIGN_OR_RETURN(org, opt_string(args, "org"));
-    SILK_ASSIGN_OR_RETURN(serial, opt_string(args, "serial"));
+    SILK_ASSIGN_OR_RETURN(org, opt_string_arg(args, "org"));
+    SILK_ASSIGN_OR_RETURN(serial, opt_string_arg(args, "serial"));
   }
   const int forms = (pem ? 1 : 0) + (fp_text ? 1 : 0) + ((org || serial) ? 1 : 0);
   const std::string expected = allow_serial ? "exactly one of cert, fingerprint or org+serial"
@@ -237,7 +206,7 @@ Result<std::string> check_reason(const std::optional<std::string>& reason) {
 }
 
 Result<std::string> freeze_reason(const json& args) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason, opt_string(args, "reason"));
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason, opt_string_arg(args, "reason"));
   if (reason && reason->size() > kMaxReasonChars) {
     return Status::invalid("reason: " + std::to_string(reason->size()) + " bytes, at most " +
                            std::to_string(kMaxReasonChars));
@@ -308,8 +277,8 @@ class Identity final : public Contract {
 
  private:
   static Result<std::string> register_cert(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "register", {"cert"}));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string(args, "cert"));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "register", {"cert"}));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string_arg(args, "cert"));
     if (!pem) return Status::invalid("cert: missing (a PEM certificate)");
     SILK_ASSIGN_OR_RETURN(core::Certificate cert, parse_cert_arg(*pem));
     SILK_RETURN_IF_ERROR(
@@ -326,7 +295,7 @@ class Identity final : public Contract {
   }
 
   static Result<std::string> revoke(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(
+    SILK_RETURN_IF_ERROR(check_arg_fields(
         args, "revoke",
         {"org", "serial", "cert", "fingerprint", "reason", "invalidity_date_ms", "revoked_at_ms"}));
     if (args.contains("revoked_at_ms")) {
@@ -336,11 +305,11 @@ class Identity final : public Contract {
           "trusted as invalidity_date_ms (RFC 5280 invalidityDate)");
     }
     SILK_ASSIGN_OR_RETURN(Target t, resolve_target(args, ctx, /*allow_serial=*/true));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason_arg, opt_string(args, "reason"));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> reason_arg, opt_string_arg(args, "reason"));
     SILK_ASSIGN_OR_RETURN(std::string reason, check_reason(reason_arg));
     const uint64_t revoked_at = ctx.block_time_ms();
     SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> invalid_from,
-                          opt_uint(args, "invalidity_date_ms"));
+                          opt_u64_arg(args, "invalidity_date_ms"));
     if (invalid_from) {
       if (reason != "keyCompromise" && reason != "cACompromise") {
         return Status::invalid(
@@ -400,7 +369,7 @@ class Identity final : public Contract {
   }
 
   static Result<std::string> freeze(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "freeze", {"cert", "fingerprint", "reason"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "freeze", {"cert", "fingerprint", "reason"}));
     SILK_ASSIGN_OR_RETURN(Target t, resolve_target(args, ctx, /*allow_serial=*/false));
     SILK_ASSIGN_OR_RETURN(std::string reason, freeze_reason(args));
     SILK_RETURN_IF_ERROR(ctx.check_self_policy(t.org));
@@ -427,7 +396,7 @@ class Identity final : public Contract {
   }
 
   static Result<std::string> unfreeze(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "unfreeze", {"cert", "fingerprint", "reason"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "unfreeze", {"cert", "fingerprint", "reason"}));
     SILK_ASSIGN_OR_RETURN(Target t, resolve_target(args, ctx, /*allow_serial=*/false));
     SILK_ASSIGN_OR_RETURN(std::string reason, freeze_reason(args));
     SILK_RETURN_IF_ERROR(ctx.check_self_policy(t.org));
@@ -449,11 +418,11 @@ class Identity final : public Contract {
   // ---- queries ----
 
   static Result<std::string> status(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "status", {"cert", "fingerprint", "at_ms"}));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at_arg, opt_uint(args, "at_ms"));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "status", {"cert", "fingerprint", "at_ms"}));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at_arg, opt_u64_arg(args, "at_ms"));
     const uint64_t at_ms = at_arg.value_or(ctx.block_time_ms());
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string(args, "cert"));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> fp_text, opt_string(args, "fingerprint"));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string_arg(args, "cert"));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> fp_text, opt_string_arg(args, "fingerprint"));
     if ((pem ? 1 : 0) + (fp_text ? 1 : 0) != 1) {
       return Status::invalid("args: expected exactly one of cert or fingerprint");
     }
@@ -555,8 +524,8 @@ class Identity final : public Contract {
   }
 
   static Result<std::string> cert(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "cert", {"fingerprint"}));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> fp_text, opt_string(args, "fingerprint"));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "cert", {"fingerprint"}));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> fp_text, opt_string_arg(args, "fingerprint"));
     if (!fp_text) return Status::invalid("fingerprint: missing");
     SILK_ASSIGN_OR_RETURN(core::Hash fp, parse_fingerprint(*fp_text));
     const std::string fp_hex = core::to_hex(fp);
@@ -567,8 +536,8 @@ class Identity final : public Contract {
   }
 
   static Result<std::string> crl(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "crl", {"org"}));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> org, opt_string(args, "org"));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "crl", {"org"}));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> org, opt_string_arg(args, "org"));
     if (!org) return Status::invalid("org: missing");
     if (!core::is_valid_org_id(*org)) {
       return Status::invalid("org: '" + org->substr(0, 64) + "' is not an organisation id");

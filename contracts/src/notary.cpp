@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "silk/contracts/args.h"
+
 namespace silk::contracts {
 namespace {
 
@@ -20,15 +22,12 @@ char to_lower_ascii(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// "a JSON number", "a JSON object", ...
-std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
-
 // The digest in lower case, or kInvalid naming what was wrong with it.
 Result<std::string> parse_digest(const json& args) {
   static const std::string kPrefix = "hash: expected 64 hex characters (SHA-256), got ";
   auto it = args.find("hash");
   if (it == args.end()) return Status::invalid(kPrefix + "no hash field");
-  if (!it->is_string()) return Status::invalid(kPrefix + describe_type(*it));
+  if (!it->is_string()) return Status::invalid(kPrefix + json_kind(*it));
   const std::string& text = it->get_ref<const std::string&>();
   if (text.size() != kDigestHexChars) {
     return Status::invalid(kPrefix + std::to_string(text.size()) + " characters");
@@ -48,7 +47,7 @@ Result<json> parse_meta(const json& args) {
   auto it = args.find("meta");
   if (it == args.end() || it->is_null()) return json::object();
   if (!it->is_object()) {
-    return Status::invalid("meta: expected a JSON object, got " + describe_type(*it));
+    return Status::invalid("meta: expected a JSON object, got " + json_kind(*it));
   }
   // Parsed JSON holds valid UTF-8 only, so dump() does not throw here.
   const size_t size = it->dump().size();

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "rules.h"
+#include "silk/contracts/args.h"
 #include "silk/contracts/chain_config.h"
 #include "silk/contracts/documents.h"
 #include "silk/contracts/ebl.h"
@@ -57,7 +58,6 @@ using nlohmann::json;
 
 constexpr std::string_view kContract = "trade";
 constexpr size_t kMaxIdChars = 64;
-constexpr size_t kMaxDocIdChars = 128;
 constexpr size_t kMaxGoodsChars = 1024;
 constexpr size_t kMaxTextChars = 512;
 constexpr size_t kMaxReferenceChars = 256;
@@ -65,68 +65,24 @@ constexpr size_t kMaxAmountChars = 32;
 constexpr size_t kMaxDocuments = 256;
 constexpr std::array<std::string_view, 11> kIncoterms = {"EXW", "FCA", "CPT", "CIP", "DAP", "DPU",
                                                          "DDP", "FAS", "FOB", "CFR", "CIF"};
+constexpr std::array<std::string_view, 2> kAmountFields = {"value", "currency"};
 constexpr std::string_view kFlow = "proposed -> accepted -> shipped -> delivered -> settled";
-
-std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
 
 std::string deal_key(std::string_view id) { return "deal/" + std::string(id); }
 std::string hold_key(std::string_view doc_id) { return "hold/" + std::string(doc_id); }
 constexpr std::string_view kAllIndexKey = "deal_index";
 std::string org_index_key(std::string_view org) { return "deal_index/" + std::string(org); }
 
-Status check_fields(const json& args, std::string_view method,
-                    std::initializer_list<std::string_view> allowed) {
-  for (const auto& item : args.items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Status::invalid("args: unknown field '" + item.key() + "' (" + std::string(method) +
-                             " takes " + list + ")");
-    }
-  }
-  return Status::ok();
-}
-
-Result<std::optional<std::string>> opt_string(const json& args, std::string_view name) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Status::invalid(std::string(name) + ": expected a string, got " + describe_type(*it));
-  }
-  return std::optional<std::string>(it->get<std::string>());
-}
-
-Result<std::string> req_string(const json& args, std::string_view name, size_t max_chars) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> v, opt_string(args, name));
-  if (!v || v->empty()) return Status::invalid(std::string(name) + ": missing");
-  if (v->size() > max_chars) {
-    return Status::invalid(std::string(name) + ": " + std::to_string(v->size()) +
-                           " bytes, at most " + std::to_string(max_chars));
-  }
-  return *v;
-}
-
 bool is_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '-';
 }
 
-Result<std::string> parse_id(const json& args) {
-  SILK_ASSIGN_OR_RETURN(std::string id, req_string(args, "id", kMaxIdChars));
+Result<std::string> parse_id(const Args& a) {
+  SILK_ASSIGN_OR_RETURN(std::string id, a.string("id", kMaxIdChars));
   for (char c : id) {
     if (!is_id_char(c)) {
       return Status::invalid("id: '" + id + "' holds a character outside [A-Za-z0-9._-]");
-    }
-  }
-  return id;
-}
-
-Result<std::string> parse_doc_id(const json& args) {
-  SILK_ASSIGN_OR_RETURN(std::string id, req_string(args, "doc_id", kMaxDocIdChars));
-  for (char c : id) {
-    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '/') {
-      return Status::invalid("doc_id: '" + id.substr(0, 64) +
-                             "' holds a space, a control character or '/'");
     }
   }
   return id;
@@ -147,39 +103,25 @@ bool is_decimal(const std::string& s) {
   return frac_end > int_end + 1 && frac_end == s.size();
 }
 
-Result<json> parse_amount(const json& args) {
-  auto it = args.find("amount");
-  if (it == args.end() || it->is_null()) return Status::invalid("amount: missing");
-  if (!it->is_object()) {
-    return Status::invalid("amount: expected a JSON object {value, currency}, got " +
-                           describe_type(*it));
+Result<json> parse_amount(const Args& a) {
+  SILK_ASSIGN_OR_RETURN(Args amount, a.nested("amount", "amount", kAmountFields));
+  Result<std::string> value = amount.string("value", kMaxAmountChars);
+  if (!value.is_ok() || !is_decimal(*value)) {
+    return Status::invalid(
+        "amount.value: " +
+        (value.is_ok() ? "'" + value->substr(0, 40) + "' is not" : std::string("expected")) +
+        " a decimal string such as \"1250.00\"");
   }
-  for (const auto& item : it->items()) {
-    if (item.key() != "value" && item.key() != "currency") {
-      return Status::invalid("amount: unknown field '" + item.key() +
-                             "' (amount takes value and currency)");
-    }
+  Result<std::string> currency = amount.string("currency", 16);
+  if (!currency.is_ok() || currency->size() != 3 ||
+      !std::all_of(currency->begin(), currency->end(),
+                   [](char x) { return x >= 'A' && x <= 'Z'; })) {
+    return Status::invalid(
+        "amount.currency: " +
+        (currency.is_ok() ? "'" + *currency + "' is not" : std::string("expected")) +
+        " an ISO 4217 code such as \"USD\" (three capital letters)");
   }
-  auto value = it->find("value");
-  if (value == it->end() || !value->is_string()) {
-    return Status::invalid("amount.value: expected a decimal string such as \"1250.00\"");
-  }
-  const std::string v = value->get<std::string>();
-  if (v.size() > kMaxAmountChars || !is_decimal(v)) {
-    return Status::invalid("amount.value: '" + v.substr(0, 40) +
-                           "' is not a decimal string such as \"1250.00\"");
-  }
-  auto currency = it->find("currency");
-  if (currency == it->end() || !currency->is_string()) {
-    return Status::invalid("amount.currency: expected an ISO 4217 code such as \"USD\"");
-  }
-  const std::string c = currency->get<std::string>();
-  if (c.size() != 3 ||
-      !std::all_of(c.begin(), c.end(), [](char x) { return x >= 'A' && x <= 'Z'; })) {
-    return Status::invalid("amount.currency: '" + c.substr(0, 16) +
-                           "' is not an ISO 4217 code (three capital letters)");
-  }
-  return json{{"value", v}, {"currency", c}};
+  return json{{"value", *value}, {"currency", *currency}};
 }
 
 std::string jurisdiction_of(ReadContext& ctx, std::string_view org) {
@@ -450,10 +392,10 @@ class TradeContract final : public Contract {
 
  private:
   static Result<std::string> open(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(
-        check_fields(args, "open", {"id", "buyer", "goods", "incoterms", "amount"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string buyer, req_string(args, "buyer", 64));
+    SILK_ASSIGN_OR_RETURN(Args a,
+                          Args::of(args, "open", {"id", "buyer", "goods", "incoterms", "amount"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string buyer, a.string("buyer", 64));
     if (!core::is_valid_org_id(buyer)) {
       return Status::invalid("buyer: '" + buyer + "' is not an organisation id");
     }
@@ -465,15 +407,15 @@ class TradeContract final : public Contract {
     if (buyer == seller) {
       return Status::invalid("buyer: " + buyer + " is the seller (the sender's organisation)");
     }
-    SILK_ASSIGN_OR_RETURN(std::string goods, req_string(args, "goods", kMaxGoodsChars));
-    SILK_ASSIGN_OR_RETURN(std::string incoterms, req_string(args, "incoterms", 8));
+    SILK_ASSIGN_OR_RETURN(std::string goods, a.string("goods", kMaxGoodsChars));
+    SILK_ASSIGN_OR_RETURN(std::string incoterms, a.string("incoterms", 8));
     if (std::find(kIncoterms.begin(), kIncoterms.end(), incoterms) == kIncoterms.end()) {
       std::string list;
       for (std::string_view t : kIncoterms) list += (list.empty() ? "" : " ") + std::string(t);
       return Status::invalid("incoterms: '" + incoterms + "' is not an Incoterms 2020 rule (" +
                              list + ")");
     }
-    SILK_ASSIGN_OR_RETURN(json amount, parse_amount(args));
+    SILK_ASSIGN_OR_RETURN(json amount, parse_amount(a));
 
     SILK_ASSIGN_OR_RETURN(std::optional<Deal> existing, load_deal(ctx, id));
     if (existing) {
@@ -502,8 +444,8 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> accept(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "accept", {"id"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "accept", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_buyer(d, ctx, "accept"));
     SILK_RETURN_IF_ERROR(need_state(d, "accept", {"proposed"}));
@@ -511,9 +453,9 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> attach(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "attach", {"id", "doc_id"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "attach", {"id", "doc_id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_party(d, ctx, "attach a document to"));
     SILK_RETURN_IF_ERROR(need_state(d, "attach", {"proposed", "accepted", "shipped", "delivered"}));
@@ -544,8 +486,8 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> ship(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "ship", {"id"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "ship", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_seller(d, ctx, "ship"));
     SILK_RETURN_IF_ERROR(need_state(d, "ship", {"accepted"}));
@@ -577,8 +519,8 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> confirm_delivery(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "confirm_delivery", {"id"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "confirm_delivery", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_buyer(d, ctx, "confirm_delivery"));
     SILK_RETURN_IF_ERROR(need_state(d, "confirm_delivery", {"shipped"}));
@@ -586,9 +528,9 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> settle(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "settle", {"id", "reference"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string reference, req_string(args, "reference", kMaxReferenceChars));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "settle", {"id", "reference"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string reference, a.string("reference", kMaxReferenceChars));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_party(d, ctx, "settle"));
     SILK_RETURN_IF_ERROR(need_state(d, "settle", {"delivered"}));
@@ -599,9 +541,9 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> dispute(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "dispute", {"id", "reason"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string reason, req_string(args, "reason", kMaxTextChars));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "dispute", {"id", "reason"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string reason, a.string("reason", kMaxTextChars));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_party(d, ctx, "dispute"));
     SILK_RETURN_IF_ERROR(need_state(d, "dispute", {"accepted", "shipped", "delivered"}));
@@ -659,15 +601,10 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> decide(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "decide", {"id", "ruling", "release"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string ruling, req_string(args, "ruling", kMaxTextChars));
-    auto it = args.find("release");
-    if (it == args.end() || it->is_null()) return Status::invalid("release: missing (a boolean)");
-    if (!it->is_boolean()) {
-      return Status::invalid("release: expected a boolean, got " + describe_type(*it));
-    }
-    const bool release = it->get<bool>();
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "decide", {"id", "ruling", "release"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string ruling, a.string("ruling", kMaxTextChars));
+    SILK_ASSIGN_OR_RETURN(const bool release, a.boolean("release"));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_arbitrator(d, ctx, "decide"));
     SILK_RETURN_IF_ERROR(need_state(d, "decide", {"disputed"}));
@@ -689,8 +626,8 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> release(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "release", {"id"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "release", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_arbitrator(d, ctx, "release"));
     SILK_RETURN_IF_ERROR(need_state(d, "release", {"decided"}));
@@ -705,10 +642,10 @@ class TradeContract final : public Contract {
   // An arbitrator's order to hold an attached transferable record that the dispute could not
   // hold by itself (its holder or owner is not a party).
   static Result<std::string> hold(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "hold", {"id", "doc_id", "order"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
-    SILK_ASSIGN_OR_RETURN(std::string order, req_string(args, "order", kMaxTextChars));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "hold", {"id", "doc_id", "order"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
+    SILK_ASSIGN_OR_RETURN(std::string order, a.string("order", kMaxTextChars));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     SILK_RETURN_IF_ERROR(need_arbitrator(d, ctx, "order a hold in"));
     SILK_RETURN_IF_ERROR(need_state(d, "hold", {"disputed"}));
@@ -750,15 +687,15 @@ class TradeContract final : public Contract {
   // ---- queries ----
 
   static Result<std::string> deal(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "deal", {"id"}));
-    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "deal", {"id"}));
+    SILK_ASSIGN_OR_RETURN(std::string id, parse_id(a));
     SILK_ASSIGN_OR_RETURN(Deal d, require_deal(ctx, id));
     return d.rec.dump();
   }
 
   static Result<std::string> deals(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "deals", {"org"}));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> org, opt_string(args, "org"));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "deals", {"org"}));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> org, a.opt_string("org", 4096));
     if (org && !core::is_valid_org_id(*org)) {
       return Status::invalid("org: '" + org->substr(0, 64) + "' is not an organisation id");
     }
@@ -775,8 +712,8 @@ class TradeContract final : public Contract {
   }
 
   static Result<std::string> holds(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "holds", {"doc_id"}));
-    SILK_ASSIGN_OR_RETURN(std::string doc_id, parse_doc_id(args));
+    SILK_ASSIGN_OR_RETURN(Args a, Args::of(args, "holds", {"doc_id"}));
+    SILK_ASSIGN_OR_RETURN(std::string doc_id, read_doc_id(a));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> value, ctx.get(hold_key(doc_id)));
     json hold = nullptr;
     if (value) {

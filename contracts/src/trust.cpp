@@ -62,6 +62,7 @@
 #include <utility>
 #include <vector>
 
+#include "silk/contracts/args.h"
 #include "silk/core/genesis.h"
 
 namespace silk::contracts {
@@ -83,8 +84,6 @@ constexpr std::array<std::string_view, 8> kServiceTypes = {
     "carrier",    "chamber",         "bank",    "insurer"};
 constexpr std::array<std::string_view, 3> kDirections = {"mutual", "a_recognises_b",
                                                          "b_recognises_a"};
-
-std::string describe_type(const json& v) { return std::string("a JSON ") + v.type_name(); }
 
 std::string join(const std::vector<std::string>& items) {
   std::string s;
@@ -120,63 +119,9 @@ bool is_valid_code(std::string_view code) {
   return true;
 }
 
-Status check_object(const json& args) {
-  if (!args.is_object() && !args.is_null()) {
-    return Status::invalid("args: expected a JSON object, got " + describe_type(args));
-  }
-  return Status::ok();
-}
-
-Status check_fields(const json& args, std::string_view method,
-                    std::initializer_list<std::string_view> allowed) {
-  SILK_RETURN_IF_ERROR(check_object(args));
-  for (const auto& item : args.items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Status::invalid("args: unknown field '" + item.key() + "' (" + std::string(method) +
-                             " takes " + (list.empty() ? std::string("no args") : list) + ")");
-    }
-  }
-  return Status::ok();
-}
-
-Result<std::optional<std::string>> opt_string(const json& args, std::string_view name,
-                                              size_t max_chars) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Status::invalid(std::string(name) + ": expected a string, got " + describe_type(*it));
-  }
-  std::string s = it->get<std::string>();
-  if (s.size() > max_chars) {
-    return Status::invalid(std::string(name) + ": " + std::to_string(s.size()) +
-                           " bytes, at most " + std::to_string(max_chars));
-  }
-  return std::optional<std::string>(std::move(s));
-}
-
-Result<std::string> req_string(const json& args, std::string_view name, size_t max_chars,
-                               std::string_view what) {
-  SILK_ASSIGN_OR_RETURN(std::optional<std::string> s, opt_string(args, name, max_chars));
-  if (!s || s->empty())
-    return Status::invalid(std::string(name) + ": missing (" + std::string(what) + ")");
-  return *s;
-}
-
-Result<std::optional<uint64_t>> opt_uint(const json& args, std::string_view name) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return std::optional<uint64_t>();
-  if (!it->is_number_unsigned()) {
-    return Status::invalid(std::string(name) + ": expected a non-negative integer (ms), got " +
-                           describe_type(*it));
-  }
-  return std::optional<uint64_t>(it->get<uint64_t>());
-}
-
 Result<std::string> req_jurisdiction(const json& args, std::string_view name) {
   SILK_ASSIGN_OR_RETURN(std::string code,
-                        req_string(args, name, kMaxIdChars, "an ISO 3166-1 alpha-2 code"));
+                        req_string_arg(args, name, kMaxIdChars, "an ISO 3166-1 alpha-2 code"));
   if (!core::is_valid_jurisdiction(code)) {
     return Status::invalid(std::string(name) + ": '" + code +
                            "' is not an ISO 3166-1 alpha-2 code (two upper-case letters)");
@@ -185,7 +130,7 @@ Result<std::string> req_jurisdiction(const json& args, std::string_view name) {
 }
 
 Result<std::string> req_id(const json& args, std::string_view name) {
-  SILK_ASSIGN_OR_RETURN(std::string id, req_string(args, name, kMaxIdChars, "an identifier"));
+  SILK_ASSIGN_OR_RETURN(std::string id, req_string_arg(args, name, kMaxIdChars, "an identifier"));
   if (!is_valid_id(id)) {
     return Status::invalid(std::string(name) + ": '" + id +
                            "' is not 1-64 of [A-Za-z0-9._-] starting with a letter or digit");
@@ -203,7 +148,7 @@ Result<std::vector<std::string>> req_string_list(const json& args, std::string_v
   }
   if (!it->is_array()) {
     return Status::invalid(std::string(name) + ": expected an array of strings, got " +
-                           describe_type(*it));
+                           json_kind(*it));
   }
   if (it->empty()) return Status::invalid(std::string(name) + ": must not be empty");
   if (it->size() > kMaxListItems) {
@@ -214,7 +159,7 @@ Result<std::vector<std::string>> req_string_list(const json& args, std::string_v
   for (size_t i = 0; i < it->size(); ++i) {
     const json& v = (*it)[i];
     const std::string at = std::string(name) + "[" + std::to_string(i) + "]";
-    if (!v.is_string()) return Status::invalid(at + ": expected a string, got " + describe_type(v));
+    if (!v.is_string()) return Status::invalid(at + ": expected a string, got " + json_kind(v));
     std::string s = v.get<std::string>();
     SILK_RETURN_IF_ERROR(check(at, s));
     if (contains(out, s)) return Status::invalid(at + ": '" + s + "' is repeated");
@@ -463,10 +408,10 @@ class Trust final : public Contract {
 
  private:
   static Result<std::string> register_jurisdiction(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "register_jurisdiction", {"code", "name"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "register_jurisdiction", {"code", "name"}));
     SILK_ASSIGN_OR_RETURN(std::string code, req_jurisdiction(args, "code"));
     SILK_ASSIGN_OR_RETURN(std::string name,
-                          req_string(args, "name", kMaxNameChars, "the jurisdiction's name"));
+                          req_string_arg(args, "name", kMaxNameChars, "the jurisdiction's name"));
     SILK_RETURN_IF_ERROR(require_regulator(ctx.sender(), {code}, "register jurisdiction " + code));
     SILK_ASSIGN_OR_RETURN(std::optional<json> existing, load(ctx, jurisdiction_key(code)));
     if (existing) {
@@ -484,15 +429,16 @@ class Trust final : public Contract {
 
   static Result<std::string> add_authority(const json& args, TxContext& ctx) {
     SILK_RETURN_IF_ERROR(
-        check_fields(args, "add_authority",
-                     {"jurisdiction", "id", "name", "cert", "public_key", "service_types"}));
+        check_arg_fields(args, "add_authority",
+                         {"jurisdiction", "id", "name", "cert", "public_key", "service_types"}));
     SILK_ASSIGN_OR_RETURN(std::string cc, req_jurisdiction(args, "jurisdiction"));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
     SILK_ASSIGN_OR_RETURN(std::string name,
-                          req_string(args, "name", kMaxNameChars, "the authority's name"));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string(args, "cert", kMaxPemChars));
+                          req_string_arg(args, "name", kMaxNameChars, "the authority's name"));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem,
+                          opt_string_arg(args, "cert", kMaxPemChars));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> key_hex,
-                          opt_string(args, "public_key", kMaxIdChars));
+                          opt_string_arg(args, "public_key", kMaxIdChars));
     if ((pem ? 1 : 0) + (key_hex ? 1 : 0) != 1) {
       return Status::invalid("args: expected exactly one of cert (PEM) or public_key (hex), got " +
                              std::string(pem ? "both" : "neither"));
@@ -533,16 +479,16 @@ class Trust final : public Contract {
   static Result<std::string> set_authority(const json& args, TxContext& ctx,
                                            std::string_view method) {
     const bool withdraw = method == "withdraw_authority";
-    SILK_RETURN_IF_ERROR(check_fields(args, method, {"jurisdiction", "id", "reason"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, method, {"jurisdiction", "id", "reason"}));
     SILK_ASSIGN_OR_RETURN(std::string cc, req_jurisdiction(args, "jurisdiction"));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
     std::string reason;
     if (withdraw) {
       SILK_ASSIGN_OR_RETURN(reason,
-                            req_string(args, "reason", kMaxReasonChars, "why it is withdrawn"));
+                            req_string_arg(args, "reason", kMaxReasonChars, "why it is withdrawn"));
     } else {
       SILK_ASSIGN_OR_RETURN(std::optional<std::string> r,
-                            opt_string(args, "reason", kMaxReasonChars));
+                            opt_string_arg(args, "reason", kMaxReasonChars));
       reason = r.value_or("");
     }
     SILK_RETURN_IF_ERROR(require_regulator(ctx.sender(), {cc},
@@ -565,9 +511,9 @@ class Trust final : public Contract {
   }
 
   static Result<std::string> propose_mra(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "propose_mra",
-                                      {"id", "parties", "direction", "doc_types", "service_types",
-                                       "valid_from_ms", "valid_until_ms"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "propose_mra",
+                                          {"id", "parties", "direction", "doc_types",
+                                           "service_types", "valid_from_ms", "valid_until_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
     auto pit = args.find("parties");
     if (pit == args.end() || !pit->is_array() || pit->size() != 2 || !(*pit)[0].is_string() ||
@@ -588,7 +534,7 @@ class Trust final : public Contract {
                              parties[0] + " twice");
     }
     SILK_ASSIGN_OR_RETURN(std::string direction,
-                          req_string(args, "direction", kMaxIdChars, join(kDirections)));
+                          req_string_arg(args, "direction", kMaxIdChars, join(kDirections)));
     if (std::find(kDirections.begin(), kDirections.end(), direction) == kDirections.end()) {
       return Status::invalid("direction: '" + direction + "' is not one of " + join(kDirections));
     }
@@ -596,8 +542,8 @@ class Trust final : public Contract {
                           req_string_list(args, "doc_types", check_doc_type));
     SILK_ASSIGN_OR_RETURN(std::vector<std::string> services,
                           req_string_list(args, "service_types", check_service_type));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> from, opt_uint(args, "valid_from_ms"));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> until, opt_uint(args, "valid_until_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> from, opt_u64_arg(args, "valid_from_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> until, opt_u64_arg(args, "valid_until_ms"));
     const uint64_t valid_from = from.value_or(0);
     const uint64_t valid_until = until.value_or(0);
     if (valid_until != 0 && valid_until < valid_from) {
@@ -641,7 +587,7 @@ class Trust final : public Contract {
   }
 
   static Result<std::string> approve_mra(const json& args, TxContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "approve_mra", {"id"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "approve_mra", {"id"}));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
     SILK_ASSIGN_OR_RETURN(json record, load_mra(ctx, id));
     const std::vector<std::string> parties = strings_of(record["parties"]);
@@ -674,7 +620,7 @@ class Trust final : public Contract {
 
   // suspend_mra, reinstate_mra, repeal_mra.
   static Result<std::string> change_mra(const json& args, TxContext& ctx, std::string_view method) {
-    SILK_RETURN_IF_ERROR(check_fields(args, method, {"id", "reason"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, method, {"id", "reason"}));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
     std::string reason;
     // The verb for messages, the status it leads to, and the statuses it may leave.
@@ -691,11 +637,11 @@ class Trust final : public Contract {
     const std::vector<std::string>& from = change.from;
     if (method == "reinstate_mra") {
       SILK_ASSIGN_OR_RETURN(std::optional<std::string> r,
-                            opt_string(args, "reason", kMaxReasonChars));
+                            opt_string_arg(args, "reason", kMaxReasonChars));
       reason = r.value_or("");
     } else {
-      SILK_ASSIGN_OR_RETURN(reason,
-                            req_string(args, "reason", kMaxReasonChars, "why the MRA is " + to));
+      SILK_ASSIGN_OR_RETURN(
+          reason, req_string_arg(args, "reason", kMaxReasonChars, "why the MRA is " + to));
     }
     SILK_ASSIGN_OR_RETURN(json record, load_mra(ctx, id));
     SILK_RETURN_IF_ERROR(
@@ -716,14 +662,14 @@ class Trust final : public Contract {
   // ---- queries ----
 
   static Result<std::string> q_jurisdiction(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "jurisdiction", {"code"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "jurisdiction", {"code"}));
     SILK_ASSIGN_OR_RETURN(std::string code, req_jurisdiction(args, "code"));
     SILK_ASSIGN_OR_RETURN(json record, require_jurisdiction(ctx, code));
     return record.dump();
   }
 
   static Result<std::string> q_jurisdictions(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "jurisdictions", {}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "jurisdictions", {}));
     SILK_ASSIGN_OR_RETURN(std::vector<std::string> codes, load_index(ctx, kJurisdictionIndex));
     json out = json::array();
     for (const std::string& c : codes) {
@@ -734,10 +680,10 @@ class Trust final : public Contract {
   }
 
   static Result<std::string> q_authority(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "authority", {"jurisdiction", "id", "at_ms"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "authority", {"jurisdiction", "id", "at_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string cc, req_jurisdiction(args, "jurisdiction"));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_uint(args, "at_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_u64_arg(args, "at_ms"));
     SILK_ASSIGN_OR_RETURN(std::optional<json> record, load(ctx, authority_key(cc, id)));
     if (!record) return Status::not_found("authority " + id + " is not on " + cc + "'s trust list");
     return with_status_at(std::move(*record), at.value_or(ctx.block_time_ms()), "not_listed")
@@ -745,9 +691,9 @@ class Trust final : public Contract {
   }
 
   static Result<std::string> q_authorities(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "authorities", {"jurisdiction", "at_ms"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "authorities", {"jurisdiction", "at_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string cc, req_jurisdiction(args, "jurisdiction"));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_uint(args, "at_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_u64_arg(args, "at_ms"));
     const uint64_t at_ms = at.value_or(ctx.block_time_ms());
     SILK_ASSIGN_OR_RETURN(std::vector<std::string> ids, load_index(ctx, authority_index(cc)));
     json out = json::array();
@@ -762,16 +708,16 @@ class Trust final : public Contract {
   }
 
   static Result<std::string> q_mra(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "mra", {"id", "at_ms"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "mra", {"id", "at_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string id, req_id(args, "id"));
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_uint(args, "at_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_u64_arg(args, "at_ms"));
     SILK_ASSIGN_OR_RETURN(json record, load_mra(ctx, id));
     return with_status_at(std::move(record), at.value_or(ctx.block_time_ms()), "not_proposed")
         .dump();
   }
 
   static Result<std::string> q_mras(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(args, "mras", {"jurisdiction"}));
+    SILK_RETURN_IF_ERROR(check_arg_fields(args, "mras", {"jurisdiction"}));
     std::string index = std::string(kMraIndex);
     if (args.contains("jurisdiction") && !args["jurisdiction"].is_null()) {
       SILK_ASSIGN_OR_RETURN(std::string cc, req_jurisdiction(args, "jurisdiction"));
@@ -787,12 +733,13 @@ class Trust final : public Contract {
   }
 
   static Result<std::string> q_authority_check(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(
+    SILK_RETURN_IF_ERROR(check_arg_fields(
         args, "authority_check", {"jurisdiction", "cert", "public_key", "service_type", "at_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string cc, req_jurisdiction(args, "jurisdiction"));
-    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem, opt_string(args, "cert", kMaxPemChars));
+    SILK_ASSIGN_OR_RETURN(std::optional<std::string> pem,
+                          opt_string_arg(args, "cert", kMaxPemChars));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> key_hex,
-                          opt_string(args, "public_key", kMaxIdChars));
+                          opt_string_arg(args, "public_key", kMaxIdChars));
     if ((pem ? 1 : 0) + (key_hex ? 1 : 0) != 1) {
       return Status::invalid("args: expected exactly one of cert (PEM) or public_key (hex), got " +
                              std::string(pem ? "both" : "neither"));
@@ -809,11 +756,11 @@ class Trust final : public Contract {
       key = *pk;
     }
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> service,
-                          opt_string(args, "service_type", kMaxIdChars));
+                          opt_string_arg(args, "service_type", kMaxIdChars));
     if (service && !service->empty()) {
       SILK_RETURN_IF_ERROR(check_service_type("service_type", *service));
     }
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_uint(args, "at_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_u64_arg(args, "at_ms"));
     const uint64_t at_ms = at.value_or(ctx.block_time_ms());
     SILK_ASSIGN_OR_RETURN(AuthorityCheck check,
                           authority_granted_at(ctx, cc, cert, key, service.value_or(""), at_ms));
@@ -827,19 +774,19 @@ class Trust final : public Contract {
   }
 
   static Result<std::string> q_recognises(const json& args, ReadContext& ctx) {
-    SILK_RETURN_IF_ERROR(check_fields(
+    SILK_RETURN_IF_ERROR(check_arg_fields(
         args, "recognises", {"issuing", "verifying", "doc_type", "service_type", "at_ms"}));
     SILK_ASSIGN_OR_RETURN(std::string issuing, req_jurisdiction(args, "issuing"));
     SILK_ASSIGN_OR_RETURN(std::string verifying, req_jurisdiction(args, "verifying"));
     SILK_ASSIGN_OR_RETURN(std::string doc_type,
-                          req_string(args, "doc_type", kMaxIdChars, "a document type code"));
+                          req_string_arg(args, "doc_type", kMaxIdChars, "a document type code"));
     SILK_RETURN_IF_ERROR(check_doc_type("doc_type", doc_type));
     SILK_ASSIGN_OR_RETURN(std::optional<std::string> service,
-                          opt_string(args, "service_type", kMaxIdChars));
+                          opt_string_arg(args, "service_type", kMaxIdChars));
     if (service && !service->empty()) {
       SILK_RETURN_IF_ERROR(check_service_type("service_type", *service));
     }
-    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_uint(args, "at_ms"));
+    SILK_ASSIGN_OR_RETURN(std::optional<uint64_t> at, opt_u64_arg(args, "at_ms"));
     const uint64_t at_ms = at.value_or(ctx.block_time_ms());
     SILK_ASSIGN_OR_RETURN(RecognitionCheck check, recognises(ctx, issuing, verifying, doc_type,
                                                              service.value_or(""), at_ms));

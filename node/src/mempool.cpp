@@ -1,6 +1,7 @@
 #include "silk/node/mempool.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "silk/core/merkle.h"
@@ -57,6 +58,23 @@ void Mempool::precheck(core::ByteSpan encoded, Candidate& c) const {
   if (json_nesting_depth(tx.args) > kMaxJsonDepth) {
     c.status = Status::invalid("tx args are nested deeper than " + std::to_string(kMaxJsonDepth) +
                                " levels");
+    return;
+  }
+  // Args that are not a JSON object would only become a failed receipt (whose words are kept
+  // short and the library's out of it): refuse them here, saying where they break.
+  if (!nlohmann::json::accept(tx.args)) {
+    try {
+      const nlohmann::json parsed = nlohmann::json::parse(tx.args);
+      c.status = Status::invalid("tx args are not valid JSON (" +
+                                 std::string(parsed.type_name()) + " accepted on a second look)");
+    } catch (const nlohmann::json::exception& e) {
+      c.status = Status::invalid(std::string("tx args are not valid JSON: ") + e.what());
+    }
+    return;
+  }
+  if (const size_t first = tx.args.find_first_not_of(" \t\r\n");
+      first == std::string::npos || tx.args[first] != '{') {
+    c.status = Status::invalid("tx args must be a JSON object {...}");
     return;
   }
   if (tx.chain_id != genesis_.chain_id) {

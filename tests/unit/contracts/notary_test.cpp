@@ -159,8 +159,8 @@ TEST_SUITE("notary") {
         {json{{"hash", good + "00"}}, kBadHash + "66 characters"},
         {json{{"hash", "g" + good.substr(1)}}, kBadHash + "a non-hex character at offset 0"},
         {json{{"hash", good.substr(0, 62) + " 1"}}, kBadHash + "a non-hex character at offset 62"},
-        {json{{"hash", 12345}}, kBadHash + "a JSON number"},
-        {json{{"hash", nullptr}}, kBadHash + "a JSON null"},
+        {json{{"hash", 12345}}, kBadHash + "a number"},
+        {json{{"hash", nullptr}}, kBadHash + "null"},
         {json::object(), kBadHash + "no hash field"},
         {json{{"hash", ""}}, kBadHash + "0 characters"},
     };
@@ -192,8 +192,8 @@ TEST_SUITE("notary") {
     CHECK(exec.receipts[1].code == code_of(Status::Code::kInvalid));
     CHECK(exec.receipts[1].message == "meta: 4097 bytes serialised, at most 4096");
     CHECK(exec.receipts[2].code == code_of(Status::Code::kInvalid));
-    CHECK(exec.receipts[2].message == "meta: expected a JSON object, got a JSON array");
-    CHECK(exec.receipts[3].message == "meta: expected a JSON object, got a JSON string");
+    CHECK(exec.receipts[2].message == "meta: expected a JSON object, got an array");
+    CHECK(exec.receipts[3].message == "meta: expected a JSON object, got a string");
     CHECK(exec.writes.size() == 1);
   }
 

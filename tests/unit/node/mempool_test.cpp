@@ -202,6 +202,21 @@ TEST_SUITE("mempool") {
     check_rejected(f.add(tx), Status::Code::kInvalid, "tx args are nested deeper than 64 levels");
   }
 
+  TEST_CASE("args that are not a JSON object are refused at the door, saying where") {
+    PoolFixture f;
+    core::Tx tx = anchor_tx(f.chain.client_key, 1);
+    tx.args = "{\"hash\": ";
+    tx.sign(f.chain.client_key);
+    auto bad = f.add(tx);
+    REQUIRE_FALSE(bad.is_ok());
+    CHECK(bad.status().message().rfind("tx args are not valid JSON: ", 0) == 0);
+    tx = anchor_tx(f.chain.client_key, 2);
+    tx.args = "[1, 2]";
+    tx.sign(f.chain.client_key);
+    check_rejected(f.add(tx), Status::Code::kInvalid, "tx args must be a JSON object {...}");
+    CHECK(f.pool.size() == 0);
+  }
+
   TEST_CASE("a tx bigger than a block is refused at the door") {
     test::TestChain chain;
     chain.genesis.consensus.max_block_bytes = 1024;
