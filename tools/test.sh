@@ -2,7 +2,7 @@
 # The whole test suite, from a fresh Debian 12 machine: installs what is
 # missing, builds release and sanitizer (ASan + UBSan) configurations, runs
 # the unit and functional tests in release and the unit tests under the
-# sanitizers.
+# sanitizers, then a 20 s smoke of each libFuzzer target (tools/fuzz.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,3 +17,6 @@ echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 (cd "$ROOT/build-debug" && ctest --output-on-failure -j"$JOBS" -L unit --timeout 900)
+
+echo "== fuzz targets: a 20 s smoke each over their seed corpus (clang, ASan, UBSan)"
+"$ROOT/tools/fuzz.sh" --seconds 20
