@@ -17,19 +17,9 @@ PACKAGES=(build-essential cmake ninja-build pkg-config git
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=tools/lib/install.sh
+source "$ROOT/tools/lib/install.sh"
+install_missing "${PACKAGES[@]}"
 
 # playwright-core (no bundled browser: it drives Debian's chromium) for the explorer test, in
 # .cache/explorer-test (git-ignored, with its npm cache). Skipped when that version is there.

@@ -18,6 +18,18 @@ import urllib.error
 import urllib.request
 
 
+def write(path, text):
+    """Writes `text` to `path` and returns the path."""
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def out_of(r):
+    """A finished silk run's stdout and stderr together (where refusals are printed)."""
+    return r.stdout + r.stderr
+
+
 def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--bin-dir", required=True, help="folder holding silkd and silk")
@@ -150,6 +162,16 @@ class Env:
             self.log_file.close()
             self.log_file = None
         return rc
+
+    def verify_chain_offline(self):
+        """Stops silkd cleanly and has the auditor replay its data folder offline."""
+        check(self.kill(signal.SIGTERM) == 0, "silkd did not stop cleanly")
+        with open(self.config_path) as f:
+            data_dir = json.load(f)["data_dir"]
+        if not os.path.isabs(data_dir):
+            data_dir = os.path.join(os.path.dirname(self.config_path), data_dir)
+        return self.silk("audit", "verify-chain", "--data-dir", data_dir,
+                         "--genesis", os.path.join(self.chain, "genesis.json"))
 
     def log(self):
         try:

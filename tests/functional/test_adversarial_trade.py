@@ -18,17 +18,7 @@ import json
 import os
 import time
 
-from harness import check, run
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def out_of(r):
-    return r.stdout + r.stderr
+from harness import check, run, write, out_of
 
 
 ORGS = ("org1", "org2", "org3", "org4")
@@ -315,14 +305,7 @@ def test(env):
     silk("doc", "utilise", "CO-END", "--reference", "SG-IMP-END", *sg_reg)
 
     # The auditor's replay agrees with all of it.
-    import signal
-    check(env.kill(signal.SIGTERM) == 0, "silkd did not stop cleanly")
-    cfg = json.load(open(env.config_path))
-    data_dir = cfg["data_dir"]
-    if not os.path.isabs(data_dir):
-        data_dir = os.path.join(os.path.dirname(env.config_path), data_dir)
-    silk("audit", "verify-chain", "--data-dir", data_dir, "--genesis", os.path.join(net, "genesis.json"))
-
+    env.verify_chain_offline()
 
 if __name__ == "__main__":
     run(test, "adversarial_trade")

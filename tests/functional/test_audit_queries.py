@@ -13,13 +13,7 @@ import json
 import os
 import time
 
-from harness import check, run
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+from harness import check, run, write
 
 
 def pages(env, query, limit):

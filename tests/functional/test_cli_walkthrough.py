@@ -11,13 +11,7 @@ import signal
 import socket
 import subprocess
 
-from harness import check, run
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+from harness import check, run, write
 
 
 def test(env):

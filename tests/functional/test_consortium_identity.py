@@ -10,17 +10,7 @@ the chain config shows it -> the auditor's offline replay of the chain agrees.
 import json
 import os
 
-from harness import check, run
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def out_of(r):
-    return r.stdout + r.stderr
+from harness import check, run, write, out_of
 
 
 def test(env):

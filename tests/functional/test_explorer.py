@@ -12,18 +12,12 @@ import os
 import subprocess
 import threading
 
-from harness import Failure, check, run
+from harness import Failure, check, run, write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYWRIGHT_DIR = os.environ.get("SILK_PLAYWRIGHT_DIR", os.path.join(ROOT, ".cache", "explorer-test"))
 CHROMIUM = os.environ.get("SILK_CHROMIUM", "/usr/bin/chromium")
 CHECK_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "explorer_check.mjs")
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def test(env):

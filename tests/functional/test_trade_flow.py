@@ -10,17 +10,7 @@ dispute holds the eBL until the arbitrator decides.
 import json
 import os
 
-from harness import check, run
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def out_of(r):
-    return r.stdout + r.stderr
+from harness import check, run, write, out_of
 
 
 def test(env):
@@ -171,13 +161,7 @@ def test(env):
     silk("ebl", "endorse", "BL-2", "--to", "org2", *shipper)
 
     # The auditor's offline replay agrees with all of it.
-    import signal
-    check(env.kill(signal.SIGTERM) == 0, "silkd did not stop cleanly")
-    cfg = json.load(open(env.config_path))
-    data_dir = cfg["data_dir"]
-    if not os.path.isabs(data_dir):
-        data_dir = os.path.join(os.path.dirname(env.config_path), data_dir)
-    silk("audit", "verify-chain", "--data-dir", data_dir, "--genesis", os.path.join(net, "genesis.json"))
+    env.verify_chain_offline()
 
 
 if __name__ == "__main__":

@@ -109,6 +109,23 @@ struct Fixture {
     return chain.query_json("documents", "verify", args);
   }
 
+  // org1's CA on CN's trust list for coo_issuer (the consortium's own seals).
+  void list_org1_ca() {
+    trust(reg1, "add_authority",
+          {{"jurisdiction", "CN"},
+           {"id", "org1-ca"},
+           {"name", "org1 CA"},
+           {"cert", chain.ca("org1").cert.pem()},
+           {"service_types", {"coo_issuer"}}});
+  }
+  // issue args sealed by `who`'s certificate.
+  json sealed(const std::string& doc_id, const Identity& who) {
+    json a = issue_args(doc_id, "certificate_of_origin", std::nullopt, std::nullopt, &who.key);
+    a.erase("signer_key");
+    a["signer_cert"] = who.cert.pem();
+    return a;
+  }
+
   // CN and SG registered; the signer key on CN's trust list for coo_issuer.
   void setup_trust() {
     trust(reg1, "register_jurisdiction", {{"code", "CN"}, {"name", "China"}});
@@ -620,18 +637,8 @@ TEST_SUITE("documents") {
   TEST_CASE("trusted time: revocation before, at and after the seal") {
     Fixture f;
     f.setup_trust();
-    f.trust(f.reg1, "add_authority",
-            {{"jurisdiction", "CN"},
-             {"id", "org1-ca"},
-             {"name", "org1 CA"},
-             {"cert", f.chain.ca("org1").cert.pem()},
-             {"service_types", {"coo_issuer"}}});
-    auto sealed = [&](const std::string& id, const Identity& who) {
-      json a = f.issue_args(id, "certificate_of_origin", std::nullopt, std::nullopt, &who.key);
-      a.erase("signer_key");
-      a["signer_cert"] = who.cert.pem();
-      return a;
-    };
+    f.list_org1_ca();
+    auto sealed = [&](const std::string& id, const Identity& who) { return f.sealed(id, who); };
     auto revoke = [&](const Identity& who, const std::string& reason,
                       std::optional<uint64_t> invalid_from) {
       json a = {{"cert", who.cert.pem()}, {"reason", reason}};
@@ -697,18 +704,8 @@ TEST_SUITE("documents") {
   TEST_CASE("trusted time: a frozen, expired or not-yet-valid certificate seals nothing") {
     Fixture f;
     f.setup_trust();
-    f.trust(f.reg1, "add_authority",
-            {{"jurisdiction", "CN"},
-             {"id", "org1-ca"},
-             {"name", "org1 CA"},
-             {"cert", f.chain.ca("org1").cert.pem()},
-             {"service_types", {"coo_issuer"}}});
-    auto sealed = [&](const std::string& id, const Identity& who) {
-      json a = f.issue_args(id, "certificate_of_origin", std::nullopt, std::nullopt, &who.key);
-      a.erase("signer_key");
-      a["signer_cert"] = who.cert.pem();
-      return a;
-    };
+    f.list_org1_ca();
+    auto sealed = [&](const std::string& id, const Identity& who) { return f.sealed(id, who); };
     Identity sealer = f.chain.member("org1", "issuer", "sealer");
     f.ok(f.issuer1, "issue", sealed("COO-EARLIER", sealer));
     core::Receipt r = f.chain.run1(f.chain.tx(
