@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "silk/client/node_client.h"
 #include "silk/contracts/executor.h"
 #include "silk/contracts/identity.h"
 #include "silk/core/block.h"
@@ -23,7 +24,6 @@
 #include "silk/core/merkle.h"
 #include "silk/core/receipt.h"
 #include "silk/core/write_set.h"
-#include "silk/tools/node_client.h"
 #include "silk/tools/rpc_store.h"
 
 namespace silk::tools {
@@ -950,9 +950,9 @@ Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& opti
   VerifyChainOptions verify_options;
   verify_options.keep_going = options.keep_going;
   std::unique_ptr<storage::Store> opened;
-  std::optional<NodeClient> node;
+  std::optional<client::NodeClient> node;
   if (!options.node_url.empty()) {
-    Result<Url> url = parse_url(options.node_url);
+    Result<client::Url> url = client::parse_url(options.node_url);
     if (!url.is_ok()) return url.status();
     node.emplace(*url);
     opened = make_rpc_store(*node, *genesis);

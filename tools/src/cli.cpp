@@ -675,7 +675,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       auto from_env = env.getenv ? env.getenv("SILK_NODE") : std::nullopt;
       node_url = from_env && !from_env->empty() ? *from_env : kDefaultNodeUrl;
     }
-    if (auto url = parse_url(node_url); !url.is_ok()) {
+    if (auto url = client::parse_url(node_url); !url.is_ok()) {
       return printer.usage(url.status().message());
     }
     if (events_cli.parsed()) return events_cli.run(node_url, *env.out, *env.err);

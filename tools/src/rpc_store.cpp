@@ -15,7 +15,8 @@ Status read_only() { return Status::unavailable("the node's RPC is read-only her
 
 class RpcStore final : public storage::Store {
  public:
-  RpcStore(NodeClient& node, const core::Genesis& genesis) : node_(node), genesis_(genesis) {}
+  RpcStore(client::NodeClient& node, const core::Genesis& genesis)
+      : node_(node), genesis_(genesis) {}
 
   Status init_genesis(const core::Block&, std::string_view) override { return read_only(); }
   Status commit_block(const core::Block&, const std::vector<core::Receipt>&,
@@ -128,7 +129,7 @@ class RpcStore final : public storage::Store {
     return &txs_.emplace(tx_id, std::move(tx)).first->second;
   }
 
-  NodeClient& node_;
+  client::NodeClient& node_;
   const core::Genesis& genesis_;
   mutable std::optional<storage::ChainTip> tip_;
   mutable std::map<core::Hash, Tx> txs_;
@@ -136,7 +137,8 @@ class RpcStore final : public storage::Store {
 
 }  // namespace
 
-std::unique_ptr<storage::Store> make_rpc_store(NodeClient& node, const core::Genesis& genesis) {
+std::unique_ptr<storage::Store> make_rpc_store(client::NodeClient& node,
+                                               const core::Genesis& genesis) {
   return std::make_unique<RpcStore>(node, genesis);
 }
 

@@ -497,7 +497,7 @@ TEST_SUITE("audit_proof") {
     const auto blocks = chain.build(*store);
     NodeFromStore serve{*store, chain.genesis};
     testing::FakeNode fake([&](const testing::FakeRequest& r) { return serve.answer(r); });
-    NodeClient client(parse_url(fake.url()).value());
+    NodeClient client(silk::client::parse_url(fake.url()).value());
     auto source = make_node_proof_source(client);
     for (const std::string& id : {core::to_hex(blocks[1].txs[1].tx_id()), std::string(kDocId)}) {
       auto bundle = build_proof_bundle(*source, id);

@@ -12,13 +12,14 @@
 
 #include <memory>
 
+#include "silk/client/node_client.h"
 #include "silk/core/genesis.h"
 #include "silk/storage/store.h"
-#include "silk/tools/node_client.h"
 
 namespace silk::tools {
 
 // `node` and `genesis` are borrowed and must outlive the store.
-std::unique_ptr<storage::Store> make_rpc_store(NodeClient& node, const core::Genesis& genesis);
+std::unique_ptr<storage::Store> make_rpc_store(client::NodeClient& node,
+                                               const core::Genesis& genesis);
 
 }  // namespace silk::tools

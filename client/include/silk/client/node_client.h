@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "silk/client/http_client.h"
 #include "silk/core/status.h"
-#include "silk/tools/http_client.h"
 
-namespace silk::tools {
+namespace silk::client {
 
 class NodeClient {
  public:
@@ -44,4 +44,4 @@ class NodeClient {
 // The Status code for an error code name from docs/api.md ("not_found").
 core::Status::Code status_code_from_name(std::string_view name, int http_status);
 
-}  // namespace silk::tools
+}  // namespace silk::client

@@ -1,6 +1,6 @@
-#include "silk/tools/node_client.h"
+#include "silk/client/node_client.h"
 
-namespace silk::tools {
+namespace silk::client {
 
 using core::Result;
 using core::Status;
@@ -90,4 +90,4 @@ Result<nlohmann::json> NodeClient::call(std::string_view method, const std::stri
   return Status(status_code_from_name(code_name, res.status), text);
 }
 
-}  // namespace silk::tools
+}  // namespace silk::client
