@@ -85,7 +85,12 @@ struct TxChecks {
     // An unauthorized tx fails at execution and changes nothing; its signature
     // cannot be checked (the key may be unknown) and need not be.
     if (!member.is_ok()) return;
-    if (!tx.verify_signature(member->public_key)) bad_signature[i] = 1;
+    // Tx::verify_signature, with the id already hashed.
+    const Hash& signed_id = id(i);
+    if (!core::verify(member->public_key, core::ByteSpan(signed_id.data(), signed_id.size()),
+                      tx.signature)) {
+      bad_signature[i] = 1;
+    }
   }
 };
 
