@@ -1,7 +1,6 @@
 #include "silk/node/chain_driver.h"
 
 #include <algorithm>
-#include <set>
 #include <type_traits>
 #include <utility>
 
@@ -125,19 +124,30 @@ bool ChainDriver::wait_stored() const {
   return !store_failed_;
 }
 
-bool ChainDriver::on_chain(const core::Hash& tx_id) const {
-  return in_flight_.tx_ids.count(tx_id) != 0 || store_.has_tx(tx_id);
+bool ChainDriver::PipelineView::has_tx(const core::Hash& tx_id) const {
+  return driver_.in_flight_.tx_ids.count(tx_id) != 0 || driver_.store_.has_tx(tx_id);
 }
 
-Result<std::optional<std::string>> ChainDriver::PipelineStateView::get(std::string_view key) const {
+bool ChainDriver::PooledTxs::verified(size_t, const core::Tx& tx, const core::Hash& tx_id,
+                                      std::optional<core::Hash>* leaf) const {
+  // Admission verified the pooled tx and hashed its leaf. The id does not
+  // cover the signature: only the very same bytes (the same signature) count.
+  std::shared_ptr<const PoolTx> pooled = mempool_.get(tx_id);
+  if (pooled == nullptr || pooled->tx.signature != tx.signature) return false;
+  *leaf = pooled->leaf_hash;
+  return true;
+}
+
+Result<std::optional<std::string>> ChainDriver::PipelineView::get(std::string_view key) const {
   const auto& writes = driver_.in_flight_.writes;
   if (auto it = writes.find(key); it != writes.end()) return it->second;
   // Keys the block in flight did not write read the same before and after it lands.
   return driver_.store_.get_state(key);
 }
 
-Result<std::vector<core::KeyVersion>> ChainDriver::PipelineStateView::history(
-    std::string_view key, uint64_t offset, uint32_t limit) const {
+Result<std::vector<core::KeyVersion>> ChainDriver::PipelineView::history(std::string_view key,
+                                                                         uint64_t offset,
+                                                                         uint32_t limit) const {
   // A version list has no overlay: read it once the block in flight is durable.
   if (!driver_.wait_stored()) {
     return Status::internal("storing the previous block failed; history of '" + std::string(key) +
@@ -393,131 +403,51 @@ Result<ChainDriver::Proposal> ChainDriver::check_block(core::ByteSpan bytes,
     return Status::invalid("block does not decode: " + decoded.status().message());
   }
   const core::Hash hash = decoded->header.hash();
-  return check_block(std::move(decoded).value(), hash, expected_hash, height, started);
+  return check_block(std::move(decoded).value(), hash, expected_hash, height, nullptr, started);
 }
 
-Result<ChainDriver::Proposal> ChainDriver::check_block(core::Block block, const core::Hash& hash,
-                                                       const core::Hash* expected_hash,
-                                                       uint64_t height, Clock::time_point started) {
+Result<ChainDriver::Proposal> ChainDriver::check_block(
+    core::Block block, const core::Hash& hash, const core::Hash* expected_hash, uint64_t height,
+    const core::CommitCert* cert, Clock::time_point started, bool* cert_refused) {
+  const std::string where =
+      "block " + std::to_string(block.header.height) + " " + core::to_hex(hash);
+  if (expected_hash != nullptr && hash != *expected_hash) {
+    return Status::invalid(where + ": hash differs from the one announced " +
+                           core::to_hex(*expected_hash));
+  }
+  if (height != tip_.height + 1) {
+    return Status::invalid(where + ": expected height " + std::to_string(tip_.height + 1));
+  }
+  chain::CheckOptions options;
+  options.now_ms = clock_.now_ms();
+  options.known = &pooled_;
+  if (verifiers_ != nullptr) {
+    options.parallel_for = [pool = verifiers_](size_t n, const std::function<void(size_t)>& fn) {
+      pool->parallel_for(n, fn);
+    };
+  }
+  std::optional<chain::Problem> refused;
+  SILK_ASSIGN_OR_RETURN(chain::CheckedBlock checked,
+                        chain::check_block(block, cert, state_view_, executor_, options,
+                                           [&refused](const chain::Problem& problem) {
+                                             refused = problem;
+                                             return false;  // the first one refuses the block
+                                           }));
+  if (refused) {
+    if (cert_refused != nullptr) {
+      *cert_refused = refused->kind == chain::Problem::Kind::kCertificate;
+    }
+    return Status::invalid(where + ": " + refused->message);
+  }
   Proposal p;
   p.started = started;
   p.block = std::move(block);
   p.block.cert = {};
-  const core::BlockHeader& h = p.block.header;
   p.hash = hash;
-  const std::string where = "block " + std::to_string(h.height) + " " + core::to_hex(p.hash);
-  if (expected_hash != nullptr && p.hash != *expected_hash) {
-    return Status::invalid(where + ": hash differs from the one announced " +
-                           core::to_hex(*expected_hash));
-  }
-  if (h.height != height || h.height != tip_.height + 1) {
-    return Status::invalid(where + ": expected height " + std::to_string(tip_.height + 1));
-  }
-  if (h.chain_id != genesis_.chain_id) {
-    return Status::invalid(where + ": chain id '" + h.chain_id + "' is not '" + genesis_.chain_id +
-                           "'");
-  }
-  if (h.prev_hash != tip_.block_hash) {
-    return Status::invalid(where + ": prev_hash " + core::to_hex(h.prev_hash) + " is not the tip " +
-                           core::to_hex(tip_.block_hash));
-  }
-  if (h.timestamp_ms < tip_.timestamp_ms) {
-    return Status::invalid(where + ": time " + std::to_string(h.timestamp_ms) +
-                           " is before the previous block's " + std::to_string(tip_.timestamp_ms));
-  }
-  if (h.timestamp_ms > clock_.now_ms() + genesis_.tx_window_ms) {
-    return Status::invalid(where + ": time " + std::to_string(h.timestamp_ms) +
-                           " is too far ahead of this node's clock");
-  }
-  SILK_ASSIGN_OR_RETURN(std::shared_ptr<const contracts::ChainConfig> config,
-                        executor_.config_at(state_view_, h.height));
-  if (h.validator_set_hash != core::validator_set_hash(config->validators)) {
-    return Status::invalid(where + ": validator_set_hash is not the set in force at this height");
-  }
-  if (std::find(config->validators.begin(), config->validators.end(), h.proposer) ==
-      config->validators.end()) {
-    return Status::invalid(where + ": proposer " + core::to_hex(h.proposer) +
-                           " is not a validator");
-  }
-  if (h.tx_count != p.block.txs.size()) {
-    return Status::invalid(where + ": tx_count " + std::to_string(h.tx_count) + " but " +
-                           std::to_string(p.block.txs.size()) + " txs");
-  }
-  if (p.block.txs.size() > config->block.max_block_txs) {
-    return Status::invalid(where + ": " + std::to_string(p.block.txs.size()) +
-                           " txs; the limit is " + std::to_string(config->block.max_block_txs));
-  }
-
-  const size_t n = p.block.txs.size();
-  p.tx_ids.resize(n);
-  std::vector<core::Hash> leaves(n);
-  std::vector<Status> problems(n);
-  std::vector<size_t> sizes(n);
-  auto check_tx = [&](size_t i) {
-    const core::Tx& tx = p.block.txs[i];
-    const core::Bytes encoded = tx.encode();
-    const core::ByteSpan span(encoded.data(), encoded.size());
-    sizes[i] = encoded.size();
-    // tx := signing_bytes signature (docs/formats.md): the id hashes all but
-    // the signature, as Tx::tx_id() does, without encoding the tx again.
-    p.tx_ids[i] = core::sha256(span.first(span.size() - core::Signature().size()));
-    // A tx from this node's pool was verified at admission, and its leaf
-    // hashed. The id does not cover the signature: only the very same bytes
-    // (the same signature) count as that tx.
-    if (std::shared_ptr<const PoolTx> pooled = mempool_.get(p.tx_ids[i]);
-        pooled != nullptr && pooled->tx.signature == tx.signature) {
-      leaves[i] = pooled->leaf_hash;
-      return;
-    }
-    leaves[i] = core::merkle_leaf_hash(span);
-    Result<core::Member> member = executor_.authorize(tx, *config, state_view_, h.timestamp_ms);
-    // An unauthorized tx fails at execution and changes nothing; its signature
-    // cannot be checked (the key may be unknown) and need not be.
-    if (!member.is_ok()) return;
-    if (!tx.verify_signature(member->public_key)) {
-      problems[i] =
-          Status::invalid(where + ": tx " + std::to_string(i) + " " + core::to_hex(p.tx_ids[i]) +
-                          " signature does not match its sender");
-    }
-  };
-  if (verifiers_ != nullptr && n > 1) {
-    verifiers_->parallel_for(n, check_tx);
-  } else {
-    for (size_t i = 0; i < n; ++i) check_tx(i);
-  }
-  for (const Status& st : problems) {
-    if (!st.is_ok()) return st;
-  }
-  std::set<core::Hash> seen;
-  for (size_t i = 0; i < n; ++i) {
-    p.tx_bytes += sizes[i];
-    if (!seen.insert(p.tx_ids[i]).second) {
-      return Status::invalid(where + ": tx " + core::to_hex(p.tx_ids[i]) + " appears twice");
-    }
-    if (on_chain(p.tx_ids[i])) {
-      return Status::invalid(where + ": tx " + core::to_hex(p.tx_ids[i]) + " is already on chain");
-    }
-  }
-  if (p.tx_bytes > config->block.max_block_bytes) {
-    return Status::invalid(where + ": " + std::to_string(p.tx_bytes) + " tx bytes; the limit is " +
-                           std::to_string(config->block.max_block_bytes));
-  }
-  if (core::merkle_root(leaves) != h.tx_root) {
-    return Status::invalid(where + ": tx_root does not match its txs");
-  }
-  Result<contracts::BlockExecution> exec = executor_.execute_block(
-      p.block.txs, h.height, h.timestamp_ms, tip_.state_root, state_view_, &p.tx_ids);
-  if (!exec.is_ok()) return exec.status();  // a state read failed: ours
-  if (exec->receipts_root != h.receipts_root) {
-    return Status::invalid(where + ": its txs execute to receipts_root " +
-                           core::to_hex(exec->receipts_root) + ", not the header's");
-  }
-  if (exec->state_root != h.state_root) {
-    return Status::invalid(where + ": its txs execute to state_root " +
-                           core::to_hex(exec->state_root) + ", not the header's");
-  }
-  p.receipts = std::move(exec->receipts);
-  p.writes = std::move(exec->writes);
+  p.tx_ids = std::move(checked.tx_ids);
+  p.tx_bytes = checked.tx_bytes;
+  p.receipts = std::move(checked.execution->receipts);
+  p.writes = std::move(checked.execution->writes);
   p.build_ms = ms_since(started);
   return p;
 }
@@ -683,39 +613,44 @@ bool ChainDriver::apply_synced(const core::PublicKey& from, const std::vector<co
     const uint64_t height = decoded->header.height;
     if (height <= tip_.height) continue;
     if (height != tip_.height + 1) return true;  // a gap: ask again later
-    Result<std::vector<core::PublicKey>> validators = validators_at(height);
-    if (!validators.is_ok()) {
-      fail(validators.status().with_context("reading the validator set"));
-      return false;
-    }
-    const std::string kind(engine_->name());
-    const core::CommitCert::Kind want = kind == "tbft"   ? core::CommitCert::Kind::kTbft
-                                        : kind == "raft" ? core::CommitCert::Kind::kRaft
-                                                         : core::CommitCert::Kind::kSolo;
-    Status cert_ok = decoded->cert.kind == want
-                         ? core::verify_commit_cert(decoded->header, decoded->cert, *validators)
-                         : Status::invalid("commit cert of the wrong kind");
-    if (!cert_ok.is_ok()) {
-      const std::string why = "synced block " + std::to_string(height) + " from " +
-                              core::to_hex(from) + " refused: " + cert_ok.message();
-      logger("chain")->warn("{}", why);
-      reject(why);
-      return true;
-    }
     const core::CommitCert cert = decoded->cert;
     const core::Hash hash = decoded->header.hash();
+    const auto refuse = [&](const std::string& problem) {
+      const std::string why = "synced block " + std::to_string(height) + " from " +
+                              core::to_hex(from) + " refused: " + problem;
+      logger("chain")->warn("{}", why);
+      reject(why);
+    };
     Proposal p;
     auto held = held_.find(hash);
     if (held != held_.end()) {
+      // Checked already, without a certificate: only the certificate is left.
+      Result<std::shared_ptr<const contracts::ChainConfig>> config =
+          executor_.config_at(state_view_, height);
+      if (!config.is_ok()) {
+        fail(config.status().with_context("reading the chain config"));
+        return false;
+      }
+      if (Status st =
+              chain::check_certificate(decoded->header, cert, **config, genesis_.consensus.type);
+          !st.is_ok()) {
+        refuse(st.message());
+        return true;
+      }
       p = std::move(held->second);
     } else {
-      // Decoded once: the block is checked as it is.
-      Result<Proposal> checked =
-          check_block(std::move(decoded).value(), hash, &hash, height, Clock::now());
+      // Decoded once: the block is checked as it is, with its certificate.
+      bool cert_refused = false;
+      Result<Proposal> checked = check_block(std::move(decoded).value(), hash, &hash, height, &cert,
+                                             Clock::now(), &cert_refused);
       if (!checked.is_ok()) {
         if (checked.status().code() != Status::Code::kInvalid) {
           fail(checked.status().with_context("checking synced block " + std::to_string(height)));
           return false;
+        }
+        if (cert_refused) {
+          refuse(checked.status().message());
+          return true;
         }
         // A certified block that does not check here: this node's state or
         // code differs from the validators'. Never go on with it.

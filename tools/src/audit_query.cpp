@@ -5,10 +5,10 @@
 #include <iterator>
 #include <sstream>
 
+#include "silk/client/http_client.h"
 #include "silk/core/bytes.h"
 #include "silk/core/file_io.h"
 #include "silk/core/x509.h"
-#include "silk/tools/http_client.h"
 
 namespace silk::tools {
 

@@ -13,15 +13,19 @@
 #include <sstream>
 #include <thread>
 
+#include "silk/client/http_client.h"
 #include "silk/contracts/notary.h"
 #include "silk/core/key_file.h"
 #include "silk/core/tx.h"
-#include "silk/tools/http_client.h"
 #include "silk/tools/signer.h"
 #include "silk/tools/tx_commands.h"
 
 namespace silk::tools {
 
+using client::HttpClient;
+using client::HttpResponse;
+using client::parse_url;
+using client::Url;
 using core::Result;
 using core::Status;
 using nlohmann::json;

@@ -677,7 +677,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       auto from_env = env.getenv ? env.getenv("SILK_NODE") : std::nullopt;
       node_url = from_env && !from_env->empty() ? *from_env : kDefaultNodeUrl;
     }
-    if (auto url = parse_url(node_url); !url.is_ok()) {
+    if (auto url = client::parse_url(node_url); !url.is_ok()) {
       return printer.usage(url.status().message());
     }
     if (events_cli.parsed()) return events_cli.run(node_url, *env.out, *env.err);
@@ -752,11 +752,11 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     }
 
     if (verify_chain_cmd->parsed()) {
-      VerifyChainProgressFn progress;
+      chain::VerifyChainProgressFn progress;
       bool progress_line_open = false;
       if (env.err == &std::cerr && ::isatty(STDERR_FILENO) == 1) {
         progress = [&env, &progress_line_open, last = std::chrono::steady_clock::time_point()](
-                       const VerifyChainProgress& p) mutable {
+                       const chain::VerifyChainProgress& p) mutable {
           const auto now = std::chrono::steady_clock::now();
           if (p.height != p.tip_height && now - last < std::chrono::milliseconds(200)) return;
           last = now;
@@ -771,6 +771,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       if (verify_chain_options.data_dir.empty() && !verify_chain_rpc) {
         return printer.usage("audit verify-chain needs --data-dir DIR or --rpc (with --node)");
       }
+      verify_chain_options.now_ms = ctx.clock().now_ms();
       result = run_audit_verify_chain(verify_chain_options, progress);
       if (progress_line_open) *env.err << "\n";
     }

@@ -15,7 +15,7 @@ CommandContext::~CommandContext() = default;
 
 Result<NodeClient*> CommandContext::node() {
   if (!node_) {
-    SILK_ASSIGN_OR_RETURN(Url url, parse_url(node_url_));
+    SILK_ASSIGN_OR_RETURN(client::Url url, client::parse_url(node_url_));
     node_ = std::make_unique<NodeClient>(std::move(url));
   }
   return node_.get();

@@ -8,12 +8,12 @@
 #include <iterator>
 #include <sstream>
 
+#include "silk/client/http_client.h"
 #include "silk/contracts/documents.h"
 #include "silk/core/crypto.h"
 #include "silk/core/genesis.h"
 #include "silk/core/x509.h"
 #include "silk/tools/file_hash.h"
-#include "silk/tools/http_client.h"
 #include "silk/tools/signer.h"
 #include "silk/tools/trade_commands.h"
 #include "silk/tools/tx_commands.h"

@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "silk/client/http_client.h"
 #include "silk/contracts/notary.h"
 #include "silk/core/key_file.h"
 #include "silk/tools/file_hash.h"
-#include "silk/tools/http_client.h"
 #include "silk/tools/signer.h"
 #include "silk/tools/tx_commands.h"
 

@@ -3,8 +3,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "silk/client/http_client.h"
 #include "silk/core/bytes.h"
-#include "silk/tools/http_client.h"
 
 namespace silk::tools {
 

@@ -117,7 +117,8 @@ struct Fixture {
   std::unique_ptr<ChainDriver> driver;
   core::Status fatal;
 
-  Fixture() {
+  explicit Fixture(uint32_t max_block_txs = 5000, uint64_t max_block_bytes = 8u << 20)
+      : chain(max_block_txs, max_block_bytes) {
     REQUIRE(
         store->init_genesis(core::make_genesis_block(chain.genesis), chain.genesis.canonical_json)
             .is_ok());
@@ -261,7 +262,7 @@ TEST_SUITE("chain_driver") {
     };
     core::Tx forged = test::anchor_tx(f.chain.client_key, 3);
     forged.signature[5] ^= 1;
-    refused(1, validate_action(f.build({forged})), "signature does not match its sender");
+    refused(1, validate_action(f.build({forged})), "signature does not verify against sender");
 
     // A tx the pool holds, but with another signature: the id does not cover
     // the signature, so the pool's verification does not count for it.
@@ -271,11 +272,11 @@ TEST_SUITE("chain_driver") {
     core::Tx resigned = pooled;
     resigned.signature[7] ^= 1;
     REQUIRE(resigned.tx_id() == pooled.tx_id());
-    refused(9, validate_action(f.build({resigned})), "signature does not match its sender");
+    refused(9, validate_action(f.build({resigned})), "signature does not verify against sender");
 
     core::Block wrong_root = f.build({test::anchor_tx(f.chain.client_key, 4)});
     wrong_root.header.state_root[0] ^= 1;
-    refused(2, validate_action(wrong_root), "execute to state_root");
+    refused(2, validate_action(wrong_root), "state_root in header");
 
     core::Block wrong_prev = f.build({});
     wrong_prev.header.prev_hash[0] ^= 1;
@@ -304,6 +305,36 @@ TEST_SUITE("chain_driver") {
 
     CHECK(f.driver->stats().blocks_rejected == 9);
     CHECK(f.store->tip()->height == 0);
+    CHECK(f.fatal.is_ok());
+  }
+
+  TEST_CASE("a wrong validator_set_hash and blocks over the limits in force are refused") {
+    // The rules chain::check_block applies for the auditor too (chain/check_block_test.cpp).
+    Fixture f(/*max_block_txs=*/10, /*max_block_bytes=*/1024);
+    f.start();
+    auto refused = [&](uint8_t tag, const core::Block& b, const std::string& why) {
+      auto v = f.run<cs::BlockValidated>(tag, {validate_action(b)});
+      CHECK_FALSE(v.valid);
+      CHECK_MESSAGE(v.reason.find(why) != std::string::npos, v.reason);
+    };
+    core::Block wrong_set = f.build({test::anchor_tx(f.chain.client_key, 1)});
+    wrong_set.header.validator_set_hash[0] ^= 1;
+    refused(1, wrong_set, "validator_set_hash ");
+
+    std::vector<core::Tx> eleven;
+    for (uint64_t n = 10; n < 21; ++n) eleven.push_back(test::anchor_tx(f.chain.client_key, n));
+    refused(2, f.build(eleven), ": 11 txs; the limit is 10");
+
+    std::vector<core::Tx> five(eleven.begin(), eleven.begin() + 5);
+    uint64_t bytes = 0;
+    for (const core::Tx& tx : five) bytes += tx.encode().size();
+    REQUIRE(bytes > 1024);
+    refused(3, f.build(five), ": " + std::to_string(bytes) + " tx bytes; the limit is 1024");
+
+    // Within the limits, with the set in force: valid.
+    auto ok = f.run<cs::BlockValidated>(4, {validate_action(f.build({eleven[0], eleven[1]}))});
+    CHECK_MESSAGE(ok.valid, ok.reason);
+    CHECK(f.driver->stats().blocks_rejected == 3);
     CHECK(f.fatal.is_ok());
   }
 

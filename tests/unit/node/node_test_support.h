@@ -46,7 +46,7 @@ struct TestChain {
   core::SecretKey stranger_key = key_from_tag(3);  // not a member
   core::Genesis genesis;
 
-  explicit TestChain(uint32_t max_block_txs = 5000) {
+  explicit TestChain(uint32_t max_block_txs = 5000, uint64_t max_block_bytes = 8u << 20) {
     REQUIRE(core::crypto_init().is_ok());
     core::Genesis g;
     g.chain_id = kChainId;
@@ -54,6 +54,7 @@ struct TestChain {
     g.tx_window_ms = kWindow;
     g.consensus.type = "solo";
     g.consensus.max_block_txs = max_block_txs;
+    g.consensus.max_block_bytes = max_block_bytes;
     g.identity_mode = "with-key";
     g.members.push_back({"node", node_key.public_key(), "org1", {"node", "admin"}});
     g.members.push_back({"client", client_key.public_key(), "org1", {"client"}});

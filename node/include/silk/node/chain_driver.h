@@ -15,7 +15,9 @@
 //                      check and execute it (ValidateBlock's checks), then as
 //                      above. A block this node built or validated is not
 //                      executed again.
-//   ValidateBlock   -> check_block (header, tx signatures and authorization,
+//   ValidateBlock   -> chain::check_block, the rulebook the auditor applies
+//                      too (chain/include/silk/chain/check_block.h: header,
+//                      validator set, limits, tx signatures and authorization,
 //                      execution to the header's roots); answer BlockValidated.
 //   Send, Broadcast -> the DriverNetwork (p2p), after the WAL is synced.
 //   PersistWal      -> the ConsensusWal (fsync batched: once before the next
@@ -23,9 +25,16 @@
 //   ReportEvidence  -> the evidence sink (the node submits an evidence tx).
 // The mempool's admissions arrive as TxsAvailable (coalesced); consensus
 // messages from peers as MessageReceived (deliver_message); blocks fetched by
-// block sync are verified (certificate against the validator set in force at
-// their height, then check_block) and committed by the driver itself, and the
-// engine hears BlockCommitted (deliver_synced_blocks).
+// block sync are checked with their certificates (chain::check_block: the
+// certificate against the validator set in force at their height, then the
+// rest) and committed by the driver itself, and the engine hears
+// BlockCommitted (deliver_synced_blocks).
+//
+// chain::check_block's fast paths, as this driver feeds them: a tx this
+// node's pool admitted (the very bytes: the same signature) is not verified
+// again, and its tx_root leaf is the pool's; per-tx checks run on the
+// verifier pool; the state and the txs on chain are read through the block
+// in flight to the store (see Pipelining).
 //
 // Pipelining (DESIGN.md §7): the store thread writes block N while the driver
 // thread already builds or checks block N+1 over N's writes (an overlay of
@@ -56,6 +65,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "silk/chain/chain_view.h"
+#include "silk/chain/check_block.h"
 #include "silk/consensus/engine.h"
 #include "silk/contracts/executor.h"
 #include "silk/core/block.h"
@@ -172,17 +183,31 @@ class ChainDriver {
     double build_ms = 0;  // take + execute + header
   };
 
-  // The contracts' view of state for the block at tip+1: the block in flight
-  // to the store (its writes), then the store.
-  class PipelineStateView final : public contracts::StateView {
+  // The chain for the block at tip+1 (its state, for the contracts too):
+  // the block in flight to the store (its writes and txs), then the store.
+  // tip() is the driver's tip (driver thread only).
+  class PipelineView final : public chain::ChainView {
    public:
-    explicit PipelineStateView(const ChainDriver& driver) : driver_(driver) {}
+    explicit PipelineView(const ChainDriver& driver) : driver_(driver) {}
     core::Result<std::optional<std::string>> get(std::string_view key) const override;
     core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
                                                         uint32_t limit) const override;
+    storage::ChainTip tip() const override { return driver_.tip_; }
+    // True when the tx is on chain or in the block being stored.
+    bool has_tx(const core::Hash& tx_id) const override;
 
    private:
     const ChainDriver& driver_;
+  };
+  // A tx this node's pool admitted, with this very signature, was verified.
+  class PooledTxs final : public chain::KnownTxs {
+   public:
+    explicit PooledTxs(const Mempool& mempool) : mempool_(mempool) {}
+    bool verified(size_t i, const core::Tx& tx, const core::Hash& tx_id,
+                  std::optional<core::Hash>* leaf) const override;
+
+   private:
+    const Mempool& mempool_;
   };
   // The block last handed to the store thread (driver thread only; read by
   // the verifier pool while check_block runs, never changed meanwhile).
@@ -204,8 +229,6 @@ class ChainDriver {
   bool wait_stored() const;
   // Stores a block, then tells the mempool, waiters and hook (store thread).
   void store_block(StoreJob job);
-  // True when the tx is on chain or in the block being stored.
-  bool on_chain(const core::Hash& tx_id) const;
   // Carries out one action; false when the driver must stop.
   bool carry_out(const consensus::Action& action, std::deque<consensus::Event>& events);
   bool propose(const consensus::RequestProposal& request, std::deque<consensus::Event>& events);
@@ -222,10 +245,13 @@ class ChainDriver {
   // the proposer's fault, never ours; other codes: ours (state reads).
   core::Result<Proposal> check_block(core::ByteSpan bytes, const core::Hash* expected_hash,
                                      uint64_t height);
-  // The same for a block already decoded, whose header hashes to `hash`.
+  // The same for a block already decoded, whose header hashes to `hash`,
+  // with its commit certificate when block sync brought it (`cert`; then
+  // `*cert_refused` says whether the certificate was the problem).
   core::Result<Proposal> check_block(core::Block block, const core::Hash& hash,
                                      const core::Hash* expected_hash, uint64_t height,
-                                     Clock::time_point started);
+                                     const core::CommitCert* cert, Clock::time_point started,
+                                     bool* cert_refused = nullptr);
   bool sync_wal();
   // The validator set in force at `height` (governance may change it).
   core::Result<std::vector<core::PublicKey>> validators_at(uint64_t height) const;
@@ -237,8 +263,9 @@ class ChainDriver {
   std::unique_ptr<consensus::Engine> engine_;  // driver thread only
   const contracts::Executor& executor_;
   storage::Store& store_;
-  const PipelineStateView state_view_{*this};
+  const PipelineView state_view_{*this};
   Mempool& mempool_;
+  const PooledTxs pooled_{mempool_};
   CommitWaiters& waiters_;
   const core::Clock& clock_;
   const FatalHandler on_fatal_;

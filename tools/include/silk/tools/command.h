@@ -11,12 +11,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "silk/client/node_client.h"
 #include "silk/core/clock.h"
 #include "silk/core/status.h"
-#include "silk/tools/node_client.h"
 #include "silk/tools/passphrase.h"
 
 namespace silk::tools {
+
+// The commands talk to the node through the client SDK (client/).
+using client::NodeClient;
+using client::url_encode_query;
 
 struct CommandOutput {
   std::string text;     // human-readable, printed without --json (ends with a newline)

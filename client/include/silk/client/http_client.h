@@ -13,7 +13,7 @@
 
 #include "silk/core/status.h"
 
-namespace silk::tools {
+namespace silk::client {
 
 // A parsed node address: http://host[:port][/base-path].
 struct Url {
@@ -73,4 +73,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace silk::tools
+}  // namespace silk::client

@@ -1,4 +1,4 @@
-#include "silk/tools/http_client.h"
+#include "silk/client/http_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -8,7 +8,7 @@
 #include <cctype>
 #include <optional>
 
-namespace silk::tools {
+namespace silk::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -259,4 +259,4 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
   }
 }
 
-}  // namespace silk::tools
+}  // namespace silk::client

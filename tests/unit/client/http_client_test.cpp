@@ -1,19 +1,19 @@
-#include "silk/tools/http_client.h"
+#include "silk/client/http_client.h"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <thread>
 
-#include "fake_node.h"
-#include "silk/tools/node_client.h"
+#include "fakes/fake_node.h"
+#include "silk/client/node_client.h"
 
-using namespace silk::tools;
+using namespace silk::client;
 using silk::core::Status;
-using silk::tools::testing::closed_port;
-using silk::tools::testing::FakeNode;
-using silk::tools::testing::FakeRequest;
-using silk::tools::testing::FakeResponse;
+using silk::fakes::closed_port;
+using silk::fakes::FakeNode;
+using silk::fakes::FakeRequest;
+using silk::fakes::FakeResponse;
 
 namespace {
 Url local_url(uint16_t port) {
