@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "silk/chain/engine.h"
 #include "silk/core/crypto.h"
 #include "silk/core/merkle.h"
 
@@ -17,18 +18,6 @@ using core::Status;
 namespace {
 
 std::string hex(const Hash& h) { return core::to_hex(h); }
-
-const char* kind_name(core::CommitCert::Kind kind) {
-  switch (kind) {
-    case core::CommitCert::Kind::kSolo:
-      return "solo";
-    case core::CommitCert::Kind::kRaft:
-      return "raft";
-    case core::CommitCert::Kind::kTbft:
-      return "tbft";
-  }
-  return "unknown";
-}
 
 // Reports problems to the caller's sink and counts them.
 class Problems {
@@ -114,15 +103,10 @@ void TxDigests::compute(const std::vector<core::Tx>& txs, size_t begin, size_t e
 }
 
 Status check_certificate(const core::BlockHeader& header, const core::CommitCert& cert,
-                         const contracts::ChainConfig& config, const std::string& consensus_type) {
-  const core::CommitCert::Kind want = consensus_type == "tbft"   ? core::CommitCert::Kind::kTbft
-                                      : consensus_type == "raft" ? core::CommitCert::Kind::kRaft
-                                                                 : core::CommitCert::Kind::kSolo;
+                         const contracts::ChainConfig& config, const core::Genesis& genesis) {
+  Result<const consensus::EngineKind*> engine = engine_of(genesis);
   Status verified =
-      cert.kind == want
-          ? core::verify_commit_cert(header, cert, config.validators)
-          : Status::invalid(std::string("it is a ") + kind_name(cert.kind) + " certificate; a " +
-                            consensus_type + " chain's blocks carry " + kind_name(want) + " ones");
+      engine.is_ok() ? (*engine)->verify_commit(header, cert, config.validators) : engine.status();
   if (verified.is_ok()) return verified;
   return Status::invalid("commit certificate does not verify: " + verified.message());
 }
@@ -155,7 +139,7 @@ Result<CheckedBlock> check_block(const core::Block& block, const core::CommitCer
 
   // 2. Finality.
   if (cert != nullptr) {
-    Status verified = check_certificate(h, *cert, config, genesis.consensus.type);
+    Status verified = check_certificate(h, *cert, config, genesis);
     if (!verified.is_ok() && !problems.add(verified.message(), Problem::Kind::kCertificate)) {
       return out;
     }

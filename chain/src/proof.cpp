@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "silk/chain/engine.h"
 #include "silk/contracts/executor.h"
 #include "silk/core/crypto.h"
 #include "silk/core/merkle.h"
@@ -63,16 +64,18 @@ json header_json(const core::BlockHeader& h) {
           {"round", h.round}};
 }
 
-const char* cert_kind_name(core::CommitCert::Kind kind) {
-  switch (kind) {
-    case core::CommitCert::Kind::kSolo:
-      return "solo";
-    case core::CommitCert::Kind::kRaft:
-      return "raft";
-    case core::CommitCert::Kind::kTbft:
-      return "tbft";
-  }
-  return "unknown";
+// The engine name a certificate kind belongs to ("unknown" for none this build has).
+std::string cert_kind_name(core::CommitCert::Kind kind) {
+  const consensus::EngineKind* engine = consensus::engine_kind_of(kind);
+  return engine != nullptr ? std::string(engine->name()) : std::string("unknown");
+}
+
+// The chain's engine's rule for a certificate (chain/engine.h).
+Status verify_commit_of(const core::Genesis& genesis, const core::BlockHeader& header,
+                        const core::CommitCert& cert,
+                        const std::vector<core::PublicKey>& validators) {
+  SILK_ASSIGN_OR_RETURN(const consensus::EngineKind* engine, engine_of(genesis));
+  return engine->verify_commit(header, cert, validators);
 }
 
 json cert_json(const core::CommitCert& cert) {
@@ -154,7 +157,7 @@ class SourceProofSource final : public ProofSource {
     SILK_ASSIGN_OR_RETURN(std::string text, source_.genesis_json());
     SILK_ASSIGN_OR_RETURN(core::Genesis g, core::Genesis::parse(text));
     genesis_ = std::move(g);
-    executor_ = std::make_unique<contracts::Executor>(*genesis_);
+    SILK_ASSIGN_OR_RETURN(executor_, make_executor(*genesis_));
     return Status::ok();
   }
 
@@ -557,16 +560,15 @@ ProofReport verify_proof_bundle(const json& bundle, const core::Genesis& genesis
                         std::to_string(genesis.validators.size()) +
                         " keys); a set changed by governance cannot be checked against genesis "
                         "offline");
-      } else if (Status st = core::verify_commit_cert(*header, *d, genesis.validators);
+      } else if (Status st = verify_commit_of(genesis, *header, *d, genesis.validators);
                  !st.is_ok()) {
         checks.fail("commit certificate", "does not verify: " + st.message());
       } else {
         cert = std::move(d).value();
-        checks.pass("commit certificate", std::string(cert_kind_name(cert->kind)) + ", " +
-                                              std::to_string(cert->votes.size()) + " of " +
-                                              std::to_string(genesis.validators.size()) +
-                                              " genesis validators signed block " +
-                                              hex(header->hash()));
+        checks.pass("commit certificate",
+                    cert_kind_name(cert->kind) + ", " + std::to_string(cert->votes.size()) +
+                        " of " + std::to_string(genesis.validators.size()) +
+                        " genesis validators signed block " + hex(header->hash()));
       }
     }
 

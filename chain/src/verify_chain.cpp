@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "silk/chain/check_block.h"
+#include "silk/chain/engine.h"
 #include "silk/chain/replay_state.h"
 #include "silk/contracts/executor.h"
 #include "silk/contracts/identity.h"
@@ -224,12 +225,13 @@ struct StateChunk {
 class ChainVerifier {
  public:
   ChainVerifier(const BlockSource& source, const core::Genesis& genesis,
-                const VerifyChainOptions& options, const VerifyChainProgressFn& progress)
+                contracts::ConsensusRules rules, const VerifyChainOptions& options,
+                const VerifyChainProgressFn& progress)
       : source_(source),
         genesis_(genesis),
         options_(options),
         progress_(progress),
-        executor_(genesis),
+        executor_(genesis, std::move(rules)),
         workers_(options.signature_threads != 0
                      ? options.signature_threads
                      : std::max(1u, std::thread::hardware_concurrency())) {}
@@ -653,7 +655,8 @@ Result<VerifyChainReport> verify_chain(const BlockSource& source, const core::Ge
                                        const VerifyChainOptions& options,
                                        const VerifyChainProgressFn& progress) {
   try {
-    ChainVerifier verifier(source, genesis, options, progress);
+    SILK_ASSIGN_OR_RETURN(contracts::ConsensusRules rules, consensus_rules(genesis));
+    ChainVerifier verifier(source, genesis, std::move(rules), options, progress);
     return verifier.run();
   } catch (const std::exception& e) {
     return Status::internal(std::string("verify-chain: unexpected failure: ") + e.what());

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "engine_kind_impl.h"
 #include "silk/consensus/engine.h"
 #include "silk/core/codec.h"
 
@@ -187,7 +188,7 @@ class RaftEngine final : public Engine {
     reconcile_peers();
   }
 
-  std::string_view name() const override { return "raft"; }
+  const EngineKind& kind() const override { return raft_engine_kind(); }
   EngineCounters counters() const override { return counters_; }
 
   std::vector<Action> step(const Event& event) override {
@@ -787,6 +788,14 @@ Result<std::unique_ptr<Engine>> make_raft_engine(EngineConfig config) {
         "raft consensus: election timeout must exceed twice a positive heartbeat interval");
   }
   return std::unique_ptr<Engine>(std::make_unique<RaftEngine>(std::move(config)));
+}
+
+const EngineKind& raft_engine_kind() {
+  static const BuiltinEngineKind kKind({"raft", core::CommitCert::Kind::kRaft, /*networked=*/true,
+                                        /*needs_wal=*/true, /*needs_proposal_bytes=*/true,
+                                        /*needs_next_validators=*/true,
+                                        core::ValidatorChanges::kOneAtATime, &make_raft_engine});
+  return kKind;
 }
 
 }  // namespace silk::consensus

@@ -2,6 +2,7 @@
 #include <string>
 #include <utility>
 
+#include "engine_kind_impl.h"
 #include "silk/consensus/engine.h"
 
 namespace silk::consensus {
@@ -14,7 +15,7 @@ class SoloEngine final : public Engine {
  public:
   explicit SoloEngine(EngineConfig config) : config_(std::move(config)) {}
 
-  std::string_view name() const override { return "solo"; }
+  const EngineKind& kind() const override { return solo_engine_kind(); }
 
   std::vector<Action> step(const Event& event) override {
     std::vector<Action> actions;
@@ -125,6 +126,14 @@ Result<std::unique_ptr<Engine>> make_solo_engine(EngineConfig config) {
         "consensus.block_interval_ms must be positive when consensus.empty_blocks is on");
   }
   return std::unique_ptr<Engine>(std::make_unique<SoloEngine>(std::move(config)));
+}
+
+const EngineKind& solo_engine_kind() {
+  static const BuiltinEngineKind kKind({"solo", core::CommitCert::Kind::kSolo, /*networked=*/false,
+                                        /*needs_wal=*/false, /*needs_proposal_bytes=*/false,
+                                        /*needs_next_validators=*/false,
+                                        core::ValidatorChanges::kNever, &make_solo_engine});
+  return kKind;
 }
 
 }  // namespace silk::consensus

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine_kind_impl.h"
 #include "silk/consensus/engine.h"
 #include "silk/core/codec.h"
 #include "silk/core/vote.h"
@@ -189,7 +190,7 @@ class TbftEngine final : public Engine {
     set_validators(config_.validators);
   }
 
-  std::string_view name() const override { return "tbft"; }
+  const EngineKind& kind() const override { return tbft_engine_kind(); }
   EngineCounters counters() const override { return counters_; }
 
   std::vector<Action> step(const Event& event) override {
@@ -940,6 +941,14 @@ Result<std::unique_ptr<Engine>> make_tbft_engine(EngineConfig config) {
     return Status::invalid("tbft consensus: empty_blocks needs a positive block_interval_ms");
   }
   return std::unique_ptr<Engine>(std::make_unique<TbftEngine>(std::move(config)));
+}
+
+const EngineKind& tbft_engine_kind() {
+  static const BuiltinEngineKind kKind({"tbft", core::CommitCert::Kind::kTbft, /*networked=*/true,
+                                        /*needs_wal=*/true, /*needs_proposal_bytes=*/true,
+                                        /*needs_next_validators=*/true,
+                                        core::ValidatorChanges::kAny, &make_tbft_engine});
+  return kKind;
 }
 
 }  // namespace silk::consensus

@@ -56,10 +56,12 @@ std::string full_key(std::string_view contract, std::string_view key) {
 // Reads for a query: committed state only.
 class QueryContextImpl final : public ReadContext {
  public:
-  QueryContextImpl(const ChainConfig& config, const core::Genesis& genesis, uint64_t height,
-                   uint64_t time_ms, std::string_view contract, const StateView& state)
+  QueryContextImpl(const ChainConfig& config, const core::Genesis& genesis,
+                   const ConsensusRules& rules, uint64_t height, uint64_t time_ms,
+                   std::string_view contract, const StateView& state)
       : config_(config),
         genesis_(genesis),
+        rules_(rules),
         height_(height),
         time_ms_(time_ms),
         contract_(contract),
@@ -67,6 +69,7 @@ class QueryContextImpl final : public ReadContext {
 
   const ChainConfig& config() const override { return config_; }
   const core::Genesis& genesis() const override { return genesis_; }
+  const ConsensusRules& consensus_rules() const override { return rules_; }
   uint64_t height() const override { return height_; }
   uint64_t block_time_ms() const override { return time_ms_; }
   Result<std::optional<std::string>> get(std::string_view key) override {
@@ -87,6 +90,7 @@ class QueryContextImpl final : public ReadContext {
  private:
   const ChainConfig& config_;
   const core::Genesis& genesis_;
+  const ConsensusRules& rules_;
   const uint64_t height_;
   const uint64_t time_ms_;
   const std::string contract_;
@@ -99,6 +103,7 @@ using ContractMap = std::map<std::string, std::unique_ptr<Contract>, std::less<>
 struct BlockEnv {
   const ChainConfig& config;
   const core::Genesis& genesis;
+  const ConsensusRules& rules;
   uint64_t height;
   uint64_t block_time_ms;
   const Overlay& block_writes;
@@ -153,6 +158,7 @@ class TxContextImpl final : public TxContext {
 
   const ChainConfig& config() const override { return env_.config; }
   const core::Genesis& genesis() const override { return env_.genesis; }
+  const ConsensusRules& consensus_rules() const override { return env_.rules; }
   const core::Tx& tx() const override { return tx_; }
   const core::Hash& tx_id() const override { return tx_id_; }
   const core::Member& sender() const override { return sender_; }
@@ -324,8 +330,9 @@ struct Executor::ConfigCache {
   bool valid = false;
 };
 
-Executor::Executor(core::Genesis genesis)
+Executor::Executor(core::Genesis genesis, ConsensusRules rules)
     : genesis_(std::move(genesis)),
+      rules_(std::move(rules)),
       genesis_config_(Status::internal("unset")),
       config_cache_(std::make_unique<ConfigCache>()) {
   Result<ChainConfig> config = ChainConfig::from_genesis(genesis_);
@@ -451,7 +458,7 @@ Result<std::string> Executor::query(std::string_view contract, std::string_view 
   }
   SILK_ASSIGN_OR_RETURN(std::shared_ptr<const ChainConfig> config,
                         config_at(state, tip_height + 1));
-  QueryContextImpl ctx(*config, genesis_, tip_height, tip_time_ms, found->first, state);
+  QueryContextImpl ctx(*config, genesis_, rules_, tip_height, tip_time_ms, found->first, state);
   return found->second->query(method, args, ctx);
 } catch (const std::bad_alloc&) {
   return Status::internal("out of memory in query " + std::string(contract) + "." +
@@ -479,7 +486,8 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
                                              ": reading the chain config");
   }
   const std::shared_ptr<const ChainConfig> config = std::move(config_read).value();
-  const BlockEnv env{*config, genesis_, height, block_time_ms, block_writes, state, contracts_};
+  const BlockEnv env{*config,       genesis_,     rules_, height,
+                     block_time_ms, block_writes, state,  contracts_};
   // Identity reads see the block's earlier writes: a certificate revoked or
   // registered by an earlier tx of this block counts for the later ones.
   Status read_error;

@@ -118,7 +118,7 @@ Status need_with_cert(const std::string& kind, const core::Genesis& genesis) {
 // The params in normal form (defaults filled in, certificates as PEM, keys as lower-case hex),
 // or kInvalid naming the field. Checks what does not depend on the configuration.
 Result<json> normalize_params(const std::string& kind, const json& params,
-                              const core::Genesis& genesis) {
+                              const core::Genesis& genesis, const ConsensusRules& rules) {
   const std::string w = "params.";
   if (!params.is_object()) {
     return Status::invalid("params: expected a JSON object, got " + json_kind(params));
@@ -193,9 +193,10 @@ Result<json> normalize_params(const std::string& kind, const json& params,
     return json{{"org", org}, {"ca_cert", ca.pem()}, {"keep_old", keep_old}};
   }
   if (kind == "set_validators") {
-    // Solo has one validator by definition; raft and tbft take a new set at a height.
-    if (genesis.consensus.type == "solo") {
-      return Status::invalid("set_validators: a solo chain cannot change its validators");
+    // The engine says whether its validator set may change (solo: one validator by definition).
+    if (rules.validator_changes == core::ValidatorChanges::kNever) {
+      return Status::invalid("set_validators: a " + rules.engine +
+                             " chain cannot change its validators");
     }
     SILK_RETURN_IF_ERROR(check_fields(params, w, {"validators"}));
     auto it = params.find("validators");
@@ -286,7 +287,7 @@ std::string subject_org_of(const std::string& kind, const json& params) {
 // `config` with the change applied: kInvalid naming the field when the change does not fit it
 // (an organisation that is already there or no longer there, ...). `params` are normalised.
 Result<ChainConfig> apply_change(const std::string& kind, const json& params, ChainConfig config,
-                                 const core::Genesis& genesis) {
+                                 const core::Genesis& genesis, const ConsensusRules& rules) {
   if (kind == "add_org") {
     const json& o = params.at("org");
     OrgConfig org{o.at("id").get<std::string>(),
@@ -340,9 +341,9 @@ Result<ChainConfig> apply_change(const std::string& kind, const json& params, Ch
       SILK_ASSIGN_OR_RETURN(core::PublicKey pk, core::public_key_from_hex(v.get<std::string>()));
       next.push_back(pk);
     }
-    // Raft changes membership one validator at a time, so that every majority of the old set
-    // overlaps every majority of the new one (Raft's single-server change).
-    if (genesis.consensus.type == "raft") {
+    // An engine like raft changes membership one validator at a time, so that every majority of
+    // the old set overlaps every majority of the new one (Raft's single-server change).
+    if (rules.validator_changes == core::ValidatorChanges::kOneAtATime) {
       const std::set<core::PublicKey> before(config.validators.begin(), config.validators.end());
       const std::set<core::PublicKey> after(next.begin(), next.end());
       size_t changed = 0;
@@ -350,8 +351,9 @@ Result<ChainConfig> apply_change(const std::string& kind, const json& params, Ch
       for (const core::PublicKey& k : after) changed += before.count(k) ? 0 : 1;
       if (changed != 1) {
         return Status::invalid(
-            "params.validators: a raft chain changes its validators one at a "
-            "time (add or remove exactly one); this changes " +
+            "params.validators: a " + rules.engine +
+            " chain changes its validators one at a time (add or remove exactly one); this "
+            "changes " +
             std::to_string(changed));
       }
     }
@@ -421,10 +423,11 @@ Result<Versions> load_versions(ReadContext& ctx) {
 // list is the chain's configuration history, so `config` answers for any height.
 Result<std::vector<ConfigVersion>> schedule_change(const Versions& versions,
                                                    const std::string& kind, const json& params,
-                                                   uint64_t from, const core::Genesis& genesis) {
+                                                   uint64_t from, const core::Genesis& genesis,
+                                                   const ConsensusRules& rules) {
   std::vector<ConfigVersion> out;
   auto apply_to = [&](const ConfigVersion& v) -> Status {
-    Result<ChainConfig> changed = apply_change(kind, params, *v.config, genesis);
+    Result<ChainConfig> changed = apply_change(kind, params, *v.config, genesis, rules);
     if (!changed.is_ok()) {
       if (v.from_height == from) return changed.status();
       return changed.status().with_context("the version from height " +
@@ -526,7 +529,7 @@ Status evaluate(json& proposal, TxContext& ctx) {
   SILK_ASSIGN_OR_RETURN(Versions versions, load_versions(ctx));
   const uint64_t from = std::max(proposal.at("effective_height").get<uint64_t>(), ctx.height() + 1);
   Result<std::vector<ConfigVersion>> scheduled =
-      schedule_change(versions, kind, params, from, ctx.genesis());
+      schedule_change(versions, kind, params, from, ctx.genesis(), ctx.consensus_rules());
   if (!scheduled.is_ok() && !scheduled.status().is_rejection()) return scheduled.status();
   if (scheduled.is_ok()) {
     ctx.put(kVersionsKey, encode_config_versions(*scheduled));
@@ -583,10 +586,12 @@ class Governance final : public Contract {
       return Status::invalid("effective_height: " + std::to_string(*effective) +
                              " is not after the current height " + std::to_string(ctx.height()));
     }
-    SILK_ASSIGN_OR_RETURN(json params, normalize_params(kind, *params_it, ctx.genesis()));
+    SILK_ASSIGN_OR_RETURN(json params,
+                          normalize_params(kind, *params_it, ctx.genesis(), ctx.consensus_rules()));
     // The change must fit the newest configuration (where it will be applied).
     SILK_ASSIGN_OR_RETURN(Versions versions, load_versions(ctx));
-    Result<ChainConfig> dry = apply_change(kind, params, versions.newest(), ctx.genesis());
+    Result<ChainConfig> dry =
+        apply_change(kind, params, versions.newest(), ctx.genesis(), ctx.consensus_rules());
     if (!dry.is_ok()) return dry.status();
 
     SILK_RETURN_IF_ERROR(ctx.check_self_policy(subject_org_of(kind, params)));

@@ -1,5 +1,6 @@
 #include "silk/core/genesis.h"
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -134,9 +135,14 @@ Result<Genesis> parse_json(const json& j) {
     SILK_RETURN_IF_ERROR(get_opt(*c, "max_block_bytes", "consensus.", p.max_block_bytes));
     SILK_RETURN_IF_ERROR(get_opt(*c, "empty_blocks", "consensus.", p.empty_blocks));
   }
-  if (g.consensus.type != "solo" && g.consensus.type != "raft" && g.consensus.type != "tbft") {
-    return Status::invalid("genesis: unknown consensus.type '" + g.consensus.type +
-                           "' (solo, raft or tbft)");
+  const bool engine_name_ok =
+      !g.consensus.type.empty() && g.consensus.type.size() <= 32 &&
+      std::all_of(g.consensus.type.begin(), g.consensus.type.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+  if (!engine_name_ok) {
+    return Status::invalid("genesis: consensus.type '" + g.consensus.type.substr(0, 64) +
+                           "' is not an engine name (1-32 of a-z 0-9 _)");
   }
   if (g.consensus.max_block_txs == 0)
     return Status::invalid("genesis: consensus.max_block_txs is 0");

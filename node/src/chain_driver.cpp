@@ -386,8 +386,8 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
 
   p.build_ms = ms_since(started);
   cs::ProposalReady ready{request.height, p.hash, h.tx_count, {}};
-  // Engines with peers ship the block's bytes; solo never reads them.
-  if (engine_->name() != "solo") ready.block = block.encode();
+  // An engine that replicates proposals ships the block's bytes.
+  if (engine_->kind().needs_proposal_bytes()) ready.block = block.encode();
   events.push_back(std::move(ready));
   const core::Hash hash = p.hash;
   held_[hash] = std::move(p);
@@ -545,7 +545,7 @@ bool ChainDriver::apply(Proposal p, const core::CommitCert& cert, bool synced,
   tip_.total_txs += h.tx_count;
 
   cs::BlockCommitted done{h.height, p.hash, {}};
-  if (engine_->name() != "solo") {
+  if (engine_->kind().needs_next_validators()) {
     // Read through the block's writes: a governance change in it counts.
     Result<std::vector<core::PublicKey>> next = validators_at(h.height + 1);
     if (!next.is_ok()) {
@@ -631,8 +631,7 @@ bool ChainDriver::apply_synced(const core::PublicKey& from, const std::vector<co
         fail(config.status().with_context("reading the chain config"));
         return false;
       }
-      if (Status st =
-              chain::check_certificate(decoded->header, cert, **config, genesis_.consensus.type);
+      if (Status st = chain::check_certificate(decoded->header, cert, **config, genesis_);
           !st.is_ok()) {
         refuse(st.message());
         return true;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "silk/consensus/engine.h"
+
 namespace silk::node {
 
 using nlohmann::json;
@@ -83,18 +85,9 @@ json header_to_json(const core::BlockHeader& h) {
 }
 
 json cert_to_json(const core::CommitCert& cert) {
-  const char* kind = "solo";
-  switch (cert.kind) {
-    case core::CommitCert::Kind::kSolo:
-      kind = "solo";
-      break;
-    case core::CommitCert::Kind::kRaft:
-      kind = "raft";
-      break;
-    case core::CommitCert::Kind::kTbft:
-      kind = "tbft";
-      break;
-  }
+  // The engine that makes certificates of this kind names it.
+  const consensus::EngineKind* engine = consensus::engine_kind_of(cert.kind);
+  const std::string kind = engine != nullptr ? std::string(engine->name()) : "unknown";
   json votes = json::array();
   for (const core::CommitVote& v : cert.votes) {
     votes.push_back({{"signer", hex(v.signer)}, {"signature", hex(v.signature)}});

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <utility>
 
+#include "silk/chain/engine.h"
 #include "silk/consensus/engine.h"
 #include "silk/contracts/evidence.h"
 #include "silk/core/block.h"
@@ -37,11 +38,10 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
   Result<core::SecretKey> key = core::read_key_file(config.node_key, *passphrase);
   core::wipe(passphrase->data(), passphrase->size());
   if (!key.is_ok()) return key.status().with_context("node_key " + config.node_key);
-  // A raft or tbft node whose key is not (yet) a validator follows the chain; governance may
-  // add it.
-  if (genesis->consensus.type == "solo") {
-    SILK_RETURN_IF_ERROR(check_validator(*genesis, key->public_key()));
-  }
+  // A node of a networked engine (raft, tbft) whose key is not (yet) a validator follows the
+  // chain; governance may add it. One that runs alone must be the validator.
+  SILK_ASSIGN_OR_RETURN(const consensus::EngineKind* engine, chain::engine_of(*genesis));
+  if (!engine->networked()) SILK_RETURN_IF_ERROR(check_validator(*genesis, key->public_key()));
 
   Result<std::unique_ptr<storage::Store>> store = storage::open_rocksdb_store(config.data_dir);
   if (!store.is_ok()) {
@@ -65,7 +65,8 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
 Result<std::unique_ptr<Node>> Node::create(NodeParts parts) {
   SILK_RETURN_IF_ERROR(core::crypto_init());
   if (!parts.store) return Status::invalid("node: no store");
-  if (parts.genesis.consensus.type == "solo") {
+  SILK_ASSIGN_OR_RETURN(const consensus::EngineKind* engine, chain::engine_of(parts.genesis));
+  if (!engine->networked()) {
     SILK_RETURN_IF_ERROR(check_validator(parts.genesis, parts.node_key.public_key()));
   }
   std::unique_ptr<Node> node(new Node(std::move(parts)));
@@ -88,7 +89,7 @@ Status Node::build() {
       !cc.is_ok()) {
     return cc.status();
   }
-  executor_ = std::make_unique<contracts::Executor>(genesis_);
+  SILK_ASSIGN_OR_RETURN(executor_, chain::make_executor(genesis_));
   verifiers_ = std::make_unique<ThreadPool>(config_.mempool.verify_threads);
   mempool_ = std::make_unique<Mempool>(genesis_, *executor_, *store_, clock_, *verifiers_,
                                        config_.mempool.capacity);
@@ -126,7 +127,8 @@ Status Node::build() {
   }
   Result<std::unique_ptr<consensus::Engine>> engine = consensus::make_engine(std::move(ec));
   if (!engine.is_ok()) return engine.status().with_context("consensus");
-  const std::string engine_name((*engine)->name());
+  const consensus::EngineKind& engine_kind = (*engine)->kind();
+  const std::string engine_name(engine_kind.name());
 
   driver_ = std::make_unique<ChainDriver>(genesis_, node_key_.public_key(),
                                           std::move(engine).value(), *executor_, *store_, *mempool_,
@@ -145,7 +147,7 @@ Status Node::build() {
         events->publish(block, receipts);
       });
   driver_->set_verifier_pool(verifiers_.get());
-  if (engine_name != "solo") {
+  if (engine_kind.needs_wal()) {
     if (config_.wal_file.empty()) {
       return Status::invalid("consensus " + engine_name + " needs 'wal_file' in the config");
     }

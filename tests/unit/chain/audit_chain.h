@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "silk/chain/chain_view.h"
+#include "silk/chain/engine.h"
 #include "silk/chain/verify_chain.h"
 #include "silk/contracts/executor.h"
 #include "silk/contracts/notary.h"
@@ -92,7 +93,7 @@ struct ChainBuilder {
     auto parsed = core::Genesis::parse(g.to_json());
     REQUIRE_MESSAGE(parsed.is_ok(), parsed.status().to_string());
     genesis = std::move(parsed).value();
-    executor = std::make_unique<contracts::Executor>(genesis);
+    executor = std::move(chain::make_executor(genesis)).value();
   }
 
   core::Tx anchor(const core::SecretKey& key, const Hash& d) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "silk/chain/engine.h"
 #include "silk/contracts/notary.h"
 #include "silk/core/crypto.h"
 #include "silk/core/merkle.h"
@@ -55,7 +56,7 @@ struct Chain {
     auto parsed = core::Genesis::parse(g.to_json());
     REQUIRE_MESSAGE(parsed.is_ok(), parsed.status().to_string());
     genesis = std::move(parsed).value();
-    executor = std::make_unique<contracts::Executor>(genesis);
+    executor = std::move(chain::make_executor(genesis)).value();
     REQUIRE(store->init_genesis(core::make_genesis_block(genesis), genesis.canonical_json).is_ok());
   }
 
@@ -241,11 +242,11 @@ TEST_SUITE("check_block") {
     // check_certificate alone says the same.
     auto config = c.executor->config_at(c.view, 1);
     REQUIRE(config.is_ok());
-    core::Status alone = chain::check_certificate(b.header, b.cert, **config, "solo");
+    core::Status alone = chain::check_certificate(b.header, b.cert, **config, c.genesis);
     CHECK(alone.code() == core::Status::Code::kInvalid);
     CHECK(alone.message() == stranger.problems[0].message);
     c.sign(b);
-    CHECK(chain::check_certificate(b.header, b.cert, **config, "solo").is_ok());
+    CHECK(chain::check_certificate(b.header, b.cert, **config, c.genesis).is_ok());
   }
 
   TEST_CASE("the limits in force: max_block_txs and max_block_bytes") {

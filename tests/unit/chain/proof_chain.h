@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "silk/chain/chain_view.h"
+#include "silk/chain/engine.h"
 #include "silk/chain/proof.h"
 #include "silk/contracts/documents.h"
 #include "silk/contracts/executor.h"
@@ -81,7 +82,7 @@ struct ChainBuilder {
     auto parsed = core::Genesis::parse(g.to_json());
     REQUIRE_MESSAGE(parsed.is_ok(), parsed.status().to_string());
     genesis = std::move(parsed).value();
-    executor = std::make_unique<contracts::Executor>(genesis);
+    executor = std::move(chain::make_executor(genesis)).value();
   }
 
   core::Tx call(const core::SecretKey& key, const std::string& contract, const std::string& method,

@@ -84,7 +84,9 @@ struct CertChain {
   std::vector<OrgCa> cas = make_cas();
   core::SecretKey validator = seeded_key(0x7A, 0);
   core::Genesis genesis = make_genesis(cas, validator);
-  Executor executor{genesis};
+  // What the engine lets governance do: tbft's rules unless a test names others.
+  ConsensusRules rules = rules_for(genesis);
+  Executor executor{genesis, rules};
   fakes::MapStateView state;
 
   // The next block's height and time; run() advances both (time by kBlockStepMs). Set
@@ -98,6 +100,10 @@ struct CertChain {
   core::Hash state_root = genesis.hash;
   uint64_t next_nonce = 1;
   uint32_t next_member = 1;
+
+  CertChain() = default;
+  // A chain whose engine allows what `r` says (a solo or raft chain's governance).
+  explicit CertChain(ConsensusRules r) : rules(std::move(r)) {}
 
   const OrgCa& ca(std::string_view org) const {
     for (const OrgCa& c : cas) {

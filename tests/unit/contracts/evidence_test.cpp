@@ -22,7 +22,7 @@ using testing::TestChain;
 // In TestChain alice is the only validator; bob is a member but not a validator.
 struct Fixture {
   TestChain chain;
-  Executor executor{chain.genesis};
+  Executor executor{chain.genesis, testing::rules_for(chain.genesis)};
   fakes::MapStateView state;
 
   core::SignedVote vote(const core::SecretKey& key, core::VoteType type, uint64_t height,

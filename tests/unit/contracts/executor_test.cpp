@@ -100,7 +100,7 @@ class CallerContract final : public Contract {
 
 struct Fixture {
   TestChain chain;
-  Executor executor{chain.genesis};
+  Executor executor{chain.genesis, testing::rules_for(chain.genesis)};
   fakes::MapStateView state;
 
   Fixture() { REQUIRE(executor.add_contract(std::make_unique<KvContract>()).is_ok()); }
@@ -268,7 +268,7 @@ TEST_SUITE("executor") {
     const core::SecretKey auditor = testing::key_from_byte(9);
     chain.genesis.members.push_back(
         core::Member{"org2-auditor", auditor.public_key(), "org2", {"auditor"}});
-    Executor executor{chain.genesis};
+    Executor executor{chain.genesis, testing::rules_for(chain.genesis)};
     REQUIRE(executor.add_contract(std::make_unique<KvContract>()).is_ok());
     fakes::MapStateView state;
     core::Tx tx = chain.tx(auditor, "kv", "set", R"({"key":"k","value":"v"})");
@@ -478,7 +478,7 @@ TEST_SUITE("executor") {
       CHECK(one.receipts[i].encode() == two.receipts[i].encode());
     }
     // A second executor over the same genesis agrees.
-    Executor other(f.chain.genesis);
+    Executor other(f.chain.genesis, testing::rules_for(f.chain.genesis));
     REQUIRE(other.add_contract(std::make_unique<KvContract>()).is_ok());
     auto three = other.execute_block(txs, 1, kBlockTimeMs, core::Hash{}, f.state);
     REQUIRE(three.is_ok());

@@ -29,6 +29,9 @@ using testing::OrgCa;
 
 // A with-cert chain of three organisations (MAJORITY = 2) with an admin and a client in each.
 struct Gov {
+  Gov() = default;
+  explicit Gov(ConsensusRules rules) : chain(std::move(rules)) {}
+
   CertChain chain;
   Identity admin1 = chain.member("org1", "admin", "admin1");
   Identity admin1b = chain.member("org1", "admin", "admin1b");
@@ -328,6 +331,38 @@ TEST_SUITE("governance") {
     CHECK(g.config_at(g.chain.height)->validators.size() == 2);
   }
 
+  TEST_CASE("the engine decides how the validator set may change") {
+    const core::SecretKey v1 = testing::seeded_key(0x7B, 1);
+    const core::SecretKey v2 = testing::seeded_key(0x7B, 2);
+    const std::string h1 = core::to_hex(core::ByteSpan(v1.public_key().data(), 32));
+    const std::string h2 = core::to_hex(core::ByteSpan(v2.public_key().data(), 32));
+    {
+      Gov solo(ConsensusRules{"solo", core::ValidatorChanges::kNever});
+      const core::Receipt r = solo.propose(solo.admin1, "set_validators", {{"validators", {h1}}});
+      CHECK(r.code == code_of(Status::Code::kInvalid));
+      CHECK(r.message.find("a solo chain cannot change its validators") != std::string::npos);
+    }
+    {
+      Gov raft(ConsensusRules{"raft", core::ValidatorChanges::kOneAtATime});
+      const std::string v0 =
+          core::to_hex(core::ByteSpan(raft.chain.validator.public_key().data(), 32));
+      // Replacing the one validator changes two members at once: refused.
+      const core::Receipt r = raft.propose(raft.admin1, "set_validators", {{"validators", {h1}}});
+      CHECK(r.code == code_of(Status::Code::kInvalid));
+      CHECK(r.message.find("a raft chain changes its validators one at a time") !=
+            std::string::npos);
+      CHECK(r.message.find("this changes 2") != std::string::npos);
+      // Adding one is fine, then removing one.
+      raft.pass("set_validators", {{"validators", {v0, h1}}});
+      raft.pass("set_validators", {{"validators", {h1}}});
+      CHECK(raft.config().at("config").at("validators") == json{h1});
+    }
+    {
+      Gov tbft;  // any new set
+      tbft.pass("set_validators", {{"validators", {h1, h2}}});
+    }
+  }
+
   TEST_CASE("remove_org: its members are refused from the next height") {
     Gov g;
     REQUIRE(g.anchor(g.client3).ok());
@@ -549,7 +584,7 @@ TEST_SUITE("governance") {
     testing::TestChain keys;
     keys.genesis.policies = {
         {"proposal.set_block_params", {{"rule", "ANY"}, {"roles", {"admin"}}}}};
-    Executor executor(keys.genesis);
+    Executor executor(keys.genesis, testing::rules_for(keys.genesis));
     fakes::MapStateView state;
     auto run1 = [&](const core::Tx& tx, uint64_t height) {
       auto exec = executor.execute_block({tx}, height, testing::kBlockTimeMs, core::Hash{}, state);

@@ -22,7 +22,7 @@ using testing::TestChain;
 
 struct Fixture {
   TestChain chain;
-  Executor executor{chain.genesis};
+  Executor executor{chain.genesis, testing::rules_for(chain.genesis)};
   fakes::MapStateView state;
 
   core::Tx anchor(const core::SecretKey& key, const std::string& args) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "silk/contracts/contract.h"
 #include "silk/core/crypto.h"
 #include "silk/core/genesis.h"
 #include "silk/core/status.h"
@@ -19,6 +20,14 @@ inline constexpr const char* kChainId = "silk-test";
 inline constexpr uint64_t kBlockTimeMs = 1'700'000'000'000;
 
 inline uint32_t code_of(core::Status::Code c) { return static_cast<uint32_t>(c); }
+
+// The rules chain::consensus_rules gives the engines these fixtures' genesis name (the contracts
+// tests do not link consensus, whose engine kinds decide them).
+inline ConsensusRules rules_for(const core::Genesis& g) {
+  if (g.consensus.type == "tbft") return {"tbft", core::ValidatorChanges::kAny};
+  if (g.consensus.type == "raft") return {"raft", core::ValidatorChanges::kOneAtATime};
+  return {"solo", core::ValidatorChanges::kNever};
+}
 
 inline core::SecretKey key_from_byte(uint8_t b) {
   REQUIRE(core::crypto_init().is_ok());

@@ -43,6 +43,7 @@ class StateReader final : public ReadContext {
       : chain_(chain), config_(*ChainConfig::from_genesis(chain.genesis)) {}
   const ChainConfig& config() const override { return config_; }
   const core::Genesis& genesis() const override { return chain_.genesis; }
+  const ConsensusRules& consensus_rules() const override { return chain_.rules; }
   uint64_t height() const override { return chain_.tip_height; }
   uint64_t block_time_ms() const override { return chain_.tip_time_ms; }
   core::Result<std::optional<std::string>> get(std::string_view key) override {

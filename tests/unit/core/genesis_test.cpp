@@ -272,7 +272,9 @@ TEST_SUITE("genesis") {
     expect_invalid([](json& j) { j.erase("chain_id"); }, {"chain_id"});
     expect_invalid([](json& j) { j["chain_id"] = ""; }, {"chain_id"});
     expect_invalid([](json& j) { j["chain_id"] = 7; }, {"chain_id"});
-    expect_invalid([](json& j) { j["consensus"]["type"] = "pow"; }, {"consensus", "pow"});
+    // The form of an engine name; whether the engine exists is consensus' to say.
+    expect_invalid([](json& j) { j["consensus"]["type"] = "Proof-of-Work"; },
+                   {"consensus", "Proof-of-Work"});
     expect_invalid([](json& j) { j["consensus"]["type"] = "Solo"; }, {"consensus"});
     expect_invalid([](json& j) { j["validators"] = json::array(); }, {"validators"});
     expect_invalid([](json& j) { j.erase("validators"); }, {"validators"});

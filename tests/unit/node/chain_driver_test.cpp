@@ -14,6 +14,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "silk/chain/engine.h"
 #include "silk/core/merkle.h"
 #include "unit/node/node_test_support.h"
 
@@ -22,6 +23,31 @@ namespace {
 
 namespace cs = consensus;
 using test::kNow;
+
+// A networked engine that needs everything the driver can give it (block bytes with a proposal,
+// the next validator set with a commit).
+class ScriptedKind final : public cs::EngineKind {
+ public:
+  std::string_view name() const override { return "scripted"; }
+  core::CommitCert::Kind cert_kind() const override { return core::CommitCert::Kind::kTbft; }
+  bool networked() const override { return true; }
+  bool needs_wal() const override { return true; }
+  bool needs_proposal_bytes() const override { return true; }
+  bool needs_next_validators() const override { return true; }
+  core::ValidatorChanges validator_changes() const override { return core::ValidatorChanges::kAny; }
+  core::Status verify_commit(const core::BlockHeader& header, const core::CommitCert& cert,
+                             const std::vector<core::PublicKey>& validators) const override {
+    return core::verify_commit_cert(header, cert, validators);
+  }
+  core::Result<std::unique_ptr<cs::Engine>> make(cs::EngineConfig) const override {
+    return core::Status::invalid("scripted engines are made by the test");
+  }
+};
+
+const ScriptedKind& scripted_kind() {
+  static const ScriptedKind kKind;
+  return kKind;
+}
 
 // Emits the actions registered under a message's first byte; records every event it sees.
 class ScriptedEngine final : public cs::Engine {
@@ -34,7 +60,7 @@ class ScriptedEngine final : public cs::Engine {
     std::vector<cs::Action> on_start;
   };
   explicit ScriptedEngine(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
-  std::string_view name() const override { return "scripted"; }
+  const cs::EngineKind& kind() const override { return scripted_kind(); }
   std::vector<cs::Action> step(const cs::Event& event) override {
     std::lock_guard lock(shared_->mu);
     shared_->events.push_back(event);
@@ -109,7 +135,7 @@ struct Fixture {
   std::unique_ptr<GatedStore> gated = std::make_unique<GatedStore>();
   GatedStore& gate = *gated;
   std::unique_ptr<storage::Store> store = std::move(gated);
-  contracts::Executor executor{chain.genesis};
+  contracts::Executor executor{chain.genesis, *chain::consensus_rules(chain.genesis)};
   ThreadPool verifiers{1};
   Mempool mempool{chain.genesis, executor, *store, clock, verifiers, 1000};
   CommitWaiters waiters{[](const core::Hash&) { return std::optional<CommitInfo>(); }};

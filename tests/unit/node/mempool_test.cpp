@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 
+#include "silk/chain/engine.h"
 #include "silk/core/block.h"
 #include "silk/core/merkle.h"
 #include "silk/storage/store.h"
@@ -21,7 +22,7 @@ using test::kWindow;
 struct PoolFixture {
   test::TestChain chain;
   std::unique_ptr<storage::Store> store = storage::make_memory_store();
-  contracts::Executor executor{chain.genesis};
+  contracts::Executor executor{chain.genesis, *chain::consensus_rules(chain.genesis)};
   core::ManualClock clock{kNow};
   ThreadPool verifiers;
   Mempool pool;
@@ -221,7 +222,7 @@ TEST_SUITE("mempool") {
     test::TestChain chain;
     chain.genesis.consensus.max_block_bytes = 1024;
     auto store = storage::make_memory_store();
-    contracts::Executor executor(chain.genesis);
+    contracts::Executor executor(chain.genesis, *chain::consensus_rules(chain.genesis));
     core::ManualClock clock(kNow);
     ThreadPool verifiers(1);
     Mempool pool(chain.genesis, executor, *store, clock, verifiers, 10);

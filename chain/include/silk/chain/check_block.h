@@ -137,11 +137,10 @@ core::Result<CheckedBlock> check_block(const core::Block& block, const core::Com
 
 // Check 2 on its own, for a block already checked without its certificate
 // (a validator's held proposal that block sync then brings certified):
-// whether `cert` is the kind a `consensus_type` engine makes and certifies
-// `header` under `config`, the configuration in force at header.height.
+// whether the engine genesis names (chain/engine.h) accepts `cert` for `header` under
+// `config`, the configuration in force at header.height (EngineKind::verify_commit).
 // kInvalid "commit certificate does not verify: <why>" otherwise.
 core::Status check_certificate(const core::BlockHeader& header, const core::CommitCert& cert,
-                               const contracts::ChainConfig& config,
-                               const std::string& consensus_type);
+                               const contracts::ChainConfig& config, const core::Genesis& genesis);
 
 }  // namespace silk::chain

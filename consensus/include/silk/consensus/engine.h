@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -48,8 +49,9 @@ struct ProposalReady {
   uint64_t height = 0;
   core::Hash block_hash{};
   uint32_t tx_count = 0;
-  // core::Block::encode() of the block built, with an empty cert. Solo ignores
-  // it (may be left empty); raft needs it (it replicates these bytes to the
+  // core::Block::encode() of the block built, with an empty cert, when the engine's kind
+  // needs_proposal_bytes(). Solo ignores it (may be left empty); tbft puts it in its proposal;
+  // raft needs it (it replicates these bytes to the
   // followers) and ignores a ProposalReady whose bytes are missing, do not
   // decode to a header with this height and hash, or name another proposer.
   core::Bytes block{};
@@ -67,7 +69,8 @@ struct BlockCommitted {
   uint64_t height = 0;
   core::Hash block_hash{};
   // The validator set in force for height + 1 (governance may change it at a
-  // height). Empty: unchanged. Tbft uses it; solo and raft ignore it.
+  // height). Empty: unchanged. Raft and tbft use it (EngineKind::needs_next_validators);
+  // solo ignores it.
   std::vector<core::PublicKey> next_validators{};
 };
 // The answer to ValidateBlock: whether the block's bytes decode to a header
@@ -183,13 +186,17 @@ struct EngineCounters {
       0;  // tbft: proposals prevoted nil (bad signature, proposer or block)
 };
 
+class EngineKind;
+
 class Engine {
  public:
   virtual ~Engine() = default;
   // Feeds one event; returns the actions to carry out, in order.
   // Not thread-safe: the driver calls it from one thread.
   virtual std::vector<Action> step(const Event& event) = 0;
-  virtual std::string_view name() const = 0;
+  // What kind of engine this is (its name, what it needs from the driver).
+  virtual const EngineKind& kind() const = 0;
+  std::string_view name() const;
   // Counters since construction. Cheap; same thread as step().
   virtual EngineCounters counters() const { return {}; }
 };
@@ -432,8 +439,56 @@ inline constexpr uint64_t kTbftIdleTimer = 14;
 // no signer is given, chain_id is empty, or a timeout is zero.
 core::Result<std::unique_ptr<Engine>> make_tbft_engine(EngineConfig config);
 
+// ---- what an engine is, for everything outside consensus ----
+//
+// The node's driver, the chain's rulebook (chain/), governance and the tools ask an engine's kind
+// these questions instead of comparing engine names. Adding an engine is its implementation and
+// one line in engine_factory.cpp's registry. Kinds are immutable singletons: thread-safe.
+class EngineKind {
+ public:
+  virtual ~EngineKind() = default;
+  // The name genesis gives it (consensus.type): "solo", "raft", "tbft".
+  virtual std::string_view name() const = 0;
+  // The kind of commit certificate its blocks carry.
+  virtual core::CommitCert::Kind cert_kind() const = 0;
+  // Whether it runs on a network of validators (p2p transport, block sync, consensus messages).
+  // An engine that runs alone (solo) needs its node key to be its one validator.
+  virtual bool networked() const = 0;
+  // Whether it asks for PersistWal and needs its records back in Started after a restart.
+  virtual bool needs_wal() const = 0;
+  // Whether ProposalReady must carry the block's bytes (an engine that replicates them).
+  virtual bool needs_proposal_bytes() const = 0;
+  // Whether BlockCommitted must carry the validator set in force for the next height.
+  virtual bool needs_next_validators() const = 0;
+  // How governance may change the validator set of a chain it runs.
+  virtual core::ValidatorChanges validator_changes() const = 0;
+  // Its rule for a block's commit certificate against the validator set in force at the block's
+  // height: the certificate is of cert_kind() and core::verify_commit_cert accepts it (distinct
+  // validators' signatures over commit_message, with this engine's quorum). kInvalid naming why.
+  virtual core::Status verify_commit(const core::BlockHeader& header, const core::CommitCert& cert,
+                                     const std::vector<core::PublicKey>& validators) const = 0;
+  // A new engine of this kind (the make_*_engine above).
+  virtual core::Result<std::unique_ptr<Engine>> make(EngineConfig config) const = 0;
+};
+
+// The registered engine named `name` (genesis consensus.type), or nullptr.
+const EngineKind* find_engine_kind(std::string_view name);
+// The same, or kInvalid "unknown consensus type 'x' (this build has solo, raft, tbft)".
+core::Result<const EngineKind*> engine_kind(std::string_view name);
+// The engine whose blocks carry certificates of `kind`, or nullptr.
+const EngineKind* engine_kind_of(core::CommitCert::Kind kind);
+// Every registered engine, in registry order.
+const std::vector<const EngineKind*>& engine_kinds();
+// Their names joined: "solo, raft, tbft" (for messages and option help).
+std::string engine_names();
+
 // Picks the engine genesis names (consensus.type). kInvalid for an unknown
 // type or one not built yet.
 core::Result<std::unique_ptr<Engine>> make_engine(EngineConfig config);
+
+// The kinds of the built-in engines (what their kind() returns).
+const EngineKind& solo_engine_kind();
+const EngineKind& raft_engine_kind();
+const EngineKind& tbft_engine_kind();
 
 }  // namespace silk::consensus

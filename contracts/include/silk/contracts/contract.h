@@ -32,6 +32,13 @@ class StateView {
 
 struct ChainConfig;
 
+// What the chain's consensus engine lets governance do (the engine decides: chain/ fills this in
+// from consensus::EngineKind when it builds an Executor; contracts never compare engine names).
+struct ConsensusRules {
+  std::string engine;  // its name, for messages ("a solo chain cannot change its validators")
+  core::ValidatorChanges validator_changes = core::ValidatorChanges::kAny;
+};
+
 // What a contract may read, in a tx and in a read-only query. Keys are
 // namespaced by the executor: a contract's key "abc" is stored as "<contract>/abc".
 class ReadContext {
@@ -40,6 +47,8 @@ class ReadContext {
   // The chain configuration in force (chain_config.h).
   virtual const ChainConfig& config() const = 0;
   virtual const core::Genesis& genesis() const = 0;
+  // What the consensus engine allows (the Executor's rules).
+  virtual const ConsensusRules& consensus_rules() const = 0;
   // In a tx: the executing block's height and time. In a query: the tip's.
   virtual uint64_t height() const = 0;
   virtual uint64_t block_time_ms() const = 0;

@@ -31,7 +31,9 @@ class Executor {
   // is copied. An invalid genesis configuration (a policy that does not parse)
   // makes every execute_block / authorize / query fail with that error;
   // ChainConfig::from_genesis reports it up front (silkd checks it at start).
-  explicit Executor(core::Genesis genesis);
+  // `rules`: what the chain's consensus engine allows (chain::make_executor fills it in from the
+  // engine genesis names); every node and auditor of a chain must pass the same rules.
+  Executor(core::Genesis genesis, ConsensusRules rules);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
@@ -92,11 +94,13 @@ class Executor {
                                              const std::vector<core::Hash>* tx_ids = nullptr) const;
 
   const core::Genesis& genesis() const { return genesis_; }
+  const ConsensusRules& consensus_rules() const { return rules_; }
 
  private:
   struct ConfigCache;
 
   core::Genesis genesis_;
+  ConsensusRules rules_;
   core::Result<std::shared_ptr<const ChainConfig>> genesis_config_;
   std::map<std::string, std::unique_ptr<Contract>, std::less<>> contracts_;
   std::unique_ptr<ConfigCache> config_cache_;

@@ -44,7 +44,17 @@ bool is_valid_org_id(std::string_view id);
 // Whether `code` is two upper-case ASCII letters.
 bool is_valid_jurisdiction(std::string_view code);
 
+// How governance may change a chain's validator set. The consensus engine decides
+// (consensus::EngineKind::validator_changes); execution enforces it (contracts' governance).
+enum class ValidatorChanges {
+  kNever,       // one validator by definition (solo)
+  kOneAtATime,  // add or remove exactly one validator per change (raft's single-server change)
+  kAny,         // any new set, from a height (tbft)
+};
+
 struct ConsensusParams {
+  // The engine (consensus::find_engine_kind): 1-32 of [a-z0-9_]. Genesis::parse checks the form
+  // only; the node and the auditor refuse an engine they do not have.
   std::string type = "solo";
   uint64_t block_interval_ms = 100;  // at most this long between a tx arriving and its block
   uint32_t max_block_txs = 5000;

@@ -38,7 +38,8 @@ nlohmann::json receipt_to_json(const core::Receipt& receipt);
 
 nlohmann::json header_to_json(const core::BlockHeader& header);
 
-// {"kind": "solo"|"raft"|"tbft", "round", "votes": [{"signer", "signature"}]}
+// {"kind": the engine's name (consensus::engine_kind_of), "round", "votes": [{"signer",
+// "signature"}]}
 nlohmann::json cert_to_json(const core::CommitCert& cert);
 
 // {"hash", "header", "cert", "tx_ids"} and, with include_hex, "hex" (Block::encode()).
