@@ -3,11 +3,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <limits>
 #include <sstream>
 
 #include "silk/tools/audit_proof.h"
@@ -15,6 +13,7 @@
 #include "silk/tools/audit_verify_chain.h"
 #include "silk/tools/bench.h"
 #include "silk/tools/ca_commands.h"
+#include "silk/tools/cli_options.h"
 #include "silk/tools/cli_trade.h"
 #include "silk/tools/command.h"
 #include "silk/tools/events_command.h"
@@ -42,56 +41,6 @@ std::string dump_json(const json& j) {
 // A usage problem found after CLI11 parsed the line (bad JSON, bad URL, ...).
 struct UsageError {
   std::string message;
-};
-
-// Parses JSON text given on the command line, naming the option on failure.
-Result<json> parse_json_option(const std::string& option, const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::invalid(option + " is not valid JSON: " + text);
-  return j;
-}
-
-// Plain decimal unsigned integers only: CLI11 2.1 would also take "-1"
-// (wrapping around), "0x10" and octal "010".
-const CLI::Validator kDecimal(
-    [](std::string& text) -> std::string {
-      uint64_t v = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-          (text.size() > 1 && text[0] == '0')) {
-        return "expected a decimal number from 0 to 18446744073709551615, got \"" + text + "\"";
-      }
-      return std::string();
-    },
-    "UINT");
-
-constexpr const char* kCertHelp =
-    "the signer's certificate, PEM or DER (with-cert chains; default: the key file's .pem "
-    "sibling, e.g. alice.pem beside alice.key, when it exists)";
-
-// --key, --signer-cert, --chain-id and --timeout-ms of a command that signs one call and waits.
-struct SignerFlags {
-  SignedCallOptions options;
-  std::string chain_id;
-  CLI::Option* chain_id_opt = nullptr;
-
-  // cert_alias: --cert also names the signer's certificate (where no target certificate could
-  // be confused with it: the gov commands).
-  void add_to(CLI::App* cmd, const std::string& key_help, bool cert_alias = false) {
-    cmd->add_option("--key", options.key_file, key_help)->required();
-    cmd->add_option(cert_alias ? "--signer-cert,--cert" : "--signer-cert", options.signer_cert,
-                    "the signer's certificate, PEM or DER (default: the key file's .pem sibling)");
-    chain_id_opt =
-        cmd->add_option("--chain-id", chain_id, "chain id (default: asked from the node)");
-    cmd->add_option("--timeout-ms", options.call.timeout_ms,
-                    "how long the node waits for the commit (default 10000)")
-        ->check(kDecimal)
-        ->check(CLI::Range(uint64_t{1}, uint64_t{60000}));
-  }
-  const SignedCallOptions& get() {
-    if (chain_id_opt->count() > 0) options.call.chain_id = chain_id;
-    return options;
-  }
 };
 
 class Printer {
@@ -178,8 +127,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     keygen_cmd->add_option("--out", keygen.out, "key file to create (never overwritten)")
         ->required();
     keygen_cmd->add_option("--name", keygen.name, "a label for the key");
-    keygen_cmd->add_option("--key-kdf", keygen_kdf, "interactive (default) or fast")
-        ->check(CLI::IsMember({"interactive", "fast"}));
+    add_key_kdf_option(keygen_cmd, keygen_kdf);
 
     // pubkey
     std::string pubkey_file;
@@ -289,8 +237,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
         ->add_option("--block-interval-ms", init.block_interval_ms, "block interval (default 100)")
         ->check(kDecimal)
         ->check(CLI::Range(uint64_t{1}, uint64_t{3600000}));
-    init_cmd->add_option("--key-kdf", init_kdf, "interactive (default) or fast")
-        ->check(CLI::IsMember({"interactive", "fast"}));
+    add_key_kdf_option(init_cmd, init_kdf);
 
     // bench verify | load | etcd | history
     auto* bench_cmd =
@@ -424,8 +371,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     ca_init_cmd->add_option("--days", ca_init.days, "validity in days (default 3650)")
         ->check(kDecimal)
         ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
-    ca_init_cmd->add_option("--key-kdf", ca_init_kdf, "interactive (default) or fast")
-        ->check(CLI::IsMember({"interactive", "fast"}));
+    add_key_kdf_option(ca_init_cmd, ca_init_kdf);
 
     std::vector<CLI::App*> cert_found =
         app.get_subcommands([](CLI::App* c) { return c->get_name() == "cert"; });
@@ -462,8 +408,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
                                "--days); may be in the past (an expired certificate)");
     cert_issue_cmd->add_option("--jurisdiction", cert_issue.jurisdiction,
                                "ISO 3166 alpha-2 (default: the CA's)");
-    cert_issue_cmd->add_option("--key-kdf", cert_issue_kdf, "interactive (default) or fast")
-        ->check(CLI::IsMember({"interactive", "fast"}));
+    add_key_kdf_option(cert_issue_cmd, cert_issue_kdf);
     cert_issue_cmd->add_option("--ca-passphrase-file", cert_issue.ca_passphrase_file,
                                "read the CA key's passphrase from the first line of this file "
                                "(else $SILK_CA_PASSPHRASE, else a terminal prompt)");
@@ -644,8 +589,7 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
                      "RPC port of node1; node i uses port+i-1 (default 8645)")
         ->check(kDecimal)
         ->check(CLI::Range(uint16_t{1}, uint16_t{65535}));
-    network_init_cmd->add_option("--key-kdf", network_kdf, "interactive (default) or fast")
-        ->check(CLI::IsMember({"interactive", "fast"}));
+    add_key_kdf_option(network_init_cmd, network_kdf);
     network_init_cmd
         ->add_option("--days", network_init.days, "validity of CAs and certificates (default 3650)")
         ->check(kDecimal)
@@ -707,9 +651,8 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       result = run_tx_submit(ctx, submit);
     } else if (anchor_cmd->parsed()) {
       if (anchor_meta_opt->count() > 0) {
-        auto meta = parse_json_option("--meta", anchor_meta);
+        auto meta = parse_json_object_option("--meta", anchor_meta);
         if (!meta.is_ok()) return printer.usage(meta.status().message());
-        if (!meta->is_object()) return printer.usage("--meta must be a JSON object");
         anchor.meta = std::move(meta).value();
       }
       if (anchor_chain_opt->count() > 0) anchor.chain_id = anchor_chain_id;

@@ -1,12 +1,11 @@
 #include "silk/tools/cli_trade.h"
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "silk/tools/cli_options.h"
 #include "silk/tools/identity_commands.h"
 #include "silk/tools/trade_commands.h"
 
@@ -17,85 +16,6 @@ using core::Status;
 using nlohmann::json;
 
 namespace {
-
-// Plain decimal unsigned integers only (as cli.cpp's kDecimal).
-const CLI::Validator kDecimalMs(
-    [](std::string& text) -> std::string {
-      uint64_t v = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-          (text.size() > 1 && text[0] == '0')) {
-        return "expected a decimal number, got \"" + text + "\"";
-      }
-      return std::string();
-    },
-    "UINT");
-
-// A command's option values, by name without dashes ("doc-type"), and its signer flags.
-struct Fields {
-  std::map<std::string, std::string> s;
-  std::map<std::string, std::vector<std::string>> v;
-  std::map<std::string, bool> b;
-  SignedCallOptions signer;
-  std::string chain_id;
-  CLI::Option* chain_id_opt = nullptr;
-
-  const std::string& operator[](const std::string& key) { return s[key]; }
-  bool has(const std::string& key) { return !s[key].empty(); }
-  SignedCallOptions signed_call() {
-    if (chain_id_opt != nullptr && chain_id_opt->count() > 0) signer.call.chain_id = chain_id;
-    return signer;
-  }
-};
-
-std::string key_of(const std::string& flag) {
-  std::string k = flag.substr(0, flag.find(','));
-  while (!k.empty() && k[0] == '-') k.erase(0, 1);
-  return k;
-}
-
-class Cmd {
- public:
-  Cmd(CLI::App* parent, const std::string& name, const std::string& help)
-      : app_(parent->add_subcommand(name, help)), f_(std::make_shared<Fields>()) {}
-
-  Cmd& pos(const std::string& name, const std::string& help) {
-    app_->add_option(name, f_->s[name], help)->required();
-    return *this;
-  }
-  Cmd& opt(const std::string& flag, const std::string& help, bool required = false) {
-    auto* o = app_->add_option(flag, f_->s[key_of(flag)], help);
-    if (required) o->required();
-    return *this;
-  }
-  Cmd& multi(const std::string& flag, const std::string& help, bool required = false) {
-    auto* o = app_->add_option(flag, f_->v[key_of(flag)], help);
-    if (required) o->required();
-    return *this;
-  }
-  Cmd& flag(const std::string& flag, const std::string& help) {
-    app_->add_flag(flag, f_->b[key_of(flag)], help);
-    return *this;
-  }
-  Cmd& signer(const std::string& key_help) {
-    app_->add_option("--key", f_->signer.key_file, key_help)->required();
-    app_->add_option("--signer-cert", f_->signer.signer_cert,
-                     "the signer's certificate, PEM or DER (default: the key file's .pem sibling)");
-    f_->chain_id_opt =
-        app_->add_option("--chain-id", f_->chain_id, "chain id (default: asked from the node)");
-    app_->add_option("--timeout-ms", f_->signer.call.timeout_ms,
-                     "how long the node waits for the commit (default 10000)")
-        ->check(kDecimalMs)
-        ->check(CLI::Range(uint64_t{1}, uint64_t{60000}));
-    return *this;
-  }
-  CLI::App* app() const { return app_; }
-  const std::shared_ptr<Fields>& fields() const { return f_; }
-
- private:
-  CLI::App* app_;
-  std::shared_ptr<Fields> f_;
-};
 
 using Action = std::function<Result<CommandOutput>(CommandContext&)>;
 
@@ -113,13 +33,6 @@ std::function<std::string(const json&)> says(std::string text) {
     }
     return line + "\n";
   };
-}
-
-Result<json> parse_json_arg(const std::string& option, const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::invalid(option + " is not valid JSON: " + text);
-  if (!j.is_object()) return Status::invalid(option + " must be a JSON object");
-  return j;
 }
 
 }  // namespace
@@ -886,7 +799,7 @@ void add_generic(TradeCli::Impl& impl, CLI::App& app) {
       .opt("--args", "the method's args as a JSON object", true)
       .signer("the signer's key file");
   impl.on_call(call, [](Fields& f) -> Result<TradeCall> {
-    SILK_ASSIGN_OR_RETURN(json args, parse_json_arg("--args", f["args"]));
+    SILK_ASSIGN_OR_RETURN(json args, parse_json_object_option("--args", f["args"]));
     return TradeCall{f["contract"], f["method"], args,
                      [c = f["contract"], m = f["method"]](const json& r) {
                        return c + "." + m + ": ok\n" + format_json_fields(r, 2);
@@ -904,7 +817,7 @@ void add_generic(TradeCli::Impl& impl, CLI::App& app) {
   impl.on(qc, [f](CommandContext& ctx) -> Result<CommandOutput> {
     json args = json::object();
     if (f->has("args")) {
-      SILK_ASSIGN_OR_RETURN(args, parse_json_arg("--args", (*f)["args"]));
+      SILK_ASSIGN_OR_RETURN(args, parse_json_object_option("--args", (*f)["args"]));
     }
     return run_trade_query(ctx, (*f)["contract"], (*f)["method"], args, nullptr);
   });
