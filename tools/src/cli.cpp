@@ -14,7 +14,7 @@
 #include "silk/tools/bench.h"
 #include "silk/tools/ca_commands.h"
 #include "silk/tools/cli_options.h"
-#include "silk/tools/cli_trade.h"
+#include "silk/tools/cli_registry.h"
 #include "silk/tools/command.h"
 #include "silk/tools/events_command.h"
 #include "silk/tools/gov_commands.h"
@@ -595,8 +595,9 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
         ->check(kDecimal)
         ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
 
-    // trust | doc | ebl | data | deal | call | query contract (cli_trade.cpp)
-    TradeCli trade_cli(app);
+    // trust | doc | ebl | data | deal | call | query contract: the registry (cli_registry.h)
+    CommandRegistry registry;
+    for (const CommandGroup& group : command_groups()) group.add_to(app, registry);
     EventsCli events_cli(app);  // events (events_command.cpp)
 
     std::vector<const char*> argv;
@@ -770,7 +771,10 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
       result = run_network_init(ctx, network_init);
     }
 
-    if (trade_cli.parsed()) result = trade_cli.run(ctx);
+    if (const CommandAction* action = registry.parsed()) {
+      CommandRun run{ctx, env};
+      result = (*action)(run).result();
+    }
     if (audit_proof_cli.parsed()) result = audit_proof_cli.run(ctx);
     if (audit_query_cli.parsed()) result = audit_query_cli.run(ctx);
 
