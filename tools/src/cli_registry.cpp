@@ -46,8 +46,24 @@ const CommandAction* CommandRegistry::parsed() const {
 
 const std::vector<CommandGroup>& command_groups() {
   static const std::vector<CommandGroup> kGroups = {
-      {"trust", add_trust_commands}, {"doc", add_doc_commands},   {"ebl", add_ebl_commands},
-      {"data", add_data_commands},   {"deal", add_deal_commands}, {"call", add_call_commands},
+      {"wallet", add_wallet_commands},
+      {"tx", add_tx_commands},
+      {"notary", add_notary_commands},
+      {"query", add_query_commands},
+      {"init_solo", add_init_solo_command},
+      {"bench", add_bench_commands},
+      {"audit", add_audit_commands},
+      {"ca", add_ca_commands},
+      {"cert", add_cert_commands},
+      {"gov", add_gov_commands},
+      {"network", add_network_commands},
+      {"trust", add_trust_commands},
+      {"doc", add_doc_commands},
+      {"ebl", add_ebl_commands},
+      {"data", add_data_commands},
+      {"deal", add_deal_commands},
+      {"call", add_call_commands},
+      {"events", add_events_command},
   };
   return kGroups;
 }

@@ -86,7 +86,7 @@ const std::vector<CommandGroup>& command_groups();
 void add_wallet_commands(CLI::App& app, CommandRegistry& registry);    // keygen, pubkey
 void add_tx_commands(CLI::App& app, CommandRegistry& registry);        // tx
 void add_notary_commands(CLI::App& app, CommandRegistry& registry);    // notary
-void add_query_commands(CLI::App& app, CommandRegistry& registry);     // query (but contract)
+void add_query_commands(CLI::App& app, CommandRegistry& registry);     // query (all but contract)
 void add_init_solo_command(CLI::App& app, CommandRegistry& registry);  // init-solo
 void add_bench_commands(CLI::App& app, CommandRegistry& registry);     // bench
 void add_audit_commands(CLI::App& app, CommandRegistry& registry);     // audit
