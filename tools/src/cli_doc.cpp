@@ -10,9 +10,10 @@ using core::Result;
 using core::Status;
 using nlohmann::json;
 
-void add_doc_commands(CLI::App& app, CommandRegistry& registry) {
-  auto* g = CommandRegistry::group(app, "doc",
-                                   "trade documents: issue, status, disclosure, verification");
+namespace {
+
+// The issuer's commands: issue, bulk-issue, revoke, suspend, reinstate, amend.
+void add_issuer_commands(CLI::App* g, CommandRegistry& registry) {
   const std::string issuer = "the issuing member's key file (e.g. orgs/org1/users/issuer.key)";
 
   Cmd is(g, "issue", "anchor a document's hash with an e-signature over it");
@@ -95,7 +96,10 @@ void add_doc_commands(CLI::App& app, CommandRegistry& registry) {
       return run_doc_amend(run.ctx, f->signed_call(), (*f)["old_id"], issue_options(*f));
     });
   }
+}
 
+// utilise (the importing customs), show, history, disclose, verify.
+void add_use_commands(CLI::App* g, CommandRegistry& registry) {
   Cmd ut(g, "utilise",
          "claim tariff preference on a certificate of origin (once; the importing customs)");
   ut.pos("id", "doc id")
@@ -164,6 +168,15 @@ void add_doc_commands(CLI::App& app, CommandRegistry& registry) {
                             {(*f)["file"], (*f)["doc-id"], (*f)["as"], (*f)["org"], (*f)["at"]});
     });
   }
+}
+
+}  // namespace
+
+void add_doc_commands(CLI::App& app, CommandRegistry& registry) {
+  auto* g = CommandRegistry::group(app, "doc",
+                                   "trade documents: issue, status, disclosure, verification");
+  add_issuer_commands(g, registry);
+  add_use_commands(g, registry);
 }
 
 }  // namespace silk::tools

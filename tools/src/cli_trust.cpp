@@ -10,10 +10,13 @@ using core::Result;
 using core::Status;
 using nlohmann::json;
 
-void add_trust_commands(CLI::App& app, CommandRegistry& registry) {
-  auto* g = CommandRegistry::group(app, "trust",
-                                   "jurisdictions, trust lists and mutual recognition (MRAs)");
-  const std::string reg = "the key file of a regulator of the jurisdiction";
+namespace {
+
+constexpr const char* kRegulatorKey = "the key file of a regulator of the jurisdiction";
+
+// register-jurisdiction, add-authority, withdraw-authority, regrant, authorities.
+void add_trust_lists(CLI::App* g, CommandRegistry& registry) {
+  const std::string reg = kRegulatorKey;
 
   Cmd c(g, "register-jurisdiction", "register a jurisdiction (by one of its regulators)");
   c.opt("--code", "ISO 3166-1 alpha-2 code, e.g. CN", true).opt("--name", "its name", true);
@@ -81,6 +84,11 @@ void add_trust_commands(CLI::App& app, CommandRegistry& registry) {
         return args;
       },
       format_authorities);
+}
+
+// propose-mra, approve-mra, suspend-mra, reinstate-mra, repeal-mra, mra, mras, recognises.
+void add_mras(CLI::App* g, CommandRegistry& registry) {
+  const std::string reg = kRegulatorKey;
 
   Cmd pm(g, "propose-mra", "propose a mutual-recognition arrangement (your approval counts)");
   pm.opt("--id", "MRA id, e.g. CN-SG-COO", true)
@@ -171,6 +179,15 @@ void add_trust_commands(CLI::App& app, CommandRegistry& registry) {
             {f["issuing"], f["verifying"], f["doc-type"], f["service-type"], f["at"]});
       },
       format_recognises, "recognised");
+}
+
+}  // namespace
+
+void add_trust_commands(CLI::App& app, CommandRegistry& registry) {
+  auto* g = CommandRegistry::group(app, "trust",
+                                   "jurisdictions, trust lists and mutual recognition (MRAs)");
+  add_trust_lists(g, registry);
+  add_mras(g, registry);
 }
 
 }  // namespace silk::tools
