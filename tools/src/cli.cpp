@@ -68,7 +68,9 @@ class Printer {
 struct GlobalOptions {
   std::string node_url;
   std::string passphrase_file;
-  bool json = false;  // read before parsing (a usage error prints JSON too); bound for --help
+  // run_cli looks for --json in the arguments before parsing, so that usage errors honour it
+  // too; the flag is declared so that --help lists it and parsing accepts it.
+  bool json = false;
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& g) {

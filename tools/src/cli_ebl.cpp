@@ -2,7 +2,6 @@
 #include <string>
 
 #include "silk/tools/cli_trade.h"
-#include "silk/tools/identity_commands.h"
 
 namespace silk::tools {
 

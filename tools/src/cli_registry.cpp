@@ -44,6 +44,13 @@ const CommandAction* CommandRegistry::parsed() const {
   return nullptr;
 }
 
+bool CommandRegistry::handles(const CLI::App* cmd) const {
+  for (const auto& entry : actions_) {
+    if (entry.first == cmd) return true;
+  }
+  return false;
+}
+
 const std::vector<CommandGroup>& command_groups() {
   static const std::vector<CommandGroup> kGroups = {
       {"wallet", add_wallet_commands},

@@ -2,12 +2,10 @@
 #include <string>
 
 #include "silk/tools/cli_trade.h"
-#include "silk/tools/identity_commands.h"
 
 namespace silk::tools {
 
 using core::Result;
-using core::Status;
 using nlohmann::json;
 
 namespace {

@@ -43,6 +43,7 @@ class CommandResult {
   static CommandResult usage_error(std::string message);
   static CommandResult printed(int exit_code);
 
+  // Set for usage_error() and printed() results; result() is what the command gave otherwise.
   const std::optional<std::string>& usage_message() const { return usage_error_; }
   const std::optional<int>& printed_exit_code() const { return printed_; }
   const core::Result<CommandOutput>& result() const { return result_; }
@@ -59,7 +60,8 @@ using CommandAction = std::function<CommandResult(CommandRun&)>;
 class CommandRegistry {
  public:
   // `parent`'s subcommand `name`, created with `help` (and requiring one subcommand of its own)
-  // when it is not there yet: for groups that several files add commands to (query, audit).
+  // when it is not there yet, so that several files can add to one group (query: cli_query.cpp
+  // and cli_call.cpp).
   static CLI::App* group(CLI::App& parent, const std::string& name, const std::string& help);
 
   // `action` runs when `cmd` is the command parsed. `cmd` belongs to the app and must outlive
@@ -68,6 +70,9 @@ class CommandRegistry {
 
   // After parsing: the action of the command parsed, or nullptr when none was.
   const CommandAction* parsed() const;
+
+  // Whether `cmd` has an action (every command without subcommands of its own must have one).
+  bool handles(const CLI::App* cmd) const;
 
  private:
   std::vector<std::pair<CLI::App*, CommandAction>> actions_;
