@@ -1,6 +1,5 @@
 #include "silk/tools/audit_proof.h"
 
-#include <CLI/CLI.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -82,27 +81,6 @@ Result<CommandOutput> run_audit_verify_proof(const AuditVerifyProofOptions& opti
   }
   out.text = t.str();
   return out;
-}
-
-AuditProofCli::AuditProofCli(CLI::App* audit_cmd) {
-  prove_cmd_ = audit_cmd->add_subcommand(
-      "prove", "write an offline proof that a tx (or a document's issuing tx) is on chain");
-  prove_cmd_->add_option("id", prove_.id, "a tx id (64 hex) or a doc_id")->required();
-  prove_cmd_->add_option("--out", prove_.out_file, "the bundle file to write (JSON)")->required();
-  verify_cmd_ = audit_cmd->add_subcommand(
-      "verify-proof", "check a proof bundle offline against the genesis file (no node)");
-  verify_cmd_->add_option("bundle", verify_.bundle_file, "the bundle file")->required();
-  verify_cmd_->add_option("--genesis", verify_.genesis_file, "genesis.json")->required();
-}
-
-AuditProofCli::~AuditProofCli() = default;
-
-bool AuditProofCli::parsed() const { return prove_cmd_->parsed() || verify_cmd_->parsed(); }
-
-Result<CommandOutput> AuditProofCli::run(CommandContext& ctx) const {
-  if (prove_cmd_->parsed()) return run_audit_prove(ctx, prove_);
-  if (verify_cmd_->parsed()) return run_audit_verify_proof(verify_);
-  return Status::internal("no audit proof command was parsed");
 }
 
 }  // namespace silk::tools

@@ -1,6 +1,5 @@
 #include "silk/tools/audit_query.h"
 
-#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -302,66 +301,6 @@ Result<CommandOutput> run_audit_history(CommandContext& ctx, const AuditHistoryO
   const size_t count = rows.size();
   json doc = {{"key", o.key}, {"versions", std::move(rows)}, {"next_offset", next}};
   return deliver(std::move(formatted), std::move(doc), count, o.out_file, "versions");
-}
-
-AuditQueryCli::AuditQueryCli(CLI::App* audit_cmd) {
-  const std::string formats = "table (default), json, jsonl (JSON Lines) or csv (RFC 4180)";
-  txs_cmd_ = audit_cmd->add_subcommand(
-      "txs", "search committed txs by sender, contract and block time (GET /v1/txs)");
-  txs_cmd_->add_option("--sender", txs_.sender,
-                       "the sender: 64 hex (a public key, or a certificate fingerprint)");
-  txs_cmd_->add_option("--sender-cert", txs_.sender_cert_file,
-                       "the sender's certificate (PEM or DER): its fingerprint is the sender");
-  txs_cmd_->add_option("--contract", txs_.contract, "the contract called, e.g. notary");
-  txs_cmd_->add_option("--from", txs_from_,
-                       "block time from (inclusive): Unix ms or ISO 8601 UTC, "
-                       "e.g. 2026-01-01T00:00:00Z");
-  txs_cmd_->add_option("--to", txs_to_, "block time to (inclusive): Unix ms or ISO 8601 UTC");
-  txs_cmd_->add_option("--after", txs_.after, "resume after this cursor (HEIGHT:INDEX)");
-  txs_cmd_->add_option("--limit", txs_.limit, "txs per page (1..1000, default 100)")
-      ->check(CLI::Range(uint32_t{1}, uint32_t{1000}));
-  txs_cmd_->add_flag("--all", txs_.all, "follow the pages to the end (for exports)");
-  txs_cmd_->add_option("--order", txs_order_, "asc (oldest first, default) or desc")
-      ->check(CLI::IsMember({"asc", "desc"}));
-  txs_cmd_->add_option("--format", txs_format_, formats)
-      ->check(CLI::IsMember({"table", "json", "jsonl", "csv"}));
-  txs_cmd_->add_option("--out", txs_.out_file, "write to this new file instead of stdout");
-
-  history_cmd_ = audit_cmd->add_subcommand(
-      "history", "every version of a state key, for export (GET /v1/history)");
-  history_cmd_->add_option("key", history_.key, "state key, e.g. notary/<digest>")->required();
-  history_cmd_->add_option("--offset", history_.offset, "skip this many versions (default 0)");
-  history_cmd_->add_option("--limit", history_.limit, "versions per page (1..1000, default 100)")
-      ->check(CLI::Range(uint32_t{1}, uint32_t{1000}));
-  history_cmd_->add_flag("--all", history_.all, "follow the pages to the end (for exports)");
-  history_cmd_->add_option("--format", history_format_, formats)
-      ->check(CLI::IsMember({"table", "json", "jsonl", "csv"}));
-  history_cmd_->add_option("--out", history_.out_file, "write to this new file instead of stdout");
-}
-
-AuditQueryCli::~AuditQueryCli() = default;
-
-bool AuditQueryCli::parsed() const { return txs_cmd_->parsed() || history_cmd_->parsed(); }
-
-Result<CommandOutput> AuditQueryCli::run(CommandContext& ctx) {
-  if (txs_cmd_->parsed()) {
-    SILK_ASSIGN_OR_RETURN(txs_.format, parse_export_format(txs_format_));
-    txs_.descending = txs_order_ == "desc";
-    if (!txs_from_.empty()) {
-      SILK_ASSIGN_OR_RETURN(uint64_t from, parse_time_option("--from", txs_from_));
-      txs_.from_ms = from;
-    }
-    if (!txs_to_.empty()) {
-      SILK_ASSIGN_OR_RETURN(uint64_t to, parse_time_option("--to", txs_to_));
-      txs_.to_ms = to;
-    }
-    return run_audit_txs(ctx, txs_);
-  }
-  if (history_cmd_->parsed()) {
-    SILK_ASSIGN_OR_RETURN(history_.format, parse_export_format(history_format_));
-    return run_audit_history(ctx, history_);
-  }
-  return Status::internal("no audit query command was parsed");
 }
 
 }  // namespace silk::tools

@@ -57,17 +57,4 @@ int run_events(const std::string& node_url, const EventsOptions& options, std::o
   }
 }
 
-EventsCli::EventsCli(CLI::App& app) {
-  cmd_ = app.add_subcommand(
-      "events", "print the node's blocks, txs and contract events as JSON lines (GET /v1/events)");
-  cmd_->add_option(
-      "--from-height", options_.from_height,
-      "replay committed blocks from this height (default 0; with --follow: live only)");
-  cmd_->add_option("--to-height", options_.to_height,
-                   "stop after this height (default: the tip, unless --follow)");
-  cmd_->add_option("--contract", options_.contract, "only this contract's txs and events");
-  cmd_->add_option("--types", options_.types, "comma-separated subset of block,tx,event");
-  cmd_->add_flag("--follow", options_.follow, "keep printing live blocks until interrupted");
-}
-
 }  // namespace silk::tools

@@ -86,6 +86,259 @@ struct OrgMaterial {
 
 std::string rel(const fs::path& p) { return p.generic_string(); }
 
+// Every option, before anything is written; the organisations they give.
+Result<std::vector<NetworkOrgSpec>> check_network_options(const NetworkInitOptions& options) {
+  if (options.dir.empty()) return Status::invalid("--dir is empty");
+  if (options.chain_id.empty()) return Status::invalid("--chain-id is empty");
+  SILK_ASSIGN_OR_RETURN(std::vector<NetworkOrgSpec> specs, parse_network_orgs(options.orgs));
+  if (options.consensus != "solo" && options.consensus != "raft" && options.consensus != "tbft") {
+    return Status::invalid("unknown consensus \"" + options.consensus +
+                           "\" (expected solo, raft or tbft)");
+  }
+  if (options.nodes == 0 || options.nodes > kMaxNodes) {
+    return Status::invalid("--nodes must be from 1 to " + std::to_string(kMaxNodes));
+  }
+  if (options.consensus == "solo" && options.nodes != 1) {
+    return Status::invalid("consensus solo runs exactly one node; got --nodes " +
+                           std::to_string(options.nodes));
+  }
+  if (options.port == 0 || uint32_t{options.port} + options.nodes - 1 > 65535) {
+    return Status::invalid("--port " + std::to_string(options.port) + " with " +
+                           std::to_string(options.nodes) + " nodes goes past port 65535");
+  }
+  if (options.consensus != "solo") {
+    if (options.p2p_port == 0 || uint32_t{options.p2p_port} + options.nodes - 1 > 65535) {
+      return Status::invalid("--p2p-port " + std::to_string(options.p2p_port) + " with " +
+                             std::to_string(options.nodes) + " nodes goes past port 65535");
+    }
+    const uint32_t rpc_lo = options.port, rpc_hi = rpc_lo + options.nodes - 1;
+    const uint32_t p2p_lo = options.p2p_port, p2p_hi = p2p_lo + options.nodes - 1;
+    if (rpc_lo <= p2p_hi && p2p_lo <= rpc_hi) {
+      return Status::invalid("RPC ports " + std::to_string(rpc_lo) + "-" + std::to_string(rpc_hi) +
+                             " and p2p ports " + std::to_string(p2p_lo) + "-" +
+                             std::to_string(p2p_hi) + " overlap; choose another --p2p-port");
+    }
+  }
+  if (options.days == 0 || options.days > kMaxCertificateDays) {
+    return Status::invalid("--days must be from 1 to " + std::to_string(kMaxCertificateDays));
+  }
+  return specs;
+}
+
+// Writes the network's files under `dir` (paths in the JSON are relative to it).
+class NetworkWriter {
+ public:
+  NetworkWriter(const NetworkInitOptions& options, fs::path dir, uint64_t now)
+      : options_(options),
+        dir_(std::move(dir)),
+        key_options_(key_file_options(options.kdf)),
+        now_(now),
+        until_(now + uint64_t{options.days} * kDayMs) {}
+
+  // orgs/<org>/ca and orgs/<org>/users: the CA and one identity per kNetworkUserRoles.
+  Result<OrgMaterial> write_org(const NetworkOrgSpec& spec) {
+    OrgMaterial org;
+    org.spec = spec;
+    org.ca_key = core::SecretKey::generate();
+    SILK_ASSIGN_OR_RETURN(
+        org.ca, make_org_ca_certificate(org.ca_key, spec.id, spec.jurisdiction, now_, until_));
+    const fs::path ca_rel = fs::path("orgs") / spec.id / "ca";
+    SILK_RETURN_IF_ERROR(make_private_dir(dir_ / ca_rel));
+    SILK_RETURN_IF_ERROR(write_key_with_passphrase(
+        dir_ / ca_rel / "ca.key", dir_ / ca_rel / "ca.pass", org.ca_key, key_options_));
+    SILK_RETURN_IF_ERROR(
+        core::write_new_file((dir_ / ca_rel / "ca.pem").string(), org.ca->pem(), 0644));
+    SILK_RETURN_IF_ERROR(core::write_new_file(
+        (dir_ / ca_rel / "ca.json").string(),
+        ca_info_json(spec.id, spec.id, spec.jurisdiction, *org.ca).dump(2) + "\n", 0644));
+
+    const fs::path users_rel = fs::path("orgs") / spec.id / "users";
+    SILK_RETURN_IF_ERROR(make_private_dir(dir_ / users_rel));
+    for (const char* role : kNetworkUserRoles) {
+      SILK_ASSIGN_OR_RETURN(Identity id,
+                            make_identity(org, users_rel, role, spec.id + "-" + role, role));
+      org.identities[role] = id.to_json();
+    }
+    return org;
+  }
+
+  // nodes/node<i>: key, passphrase and certificate; node i belongs to org (i-1) mod N. Returns
+  // network.json's "nodes" and adds each node's key to `validators`.
+  Result<json> write_nodes(std::vector<OrgMaterial>& orgs,
+                           std::vector<core::PublicKey>& validators) {
+    std::vector<size_t> nodes_per_org(orgs.size(), 0);
+    for (uint32_t i = 1; i <= options_.nodes; ++i) ++nodes_per_org[(i - 1) % orgs.size()];
+    json nodes_json = json::array();
+    for (uint32_t i = 1; i <= options_.nodes; ++i) {
+      OrgMaterial& org = orgs[(i - 1) % orgs.size()];
+      const std::string name = "node" + std::to_string(i);
+      const fs::path node_rel = fs::path("nodes") / name;
+      SILK_RETURN_IF_ERROR(make_private_dir(dir_ / node_rel));
+      const std::string cn = nodes_per_org[(i - 1) % orgs.size()] == 1 ? org.spec.id + "-node"
+                                                                       : org.spec.id + "-" + name;
+      SILK_ASSIGN_OR_RETURN(Identity id, make_identity(org, node_rel, "node", cn, "node"));
+      const uint16_t port = static_cast<uint16_t>(options_.port + i - 1);
+      validators.push_back(id.certificate.public_key());
+      json node = id.to_json();
+      node["name"] = name;
+      node["org"] = org.spec.id;
+      node["config"] = rel(node_rel / "node.json");
+      node["data_dir"] = rel(node_rel / "data");
+      node["rpc_url"] = "http://127.0.0.1:" + std::to_string(port);
+      node["rpc_port"] = port;
+      if (options_.consensus != "solo") {
+        node["p2p_port"] = static_cast<uint16_t>(options_.p2p_port + i - 1);
+      }
+      node["validator"] = true;
+      nodes_json.push_back(std::move(node));
+    }
+    return nodes_json;
+  }
+
+  // nodes/node<i>/node.json, once every node's key is known: each node dials every other one.
+  Status write_node_configs(const json& nodes_json) {
+    for (const json& node : nodes_json) {
+      const fs::path node_rel = fs::path("nodes") / node["name"].get<std::string>();
+      json config = solo_node_config(node["rpc_port"].get<uint16_t>());
+      config["data_dir"] = "data";
+      config["genesis"] = "../../genesis.json";
+      config["node_key"] = "node.key";
+      config["passphrase_file"] = "node.pass";
+      if (options_.consensus != "solo") {
+        json peers = json::array();
+        for (const json& other : nodes_json) {
+          if (other["name"] == node["name"]) continue;
+          peers.push_back({{"host", "127.0.0.1"},
+                           {"port", other["p2p_port"]},
+                           {"public_key", other["public_key"]}});
+        }
+        config["p2p"] = {{"listen", "127.0.0.1"},
+                         {"port", node["p2p_port"]},
+                         {"cert", "node.pem"},
+                         {"peers", peers}};
+      }
+      SILK_RETURN_IF_ERROR(core::write_new_file((dir_ / node_rel / "node.json").string(),
+                                                config.dump(2) + "\n", 0644));
+    }
+    return Status::ok();
+  }
+
+  // genesis.json; returns its hash.
+  Result<core::Hash> write_genesis(const std::vector<OrgMaterial>& orgs,
+                                   const std::vector<core::PublicKey>& validators) {
+    core::Genesis genesis;
+    genesis.chain_id = options_.chain_id;
+    genesis.timestamp_ms = now_;
+    genesis.consensus.type = options_.consensus;
+    genesis.identity_mode = "with-cert";
+    for (const OrgMaterial& org : orgs) {
+      genesis.orgs.push_back({org.spec.id, org.spec.id, org.spec.jurisdiction, {org.ca->pem()}});
+    }
+    genesis.validators = validators;
+    const std::string genesis_text = genesis.to_json();
+    auto parsed = core::Genesis::parse(genesis_text);
+    if (!parsed.is_ok()) {
+      return Status::internal("the genesis network init made does not parse: " +
+                              parsed.status().message());
+    }
+    SILK_RETURN_IF_ERROR(
+        core::write_new_file((dir_ / "genesis.json").string(), genesis_text, 0644));
+    return parsed->hash;
+  }
+
+ private:
+  // Writes a member key, passphrase and certificate issued by `org`'s CA.
+  Result<Identity> make_identity(OrgMaterial& org, const fs::path& folder, const std::string& stem,
+                                 const std::string& cn, const std::string& role) {
+    core::SecretKey key = core::SecretKey::generate();
+    SILK_ASSIGN_OR_RETURN(
+        core::Certificate cert,
+        core::issue_certificate(org.ca_key, *org.ca, key.public_key(),
+                                member_subject(cn, role, org.spec.id, org.spec.jurisdiction), now_,
+                                until_));
+    if (auto chained = core::verify_chain(cert, {*org.ca}, now_); !chained.is_ok()) {
+      return Status::internal("the certificate for " + cn +
+                              " does not validate: " + chained.status().message());
+    }
+    const fs::path key_rel = folder / (stem + ".key");
+    const fs::path pass_rel = folder / (stem + ".pass");
+    const fs::path cert_rel = folder / (stem + ".pem");
+    SILK_RETURN_IF_ERROR(
+        write_key_with_passphrase(dir_ / key_rel, dir_ / pass_rel, key, key_options_));
+    SILK_RETURN_IF_ERROR(core::write_new_file((dir_ / cert_rel).string(), cert.pem(), 0644));
+    return Identity{rel(key_rel), rel(pass_rel), rel(cert_rel), cert};
+  }
+
+  const NetworkInitOptions& options_;
+  const fs::path dir_;
+  const core::KeyFileOptions key_options_;
+  const uint64_t now_;
+  const uint64_t until_;
+};
+
+// network.json: a summary for people and scripts.
+json network_json(const NetworkInitOptions& options, const core::Hash& genesis_hash,
+                  const std::vector<OrgMaterial>& orgs, const json& nodes_json) {
+  json orgs_json = json::array();
+  for (const OrgMaterial& org : orgs) {
+    const fs::path ca_rel = fs::path("orgs") / org.spec.id / "ca";
+    orgs_json.push_back({{"id", org.spec.id},
+                         {"jurisdiction", org.spec.jurisdiction},
+                         {"ca_fingerprint", core::to_hex(org.ca->fingerprint())},
+                         {"ca",
+                          {{"key", rel(ca_rel / "ca.key")},
+                           {"pass", rel(ca_rel / "ca.pass")},
+                           {"cert", rel(ca_rel / "ca.pem")},
+                           {"info", rel(ca_rel / "ca.json")}}},
+                         {"identities", org.identities}});
+  }
+  return {{"chain_id", options.chain_id},
+          {"genesis_hash", core::to_hex(genesis_hash)},
+          {"genesis", "genesis.json"},
+          {"identity_mode", "with-cert"},
+          {"consensus", options.consensus},
+          {"orgs", orgs_json},
+          {"nodes", nodes_json}};
+}
+
+// The text output: what was written, how to start the nodes, what to try first.
+std::string summary_text(const NetworkInitOptions& options, const fs::path& dir,
+                         const std::string& start, const core::Hash& genesis_hash,
+                         const std::vector<OrgMaterial>& orgs, const json& nodes_json) {
+  const std::string url = nodes_json[0]["rpc_url"];
+  const std::string first = orgs[0].spec.id;
+  const fs::path users = dir / "orgs" / first / "users";
+  std::ostringstream t;
+  t << "initialised a with-cert consortium \"" << options.chain_id << "\" in " << dir.string()
+    << "\n"
+    << "  genesis.json   genesis hash " << core::to_hex(genesis_hash) << "\n"
+    << "  consensus      " << options.consensus << ", " << options.nodes << " node"
+    << (options.nodes == 1 ? "" : "s") << "\n";
+  for (const OrgMaterial& org : orgs) {
+    t << "  " << org.spec.id << " (" << org.spec.jurisdiction
+      << ")  CA sha256:" << core::to_hex(org.ca->fingerprint()) << "\n";
+  }
+  for (const json& node : nodes_json) {
+    t << "  " << node["name"].get<std::string>() << " (" << node["org"].get<std::string>() << ")  "
+      << node["config"].get<std::string>() << "  rpc " << node["rpc_url"].get<std::string>()
+      << "\n";
+  }
+  t << "identities: "
+       "orgs/<org>/users/{admin,client,issuer,regulator,auditor,arbitrator}.key|.pass|.pem"
+    << (options.nodes == 1 ? "\nstart the node:\n  "
+                           : "\nstart the nodes (and watch them with "
+                             "tools/network.sh watch DIR):\n  ")
+    << start << "\n"
+    << "then, as " << first << "'s client, record a file:\n"
+    << "  silk --node " << url << " --passphrase-file " << (users / "client.pass").string()
+    << " notary anchor FILE --key " << (users / "client.key").string() << "\n"
+    << "look at the consortium's configuration and a certificate's status:\n"
+    << "  silk --node " << url << " gov config\n"
+    << "  silk --node " << url << " cert status --target " << (users / "client.pem").string()
+    << "\n";
+  return t.str();
+}
+
 }  // namespace
 
 Result<std::vector<NetworkOrgSpec>> parse_network_orgs(const std::vector<std::string>& values) {
@@ -124,41 +377,7 @@ Result<std::vector<NetworkOrgSpec>> parse_network_orgs(const std::vector<std::st
 }
 
 Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOptions& options) {
-  // ---- every option first ----
-  if (options.dir.empty()) return Status::invalid("--dir is empty");
-  if (options.chain_id.empty()) return Status::invalid("--chain-id is empty");
-  SILK_ASSIGN_OR_RETURN(std::vector<NetworkOrgSpec> specs, parse_network_orgs(options.orgs));
-  if (options.consensus != "solo" && options.consensus != "raft" && options.consensus != "tbft") {
-    return Status::invalid("unknown consensus \"" + options.consensus +
-                           "\" (expected solo, raft or tbft)");
-  }
-  if (options.nodes == 0 || options.nodes > kMaxNodes) {
-    return Status::invalid("--nodes must be from 1 to " + std::to_string(kMaxNodes));
-  }
-  if (options.consensus == "solo" && options.nodes != 1) {
-    return Status::invalid("consensus solo runs exactly one node; got --nodes " +
-                           std::to_string(options.nodes));
-  }
-  if (options.port == 0 || uint32_t{options.port} + options.nodes - 1 > 65535) {
-    return Status::invalid("--port " + std::to_string(options.port) + " with " +
-                           std::to_string(options.nodes) + " nodes goes past port 65535");
-  }
-  if (options.consensus != "solo") {
-    if (options.p2p_port == 0 || uint32_t{options.p2p_port} + options.nodes - 1 > 65535) {
-      return Status::invalid("--p2p-port " + std::to_string(options.p2p_port) + " with " +
-                             std::to_string(options.nodes) + " nodes goes past port 65535");
-    }
-    const uint32_t rpc_lo = options.port, rpc_hi = rpc_lo + options.nodes - 1;
-    const uint32_t p2p_lo = options.p2p_port, p2p_hi = p2p_lo + options.nodes - 1;
-    if (rpc_lo <= p2p_hi && p2p_lo <= rpc_hi) {
-      return Status::invalid("RPC ports " + std::to_string(rpc_lo) + "-" + std::to_string(rpc_hi) +
-                             " and p2p ports " + std::to_string(p2p_lo) + "-" +
-                             std::to_string(p2p_hi) + " overlap; choose another --p2p-port");
-    }
-  }
-  if (options.days == 0 || options.days > kMaxCertificateDays) {
-    return Status::invalid("--days must be from 1 to " + std::to_string(kMaxCertificateDays));
-  }
+  SILK_ASSIGN_OR_RETURN(std::vector<NetworkOrgSpec> specs, check_network_options(options));
   SILK_RETURN_IF_ERROR(core::crypto_init());
 
   const fs::path dir(options.dir);
@@ -167,197 +386,29 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
   SILK_RETURN_IF_ERROR(prepare_empty_dir(dir));
   DirRollback rollback(dir, existed);
 
-  const core::KeyFileOptions key_options = key_file_options(options.kdf);
-  const uint64_t now = ctx.clock().now_ms();
-  const uint64_t until = now + uint64_t{options.days} * kDayMs;
-
-  // Writes a member key, passphrase and certificate issued by `org`'s CA.
-  auto make_identity = [&](OrgMaterial& org, const fs::path& folder, const std::string& stem,
-                           const std::string& cn, const std::string& role) -> Result<Identity> {
-    core::SecretKey key = core::SecretKey::generate();
-    SILK_ASSIGN_OR_RETURN(
-        core::Certificate cert,
-        core::issue_certificate(org.ca_key, *org.ca, key.public_key(),
-                                member_subject(cn, role, org.spec.id, org.spec.jurisdiction), now,
-                                until));
-    if (auto chained = core::verify_chain(cert, {*org.ca}, now); !chained.is_ok()) {
-      return Status::internal("the certificate for " + cn +
-                              " does not validate: " + chained.status().message());
-    }
-    const fs::path key_rel = folder / (stem + ".key");
-    const fs::path pass_rel = folder / (stem + ".pass");
-    const fs::path cert_rel = folder / (stem + ".pem");
-    SILK_RETURN_IF_ERROR(
-        write_key_with_passphrase(dir / key_rel, dir / pass_rel, key, key_options));
-    SILK_RETURN_IF_ERROR(core::write_new_file((dir / cert_rel).string(), cert.pem(), 0644));
-    return Identity{rel(key_rel), rel(pass_rel), rel(cert_rel), cert};
-  };
-
-  // ---- organisations: CA and users ----
+  NetworkWriter writer(options, dir, ctx.clock().now_ms());
   std::vector<OrgMaterial> orgs;
   orgs.reserve(specs.size());
-  json orgs_json = json::array();
   for (const NetworkOrgSpec& spec : specs) {
-    OrgMaterial org;
-    org.spec = spec;
-    org.ca_key = core::SecretKey::generate();
-    SILK_ASSIGN_OR_RETURN(
-        org.ca, make_org_ca_certificate(org.ca_key, spec.id, spec.jurisdiction, now, until));
-    const fs::path ca_rel = fs::path("orgs") / spec.id / "ca";
-    SILK_RETURN_IF_ERROR(make_private_dir(dir / ca_rel));
-    SILK_RETURN_IF_ERROR(write_key_with_passphrase(
-        dir / ca_rel / "ca.key", dir / ca_rel / "ca.pass", org.ca_key, key_options));
-    SILK_RETURN_IF_ERROR(
-        core::write_new_file((dir / ca_rel / "ca.pem").string(), org.ca->pem(), 0644));
-    SILK_RETURN_IF_ERROR(core::write_new_file(
-        (dir / ca_rel / "ca.json").string(),
-        ca_info_json(spec.id, spec.id, spec.jurisdiction, *org.ca).dump(2) + "\n", 0644));
-
-    const fs::path users_rel = fs::path("orgs") / spec.id / "users";
-    SILK_RETURN_IF_ERROR(make_private_dir(dir / users_rel));
-    for (const char* role : kNetworkUserRoles) {
-      SILK_ASSIGN_OR_RETURN(Identity id,
-                            make_identity(org, users_rel, role, spec.id + "-" + role, role));
-      org.identities[role] = id.to_json();
-    }
+    SILK_ASSIGN_OR_RETURN(OrgMaterial org, writer.write_org(spec));
     orgs.push_back(std::move(org));
   }
-
-  // ---- nodes ----
-  std::vector<size_t> nodes_per_org(orgs.size(), 0);
-  for (uint32_t i = 1; i <= options.nodes; ++i) ++nodes_per_org[(i - 1) % orgs.size()];
-  json nodes_json = json::array();
   std::vector<core::PublicKey> validators;
-  for (uint32_t i = 1; i <= options.nodes; ++i) {
-    OrgMaterial& org = orgs[(i - 1) % orgs.size()];
-    const std::string name = "node" + std::to_string(i);
-    const fs::path node_rel = fs::path("nodes") / name;
-    SILK_RETURN_IF_ERROR(make_private_dir(dir / node_rel));
-    const std::string cn = nodes_per_org[(i - 1) % orgs.size()] == 1 ? org.spec.id + "-node"
-                                                                     : org.spec.id + "-" + name;
-    SILK_ASSIGN_OR_RETURN(Identity id, make_identity(org, node_rel, "node", cn, "node"));
-    const uint16_t port = static_cast<uint16_t>(options.port + i - 1);
-    validators.push_back(id.certificate.public_key());
-    json node = id.to_json();
-    node["name"] = name;
-    node["org"] = org.spec.id;
-    node["config"] = rel(node_rel / "node.json");
-    node["data_dir"] = rel(node_rel / "data");
-    node["rpc_url"] = "http://127.0.0.1:" + std::to_string(port);
-    node["rpc_port"] = port;
-    if (options.consensus != "solo") {
-      node["p2p_port"] = static_cast<uint16_t>(options.p2p_port + i - 1);
-    }
-    node["validator"] = true;
-    nodes_json.push_back(std::move(node));
-  }
-  // Configs, once every node's key is known: each node dials every other one.
-  for (uint32_t i = 1; i <= options.nodes; ++i) {
-    const json& node = nodes_json[i - 1];
-    const fs::path node_rel = fs::path("nodes") / node["name"].get<std::string>();
-    json config = solo_node_config(node["rpc_port"].get<uint16_t>());
-    config["data_dir"] = "data";
-    config["genesis"] = "../../genesis.json";
-    config["node_key"] = "node.key";
-    config["passphrase_file"] = "node.pass";
-    if (options.consensus != "solo") {
-      json peers = json::array();
-      for (const json& other : nodes_json) {
-        if (other["name"] == node["name"]) continue;
-        peers.push_back({{"host", "127.0.0.1"},
-                         {"port", other["p2p_port"]},
-                         {"public_key", other["public_key"]}});
-      }
-      config["p2p"] = {{"listen", "127.0.0.1"},
-                       {"port", node["p2p_port"]},
-                       {"cert", "node.pem"},
-                       {"peers", peers}};
-    }
-    SILK_RETURN_IF_ERROR(
-        core::write_new_file((dir / node_rel / "node.json").string(), config.dump(2) + "\n", 0644));
-  }
-
-  // ---- genesis ----
-  core::Genesis genesis;
-  genesis.chain_id = options.chain_id;
-  genesis.timestamp_ms = now;
-  genesis.consensus.type = options.consensus;
-  genesis.identity_mode = "with-cert";
-  for (const OrgMaterial& org : orgs) {
-    genesis.orgs.push_back({org.spec.id, org.spec.id, org.spec.jurisdiction, {org.ca->pem()}});
-  }
-  genesis.validators = validators;
-  const std::string genesis_text = genesis.to_json();
-  auto parsed = core::Genesis::parse(genesis_text);
-  if (!parsed.is_ok()) {
-    return Status::internal("the genesis network init made does not parse: " +
-                            parsed.status().message());
-  }
-  SILK_RETURN_IF_ERROR(core::write_new_file((dir / "genesis.json").string(), genesis_text, 0644));
-
-  // ---- network.json ----
-  for (const OrgMaterial& org : orgs) {
-    const fs::path ca_rel = fs::path("orgs") / org.spec.id / "ca";
-    orgs_json.push_back({{"id", org.spec.id},
-                         {"jurisdiction", org.spec.jurisdiction},
-                         {"ca_fingerprint", core::to_hex(org.ca->fingerprint())},
-                         {"ca",
-                          {{"key", rel(ca_rel / "ca.key")},
-                           {"pass", rel(ca_rel / "ca.pass")},
-                           {"cert", rel(ca_rel / "ca.pem")},
-                           {"info", rel(ca_rel / "ca.json")}}},
-                         {"identities", org.identities}});
-  }
-  json network = {{"chain_id", options.chain_id},
-                  {"genesis_hash", core::to_hex(parsed->hash)},
-                  {"genesis", "genesis.json"},
-                  {"identity_mode", "with-cert"},
-                  {"consensus", options.consensus},
-                  {"orgs", orgs_json},
-                  {"nodes", nodes_json}};
+  SILK_ASSIGN_OR_RETURN(json nodes_json, writer.write_nodes(orgs, validators));
+  SILK_RETURN_IF_ERROR(writer.write_node_configs(nodes_json));
+  SILK_ASSIGN_OR_RETURN(core::Hash genesis_hash, writer.write_genesis(orgs, validators));
+  json network = network_json(options, genesis_hash, orgs, nodes_json);
   SILK_RETURN_IF_ERROR(
       core::write_new_file((dir / "network.json").string(), network.dump(2) + "\n", 0644));
   rollback.commit();
 
-  // ---- output ----
-  const std::string d = dir.string();
   const std::string start =
       options.nodes == 1 ? "silkd --config " + (dir / "nodes" / "node1" / "node.json").string()
                          : "tools/network.sh start " + dir.string();
-  const std::string url = nodes_json[0]["rpc_url"];
-  const std::string first = specs[0].id;
-  const fs::path users = dir / "orgs" / first / "users";
-  std::ostringstream t;
-  t << "initialised a with-cert consortium \"" << options.chain_id << "\" in " << d << "\n"
-    << "  genesis.json   genesis hash " << core::to_hex(parsed->hash) << "\n"
-    << "  consensus      " << options.consensus << ", " << options.nodes << " node"
-    << (options.nodes == 1 ? "" : "s") << "\n";
-  for (const OrgMaterial& org : orgs) {
-    t << "  " << org.spec.id << " (" << org.spec.jurisdiction
-      << ")  CA sha256:" << core::to_hex(org.ca->fingerprint()) << "\n";
-  }
-  for (const json& node : nodes_json) {
-    t << "  " << node["name"].get<std::string>() << " (" << node["org"].get<std::string>() << ")  "
-      << node["config"].get<std::string>() << "  rpc " << node["rpc_url"].get<std::string>()
-      << "\n";
-  }
-  t << "identities: "
-       "orgs/<org>/users/{admin,client,issuer,regulator,auditor,arbitrator}.key|.pass|.pem"
-    << (options.nodes == 1 ? "\nstart the node:\n  "
-                           : "\nstart the nodes (and watch them with "
-                             "tools/network.sh watch DIR):\n  ")
-    << start << "\n"
-    << "then, as " << first << "'s client, record a file:\n"
-    << "  silk --node " << url << " --passphrase-file " << (users / "client.pass").string()
-    << " notary anchor FILE --key " << (users / "client.key").string() << "\n"
-    << "look at the consortium's configuration and a certificate's status:\n"
-    << "  silk --node " << url << " gov config\n"
-    << "  silk --node " << url << " cert status --target " << (users / "client.pem").string()
-    << "\n";
   CommandOutput out;
-  out.text = t.str();
+  out.text = summary_text(options, dir, start, genesis_hash, orgs, nodes_json);
   out.json = network;
-  out.json["dir"] = d;
+  out.json["dir"] = dir.string();
   out.json["start"] = start;
   return out;
 }

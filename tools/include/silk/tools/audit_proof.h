@@ -7,10 +7,6 @@
 #include "silk/core/status.h"
 #include "silk/tools/command.h"
 
-namespace CLI {
-class App;
-}
-
 namespace silk::tools {
 
 struct AuditProveOptions {
@@ -33,25 +29,5 @@ struct AuditVerifyProofOptions {
 // `error` naming the first one. Text: one line per check, then the summary.
 // JSON: {"ok", "checks": [{"name", "ok", "warning", "detail"}], "summary"}.
 core::Result<CommandOutput> run_audit_verify_proof(const AuditVerifyProofOptions& options);
-
-// The CLI part (cli.cpp calls it where it builds the "audit" group): adds
-// `prove` and `verify-proof` to `audit_cmd`. Keep it alive until run() returns.
-class AuditProofCli {
- public:
-  explicit AuditProofCli(CLI::App* audit_cmd);
-  ~AuditProofCli();
-  AuditProofCli(const AuditProofCli&) = delete;
-  AuditProofCli& operator=(const AuditProofCli&) = delete;
-
-  // True when one of its commands was on the command line (after parsing).
-  bool parsed() const;
-  core::Result<CommandOutput> run(CommandContext& ctx) const;
-
- private:
-  CLI::App* prove_cmd_ = nullptr;
-  CLI::App* verify_cmd_ = nullptr;
-  AuditProveOptions prove_;
-  AuditVerifyProofOptions verify_;
-};
 
 }  // namespace silk::tools

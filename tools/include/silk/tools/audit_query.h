@@ -13,10 +13,6 @@
 #include "silk/core/status.h"
 #include "silk/tools/command.h"
 
-namespace CLI {
-class App;
-}
-
 namespace silk::tools {
 
 enum class ExportFormat { kTable, kJson, kJsonl, kCsv };
@@ -83,31 +79,5 @@ struct AuditHistoryOptions {
 // time_utc, deleted, value (JSON text, or the string when not JSON).
 core::Result<CommandOutput> run_audit_history(CommandContext& ctx,
                                               const AuditHistoryOptions& options);
-
-// The CLI part (cli.cpp calls it where it builds the "audit" group): adds
-// `txs` and `history` to `audit_cmd`. Keep it alive until run() returns.
-class AuditQueryCli {
- public:
-  explicit AuditQueryCli(CLI::App* audit_cmd);
-  ~AuditQueryCli();
-  AuditQueryCli(const AuditQueryCli&) = delete;
-  AuditQueryCli& operator=(const AuditQueryCli&) = delete;
-
-  // True when one of its commands was on the command line (after parsing).
-  bool parsed() const;
-  // Checks the options CLI11 could not (times, formats) and runs the command.
-  core::Result<CommandOutput> run(CommandContext& ctx);
-
- private:
-  CLI::App* txs_cmd_ = nullptr;
-  CLI::App* history_cmd_ = nullptr;
-  AuditTxsOptions txs_;
-  std::string txs_from_;
-  std::string txs_to_;
-  std::string txs_order_ = "asc";
-  std::string txs_format_ = "table";
-  AuditHistoryOptions history_;
-  std::string history_format_ = "table";
-};
 
 }  // namespace silk::tools

@@ -1,6 +1,7 @@
 // The `silk` command line: parses arguments (CLI11), runs one command,
 // prints its output. tools/silk_main.cpp calls run_cli with the real process
-// environment; tests call it with their own.
+// environment; tests call it with their own. The commands come from the
+// command groups, one file each (cli_registry.h).
 //
 // Output: the command's text on `out`, or with --json one JSON document on
 // `out` (on failure {"error": {"code", "message"}}). Failures print one line

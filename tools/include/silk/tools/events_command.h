@@ -10,7 +10,6 @@
 // node names, so the output has no gap.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -31,19 +30,5 @@ struct EventsOptions {
 // the node cannot be reached or refuses the stream, 2 for a usage error.
 int run_events(const std::string& node_url, const EventsOptions& options, std::ostream& out,
                std::ostream& err);
-
-// The `events` subcommand, registered on the CLI with one line.
-class EventsCli {
- public:
-  explicit EventsCli(CLI::App& app);
-  bool parsed() const { return cmd_->parsed(); }
-  int run(const std::string& node_url, std::ostream& out, std::ostream& err) const {
-    return run_events(node_url, options_, out, err);
-  }
-
- private:
-  CLI::App* cmd_;
-  EventsOptions options_;
-};
 
 }  // namespace silk::tools

@@ -7,8 +7,9 @@
 // result's fields at the top. A read command is one POST /v1/query (or /v1/verify); its --json is
 // the query result.
 //
-// The CLI (cli_trade.cpp) only maps options onto the structs below; everything that can be
-// checked without a node is checked by the *_args functions, which tests call directly.
+// The CLI (cli_trust.cpp, cli_doc.cpp, cli_ebl.cpp, cli_data.cpp, cli_deal.cpp, cli_call.cpp) only
+// maps options onto the structs below; everything that can be checked without a node is checked
+// by the *_args functions, which tests call directly.
 #pragma once
 
 #include <cstdint>

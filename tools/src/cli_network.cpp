@@ -1,0 +1,51 @@
+// network init (network_init.h).
+#include <memory>
+
+#include "silk/tools/ca_commands.h"
+#include "silk/tools/cli_options.h"
+#include "silk/tools/cli_registry.h"
+#include "silk/tools/network_init.h"
+
+namespace silk::tools {
+
+void add_network_commands(CLI::App& app, CommandRegistry& registry) {
+  auto* network = CommandRegistry::group(app, "network", "local consortium networks");
+  struct Init {
+    NetworkInitOptions options;
+    std::string kdf = "interactive";
+  };
+  auto o = std::make_shared<Init>();
+  auto* cmd = network->add_subcommand(
+      "init",
+      "write a complete local with-cert consortium into a new folder: per organisation a CA "
+      "and admin, client, issuer, regulator, auditor, arbitrator identities; the nodes; "
+      "genesis.json and network.json");
+  cmd->add_option("--dir", o->options.dir, "folder to create (empty or absent)")->required();
+  cmd->add_option("--chain-id", o->options.chain_id, "chain id (default silk-local)");
+  cmd->add_option("--org", o->options.orgs,
+                  "ID:JURISDICTION, repeatable, 1-16 (default org1:CN org2:SG "
+                  "org3:DE org4:AE)");
+  cmd->add_option("--consensus", o->options.consensus,
+                  "solo (default, one node), raft (crash faults) or tbft (Byzantine faults)")
+      ->check(CLI::IsMember({"solo", "raft", "tbft"}));
+  cmd->add_option("--nodes", o->options.nodes, "number of nodes (solo: 1; tbft: 3f+1)")
+      ->check(kDecimal);
+  cmd->add_option("--p2p-port", o->options.p2p_port,
+                  "raft, tbft: p2p port of node1; node i uses p2p-port+i-1 (default 7645)")
+      ->check(kDecimal)
+      ->check(CLI::Range(uint16_t{1}, uint16_t{65535}));
+  cmd->add_option("--port", o->options.port,
+                  "RPC port of node1; node i uses port+i-1 (default 8645)")
+      ->check(kDecimal)
+      ->check(CLI::Range(uint16_t{1}, uint16_t{65535}));
+  add_key_kdf_option(cmd, o->kdf);
+  cmd->add_option("--days", o->options.days, "validity of CAs and certificates (default 3650)")
+      ->check(kDecimal)
+      ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
+  registry.on(cmd, [o](CommandRun& run) -> CommandResult {
+    o->options.kdf = parse_key_kdf(o->kdf).value();
+    return run_network_init(run.ctx, o->options);
+  });
+}
+
+}  // namespace silk::tools
