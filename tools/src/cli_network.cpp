@@ -1,12 +1,27 @@
 // network init (network_init.h).
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "silk/consensus/engine.h"
 #include "silk/tools/ca_commands.h"
 #include "silk/tools/cli_options.h"
 #include "silk/tools/cli_registry.h"
 #include "silk/tools/network_init.h"
 
 namespace silk::tools {
+namespace {
+
+// The engines this build has, for --consensus.
+std::vector<std::string> engine_name_list() {
+  std::vector<std::string> names;
+  for (const consensus::EngineKind* kind : consensus::engine_kinds()) {
+    names.emplace_back(kind->name());
+  }
+  return names;
+}
+
+}  // namespace
 
 void add_network_commands(CLI::App& app, CommandRegistry& registry) {
   auto* network = CommandRegistry::group(app, "network", "local consortium networks");
@@ -27,7 +42,7 @@ void add_network_commands(CLI::App& app, CommandRegistry& registry) {
                   "org3:DE org4:AE)");
   cmd->add_option("--consensus", o->options.consensus,
                   "solo (default, one node), raft (crash faults) or tbft (Byzantine faults)")
-      ->check(CLI::IsMember({"solo", "raft", "tbft"}));
+      ->check(CLI::IsMember(engine_name_list()));
   cmd->add_option("--nodes", o->options.nodes, "number of nodes (solo: 1; tbft: 3f+1)")
       ->check(kDecimal);
   cmd->add_option("--p2p-port", o->options.p2p_port,

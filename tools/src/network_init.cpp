@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "silk/consensus/engine.h"
 #include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
 #include "silk/core/key_file.h"
@@ -91,22 +92,23 @@ Result<std::vector<NetworkOrgSpec>> check_network_options(const NetworkInitOptio
   if (options.dir.empty()) return Status::invalid("--dir is empty");
   if (options.chain_id.empty()) return Status::invalid("--chain-id is empty");
   SILK_ASSIGN_OR_RETURN(std::vector<NetworkOrgSpec> specs, parse_network_orgs(options.orgs));
-  if (options.consensus != "solo" && options.consensus != "raft" && options.consensus != "tbft") {
-    return Status::invalid("unknown consensus \"" + options.consensus +
-                           "\" (expected solo, raft or tbft)");
+  const consensus::EngineKind* engine = consensus::find_engine_kind(options.consensus);
+  if (engine == nullptr) {
+    return Status::invalid("unknown consensus \"" + options.consensus + "\" (expected " +
+                           consensus::engine_names() + ")");
   }
   if (options.nodes == 0 || options.nodes > kMaxNodes) {
     return Status::invalid("--nodes must be from 1 to " + std::to_string(kMaxNodes));
   }
-  if (options.consensus == "solo" && options.nodes != 1) {
-    return Status::invalid("consensus solo runs exactly one node; got --nodes " +
-                           std::to_string(options.nodes));
+  if (!engine->networked() && options.nodes != 1) {
+    return Status::invalid("consensus " + options.consensus +
+                           " runs exactly one node; got --nodes " + std::to_string(options.nodes));
   }
   if (options.port == 0 || uint32_t{options.port} + options.nodes - 1 > 65535) {
     return Status::invalid("--port " + std::to_string(options.port) + " with " +
                            std::to_string(options.nodes) + " nodes goes past port 65535");
   }
-  if (options.consensus != "solo") {
+  if (engine->networked()) {
     if (options.p2p_port == 0 || uint32_t{options.p2p_port} + options.nodes - 1 > 65535) {
       return Status::invalid("--p2p-port " + std::to_string(options.p2p_port) + " with " +
                              std::to_string(options.nodes) + " nodes goes past port 65535");
@@ -186,7 +188,7 @@ class NetworkWriter {
       node["data_dir"] = rel(node_rel / "data");
       node["rpc_url"] = "http://127.0.0.1:" + std::to_string(port);
       node["rpc_port"] = port;
-      if (options_.consensus != "solo") {
+      if (networked()) {
         node["p2p_port"] = static_cast<uint16_t>(options_.p2p_port + i - 1);
       }
       node["validator"] = true;
@@ -204,7 +206,7 @@ class NetworkWriter {
       config["genesis"] = "../../genesis.json";
       config["node_key"] = "node.key";
       config["passphrase_file"] = "node.pass";
-      if (options_.consensus != "solo") {
+      if (networked()) {
         json peers = json::array();
         for (const json& other : nodes_json) {
           if (other["name"] == node["name"]) continue;
@@ -270,6 +272,8 @@ class NetworkWriter {
   }
 
   const NetworkInitOptions& options_;
+  // Whether the engine runs on several nodes (options were checked: the engine is known).
+  bool networked() const { return consensus::find_engine_kind(options_.consensus)->networked(); }
   const fs::path dir_;
   const core::KeyFileOptions key_options_;
   const uint64_t now_;
