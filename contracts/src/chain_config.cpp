@@ -266,4 +266,16 @@ std::string encode_config_versions(const std::vector<ConfigVersion>& versions) {
   return json{{"versions", arr}}.dump();
 }
 
+ConfigSchedule::ConfigSchedule(std::shared_ptr<const ChainConfig> genesis,
+                               std::vector<ConfigVersion> versions)
+    : genesis_(std::move(genesis)), versions_(std::move(versions)) {}
+
+const std::shared_ptr<const ChainConfig>& ConfigSchedule::at(uint64_t height) const {
+  const std::shared_ptr<const ChainConfig>* in_force = &genesis_;
+  for (const ConfigVersion& v : versions_) {
+    if (v.from_height <= height) in_force = &v.config;
+  }
+  return *in_force;
+}
+
 }  // namespace silk::contracts

@@ -326,8 +326,7 @@ Status check_contract_name(std::string_view name) {
 struct Executor::ConfigCache {
   std::mutex mu;
   std::string value;
-  std::vector<ConfigVersion> versions;
-  bool valid = false;
+  std::shared_ptr<const ConfigSchedule> schedule;  // null until a stored value was parsed
 };
 
 Executor::Executor(core::Genesis genesis, ConsensusRules rules)
@@ -338,6 +337,8 @@ Executor::Executor(core::Genesis genesis, ConsensusRules rules)
   Result<ChainConfig> config = ChainConfig::from_genesis(genesis_);
   if (config.is_ok()) {
     genesis_config_ = std::make_shared<const ChainConfig>(std::move(config).value());
+    genesis_schedule_ =
+        std::make_shared<const ConfigSchedule>(*genesis_config_, std::vector<ConfigVersion>{});
   } else {
     genesis_config_ = config.status();
   }
@@ -366,27 +367,31 @@ Status Executor::add_contract(std::unique_ptr<Contract> contract) {
   return Status::ok();
 }
 
-Result<std::shared_ptr<const ChainConfig>> Executor::config_at(const StateView& state,
-                                                               uint64_t height) const {
+Result<std::shared_ptr<const ConfigSchedule>> Executor::config_schedule(
+    const StateView& state) const {
   if (!genesis_config_.is_ok()) return genesis_config_.status();
   Result<std::optional<std::string>> read = state.get(kConfigKey);
   if (!read.is_ok()) {
     return read.status().with_context("reading state key '" + std::string(kConfigKey) + "'");
   }
   std::optional<std::string> stored = std::move(read).value();
-  if (!stored) return *genesis_config_;
+  if (!stored) return genesis_schedule_;
   std::lock_guard lock(config_cache_->mu);
-  if (!config_cache_->valid || config_cache_->value != *stored) {
-    config_cache_->valid = false;
-    SILK_ASSIGN_OR_RETURN(config_cache_->versions, parse_config_versions(*stored, genesis_));
+  if (!config_cache_->schedule || config_cache_->value != *stored) {
+    config_cache_->schedule.reset();
+    SILK_ASSIGN_OR_RETURN(std::vector<ConfigVersion> versions,
+                          parse_config_versions(*stored, genesis_));
+    config_cache_->schedule =
+        std::make_shared<const ConfigSchedule>(*genesis_config_, std::move(versions));
     config_cache_->value = std::move(*stored);
-    config_cache_->valid = true;
   }
-  std::shared_ptr<const ChainConfig> in_force = *genesis_config_;
-  for (const ConfigVersion& v : config_cache_->versions) {
-    if (v.from_height <= height) in_force = v.config;
-  }
-  return in_force;
+  return config_cache_->schedule;
+}
+
+Result<std::shared_ptr<const ChainConfig>> Executor::config_at(const StateView& state,
+                                                               uint64_t height) const {
+  SILK_ASSIGN_OR_RETURN(std::shared_ptr<const ConfigSchedule> schedule, config_schedule(state));
+  return schedule->at(height);
 }
 
 namespace {
@@ -633,6 +638,17 @@ Result<BlockExecution> Executor::execute_block(const std::vector<core::Tx>& txs,
   out.receipts_root = core::merkle_root(leaves);
   out.write_set_root = core::write_set_root(out.writes);
   out.state_root = core::next_state_root(prev_state_root, out.write_set_root);
+  // The block's consequence for the configuration: the schedule its last write of the key says.
+  if (auto changed = block_writes.find(kConfigKey); changed != block_writes.end()) {
+    if (!changed->second) return Status::internal("block wrote a null chain configuration");
+    Result<std::vector<ConfigVersion>> versions = parse_config_versions(*changed->second, genesis_);
+    if (!versions.is_ok()) {
+      return versions.status().with_context("block " + std::to_string(height) +
+                                            ": the configuration it wrote");
+    }
+    out.config_changed =
+        std::make_shared<const ConfigSchedule>(*genesis_config_, std::move(versions).value());
+  }
   return out;
 } catch (const std::exception& e) {
   // Only resource exhaustion gets here (contract exceptions are caught per tx).

@@ -22,12 +22,13 @@ double ms_since(SteadyClock::time_point t) {
 
 ChainDriver::ChainDriver(const core::Genesis& genesis, const core::PublicKey& self,
                          std::unique_ptr<cs::Engine> engine, const contracts::Executor& executor,
-                         storage::Store& store, Mempool& mempool, CommitWaiters& waiters,
-                         const core::Clock& clock, FatalHandler on_fatal)
+                         ConfigInForce& config, storage::Store& store, Mempool& mempool,
+                         CommitWaiters& waiters, const core::Clock& clock, FatalHandler on_fatal)
     : genesis_(genesis),
       self_(self),
       engine_(std::move(engine)),
       executor_(executor),
+      config_(config),
       store_(store),
       mempool_(mempool),
       waiters_(waiters),
@@ -169,11 +170,8 @@ void ChainDriver::reject(const std::string& why) {
   stats_.last_rejection = why;
 }
 
-Result<std::vector<core::PublicKey>> ChainDriver::validators_at(uint64_t height) const {
-  Result<std::shared_ptr<const contracts::ChainConfig>> config =
-      executor_.config_at(state_view_, height);
-  if (!config.is_ok()) return config.status();
-  return (*config)->validators;
+std::vector<core::PublicKey> ChainDriver::validators_at(uint64_t height) const {
+  return config_.at(height)->validators;
 }
 
 void ChainDriver::run() {
@@ -181,12 +179,7 @@ void ChainDriver::run() {
   {
     cs::Started started{tip_.height, tip_.block_hash, std::move(wal_records_), {}};
     wal_records_.clear();
-    Result<std::vector<core::PublicKey>> validators = validators_at(tip_.height + 1);
-    if (!validators.is_ok()) {
-      fail(validators.status().with_context("reading the validator set"));
-      return;
-    }
-    started.validators = std::move(validators).value();
+    started.validators = validators_at(tip_.height + 1);
     events.push_back(std::move(started));
   }
   std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced;
@@ -326,14 +319,8 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
   }
   // Block limits and validators come from the configuration in force at
   // this height, so a governance change takes effect where it says.
-  Result<std::shared_ptr<const contracts::ChainConfig>> config =
-      executor_.config_at(state_view_, request.height);
-  if (!config.is_ok()) {
-    fail(config.status().with_context("reading the chain config for block " +
-                                      std::to_string(request.height)));
-    return false;
-  }
-  const contracts::BlockParams& params = (*config)->block;
+  const std::shared_ptr<const contracts::ChainConfig> config = config_.at(request.height);
+  const contracts::BlockParams& params = config->block;
   std::vector<std::shared_ptr<const PoolTx>> pooled =
       mempool_.take(params.max_block_txs, params.max_block_bytes, &in_flight_.tx_ids);
   if (pooled.empty() && !request.allow_empty) {
@@ -377,12 +364,13 @@ bool ChainDriver::propose(const cs::RequestProposal& request, std::deque<cs::Eve
   h.tx_root = core::merkle_root(leaves);
   h.receipts_root = exec->receipts_root;
   h.state_root = exec->state_root;
-  h.validator_set_hash = core::validator_set_hash((*config)->validators);
+  h.validator_set_hash = core::validator_set_hash(config->validators);
   h.term = request.term;
   h.round = request.round;
   p.hash = h.hash();
   p.receipts = std::move(exec->receipts);
   p.writes = std::move(exec->writes);
+  p.config_changed = std::move(exec->config_changed);
 
   p.build_ms = ms_since(started);
   cs::ProposalReady ready{request.height, p.hash, h.tx_count, {}};
@@ -448,6 +436,7 @@ Result<ChainDriver::Proposal> ChainDriver::check_block(
   p.tx_bytes = checked.tx_bytes;
   p.receipts = std::move(checked.execution->receipts);
   p.writes = std::move(checked.execution->writes);
+  p.config_changed = std::move(checked.execution->config_changed);
   p.build_ms = ms_since(started);
   return p;
 }
@@ -545,15 +534,10 @@ bool ChainDriver::apply(Proposal p, const core::CommitCert& cert, bool synced,
   tip_.total_txs += h.tx_count;
 
   cs::BlockCommitted done{h.height, p.hash, {}};
-  if (engine_->kind().needs_next_validators()) {
-    // Read through the block's writes: a governance change in it counts.
-    Result<std::vector<core::PublicKey>> next = validators_at(h.height + 1);
-    if (!next.is_ok()) {
-      fail(next.status().with_context("reading the validator set"));
-      return false;
-    }
-    done.next_validators = std::move(next).value();
-  }
+  // What the block changed of the configuration is in force from here: a governance change in
+  // it counts for the next height already.
+  if (p.config_changed) config_.update(p.config_changed);
+  if (engine_->kind().needs_next_validators()) done.next_validators = validators_at(h.height + 1);
   {
     std::lock_guard lock(store_mu_);
     store_job_.emplace(StoreJob{std::move(p), synced});
@@ -625,13 +609,8 @@ bool ChainDriver::apply_synced(const core::PublicKey& from, const std::vector<co
     auto held = held_.find(hash);
     if (held != held_.end()) {
       // Checked already, without a certificate: only the certificate is left.
-      Result<std::shared_ptr<const contracts::ChainConfig>> config =
-          executor_.config_at(state_view_, height);
-      if (!config.is_ok()) {
-        fail(config.status().with_context("reading the chain config"));
-        return false;
-      }
-      if (Status st = chain::check_certificate(decoded->header, cert, **config, genesis_);
+      if (Status st =
+              chain::check_certificate(decoded->header, cert, *config_.at(height), genesis_);
           !st.is_ok()) {
         refuse(st.message());
         return true;

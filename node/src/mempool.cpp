@@ -6,6 +6,7 @@
 
 #include "silk/core/merkle.h"
 #include "silk/node/json_view.h"
+#include "silk/node/log.h"
 
 namespace silk::node {
 
@@ -18,10 +19,11 @@ struct Mempool::Candidate {
   std::shared_ptr<PoolTx> entry;  // set by precheck when it passes
 };
 
-Mempool::Mempool(const core::Genesis& genesis, const contracts::Executor& executor,
-                 const storage::Store& store, const core::Clock& clock, ThreadPool& verifiers,
-                 size_t capacity)
+Mempool::Mempool(const core::Genesis& genesis, const ConfigInForce& config,
+                 const contracts::Executor& executor, const storage::Store& store,
+                 const core::Clock& clock, ThreadPool& verifiers, size_t capacity)
     : genesis_(genesis),
+      config_(config),
       executor_(executor),
       store_(store),
       clock_(clock),
@@ -29,11 +31,10 @@ Mempool::Mempool(const core::Genesis& genesis, const contracts::Executor& execut
       capacity_(std::max<size_t>(1, capacity)),
       state_view_(store) {}
 
-void Mempool::precheck(core::ByteSpan encoded, Candidate& c) const {
+void Mempool::precheck(core::ByteSpan encoded, uint64_t max_bytes, Candidate& c) const {
   // A tx larger than a block could never be proposed: it would sit at the head
   // of the FIFO forever. So the limit is the smaller of the two.
-  const uint64_t limit =
-      std::min<uint64_t>(core::Tx::kMaxEncodedBytes, genesis_.consensus.max_block_bytes);
+  const uint64_t limit = std::min<uint64_t>(core::Tx::kMaxEncodedBytes, max_bytes);
   if (encoded.size() > limit) {
     c.status = Status::invalid("tx is " + std::to_string(encoded.size()) + " bytes; limit is " +
                                std::to_string(limit));
@@ -65,8 +66,8 @@ void Mempool::precheck(core::ByteSpan encoded, Candidate& c) const {
   if (!nlohmann::json::accept(tx.args)) {
     try {
       const nlohmann::json parsed = nlohmann::json::parse(tx.args);
-      c.status = Status::invalid("tx args are not valid JSON (" +
-                                 std::string(parsed.type_name()) + " accepted on a second look)");
+      c.status = Status::invalid("tx args are not valid JSON (" + std::string(parsed.type_name()) +
+                                 " accepted on a second look)");
     } catch (const nlohmann::json::exception& e) {
       c.status = Status::invalid(std::string("tx args are not valid JSON: ") + e.what());
     }
@@ -139,9 +140,15 @@ std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& 
   std::vector<Candidate> cands(n);
   auto alive = [&](size_t i) { return cands[i].status.is_ok(); };
 
+  // Everything below runs under the configuration the next block will run with.
+  const std::optional<storage::ChainTip> tip = store_.tip();
+  const std::shared_ptr<const contracts::ChainConfig> config =
+      config_.at(tip ? tip->height + 1 : 1);
+
   // 1-4: size, decode, chain id, time window. Parallel: decoding and hashing
   // are per-tx work.
-  verifiers_.parallel_for(n, [&](size_t i) { precheck(encoded[i], cands[i]); });
+  verifiers_.parallel_for(
+      n, [&](size_t i) { precheck(encoded[i], config->block.max_block_bytes, cands[i]); });
 
   // 5a: already in the pool? And is there room at all? A full pool refuses
   // before spending verification work.
@@ -162,20 +169,11 @@ std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& 
     }
   }
 
-  // 5b-7: already committed? Then sender and signature, in parallel, under
-  // the configuration the next block will run with.
-  const std::optional<storage::ChainTip> tip = store_.tip();
-  Result<std::shared_ptr<const contracts::ChainConfig>> config =
-      executor_.config_at(state_view_, tip ? tip->height + 1 : 1);
-  if (!config.is_ok()) {
-    for (size_t i = 0; i < n; ++i) {
-      if (alive(i)) cands[i].status = config.status().with_context("reading the chain config");
-    }
-  }
+  // 5b-7: already committed? Then sender and signature, in parallel.
   verifiers_.parallel_for(n, [&](size_t i) {
     if (!alive(i)) return;
     check_committed(cands[i]);
-    if (alive(i)) verify(cands[i], **config);
+    if (alive(i)) verify(cands[i], *config);
   });
 
   // 8: insert. The store check above is still valid if no remove() ran since
@@ -241,16 +239,31 @@ std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& 
 }
 
 std::vector<std::shared_ptr<const PoolTx>> Mempool::take(
-    size_t max_txs, uint64_t max_bytes, const std::unordered_set<Hash, TxIdHash>* skip) const {
+    size_t max_txs, uint64_t max_bytes, const std::unordered_set<Hash, TxIdHash>* skip) {
   std::vector<std::shared_ptr<const PoolTx>> out;
   std::lock_guard lock(mu_);
   out.reserve(std::min(max_txs, by_seq_.size()));
   uint64_t bytes = 0;
-  for (const auto& [seq, entry] : by_seq_) {
-    if (skip != nullptr && skip->count(entry->tx_id) != 0) continue;
+  for (auto it = by_seq_.begin(); it != by_seq_.end();) {
+    const std::shared_ptr<const PoolTx>& entry = it->second;
+    if (skip != nullptr && skip->count(entry->tx_id) != 0) {
+      ++it;
+      continue;
+    }
+    if (entry->encoded_bytes > max_bytes) {
+      // No block can hold it any more: drop it rather than stall the FIFO behind it.
+      logger("mempool")->warn(
+          "dropped tx {}: {} bytes, larger than the block limit of {} bytes now in force",
+          core::to_hex(entry->tx_id), entry->encoded_bytes, max_bytes);
+      seq_by_id_.erase(entry->tx_id);
+      it = by_seq_.erase(it);
+      ++removals_;
+      continue;
+    }
     if (out.size() >= max_txs || bytes + entry->encoded_bytes > max_bytes) break;
     bytes += entry->encoded_bytes;
     out.push_back(entry);
+    ++it;
   }
   return out;
 }

@@ -90,9 +90,16 @@ Status Node::build() {
     return cc.status();
   }
   SILK_ASSIGN_OR_RETURN(executor_, chain::make_executor(genesis_));
+  // The configuration in force, read from state once; the driver keeps it up to date.
+  {
+    StoreStateView view(*store_);
+    Result<std::shared_ptr<ConfigInForce>> loaded = ConfigInForce::load(*executor_, view);
+    if (!loaded.is_ok()) return loaded.status().with_context("reading the chain configuration");
+    config_in_force_ = std::move(loaded).value();
+  }
   verifiers_ = std::make_unique<ThreadPool>(config_.mempool.verify_threads);
-  mempool_ = std::make_unique<Mempool>(genesis_, *executor_, *store_, clock_, *verifiers_,
-                                       config_.mempool.capacity);
+  mempool_ = std::make_unique<Mempool>(genesis_, *config_in_force_, *executor_, *store_, clock_,
+                                       *verifiers_, config_.mempool.capacity);
   const storage::Store* store = store_.get();
   waiters_ = std::make_unique<CommitWaiters>(
       [store](const core::Hash& tx_id) -> std::optional<CommitInfo> {
@@ -130,13 +137,13 @@ Status Node::build() {
   const consensus::EngineKind& engine_kind = (*engine)->kind();
   const std::string engine_name(engine_kind.name());
 
-  driver_ = std::make_unique<ChainDriver>(genesis_, node_key_.public_key(),
-                                          std::move(engine).value(), *executor_, *store_, *mempool_,
-                                          *waiters_, clock_, [this](const Status& failure) {
-                                            std::lock_guard lock(mu_);
-                                            failure_ = failure;
-                                            failed_.store(true);
-                                          });
+  driver_ = std::make_unique<ChainDriver>(
+      genesis_, node_key_.public_key(), std::move(engine).value(), *executor_, *config_in_force_,
+      *store_, *mempool_, *waiters_, clock_, [this](const Status& failure) {
+        std::lock_guard lock(mu_);
+        failure_ = failure;
+        failed_.store(true);
+      });
   ChainDriver* driver = driver_.get();
   mempool_->set_on_admitted([driver] { driver->notify_txs_available(); });
   const std::optional<storage::ChainTip> events_tip = store_->tip();
@@ -208,17 +215,14 @@ Status Node::build_network() {
         "are what node certificates are checked against");
   }
   // The CAs in force now: governance may rotate or add them.
-  const contracts::Executor* executor = executor_.get();
   const storage::Store* store = store_.get();
-  std::vector<core::Certificate> genesis_cas = p2p.trusted_cas;
-  p2p.current_trusted_cas = [executor, store, genesis_cas]() {
-    StoreStateView view(*store);
+  std::shared_ptr<const ConfigInForce> in_force = config_in_force_;
+  p2p.current_trusted_cas = [in_force, store]() {
     std::optional<storage::ChainTip> tip = store->tip();
-    Result<std::shared_ptr<const contracts::ChainConfig>> config =
-        executor->config_at(view, tip ? tip->height + 1 : 1);
-    if (!config.is_ok()) return genesis_cas;
+    const std::shared_ptr<const contracts::ChainConfig> config =
+        in_force->at(tip ? tip->height + 1 : 1);
     std::vector<core::Certificate> cas;
-    for (const contracts::OrgConfig& org : (*config)->orgs) {
+    for (const contracts::OrgConfig& org : config->orgs) {
       cas.insert(cas.end(), org.cas.begin(), org.cas.end());
     }
     return cas;

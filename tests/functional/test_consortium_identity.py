@@ -155,6 +155,26 @@ def test(env):
     status_code, body = env.http.post("/v1/query", {"contract": "nope", "method": "x"})
     check(status_code == 404, f"unknown contract query: {status_code} {body}")
 
+    # Governance lowers the block size limit: from the next block the node refuses, at the door,
+    # a tx that no block could hold any more (the limit in force, not genesis').
+    big_meta = json.dumps({"pad": "x" * 3000})
+    anchor(*env.ident("org1", "client"))
+    r = env.silk("--json", "notary", "anchor", doc(), "--meta", big_meta,
+                 *env.ident("org1", "client"), check_rc=False)
+    check(r.returncode == 0, f"a 3 kB anchor was refused before the change: {out_of(r)}")
+    prop = env.silk_json("gov", "propose", "set-block-params", "--max-block-bytes", "2048",
+                         "--description", "smaller blocks", *env.ident("org1", "admin"))
+    pid = str(prop["id"])
+    for org in ("org2", "org3"):
+        env.silk("gov", "approve", pid, *env.ident(org, "admin"))
+    check(env.silk_json("gov", "show", pid)["status"] == "executed", "set-block-params not executed")
+    anchor(*env.ident("org1", "client"))  # the change is in force from this block on
+    r = env.silk("--json", "notary", "anchor", doc(), "--meta", big_meta,
+                 *env.ident("org1", "client"), check_rc=False)
+    check(r.returncode != 0 and "limit is 2048" in out_of(r),
+          f"a tx bigger than the governed block limit was not refused: {out_of(r)}")
+    anchor(*env.ident("org1", "client"))  # and small ones still commit
+
     # The auditor's offline replay agrees with everything above.
     rc = env.kill(__import__("signal").SIGTERM)
     check(rc == 0, f"silkd exited {rc} on SIGTERM")

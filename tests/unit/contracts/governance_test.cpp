@@ -331,6 +331,36 @@ TEST_SUITE("governance") {
     CHECK(g.config_at(g.chain.height)->validators.size() == 2);
   }
 
+  TEST_CASE("a block returns the configuration it changed; other blocks return none") {
+    Gov g;
+    const core::Receipt p =
+        g.propose(g.admin1, "set_block_params", {{"max_block_bytes", 4096}}, g.chain.height + 3);
+    REQUIRE_MESSAGE(p.ok(), p.message);
+    const uint64_t id = json::parse(p.result).at("id").get<uint64_t>();
+    CHECK(g.chain.run({g.anchor_tx(g.client1)}).config_changed == nullptr);
+
+    // The approval that executes the proposal: the schedule after the block, as state says.
+    const uint64_t approved_at = g.chain.height;
+    BlockExecution exec =
+        g.chain.run({g.chain.tx(g.admin2, "governance", "approve", {{"id", id}})});
+    REQUIRE(exec.config_changed != nullptr);
+    const ConfigSchedule& schedule = *exec.config_changed;
+    CHECK(schedule.versions().size() == 1);
+    // Proposed at approved_at - 2 to take effect 3 blocks later.
+    CHECK(schedule.at(approved_at)->block.max_block_bytes == 8u << 20);
+    CHECK(schedule.at(approved_at + 1)->block.max_block_bytes == 4096);
+    auto from_state = g.chain.executor.config_schedule(g.chain.state);
+    REQUIRE(from_state.is_ok());
+    CHECK(encode_config_versions((*from_state)->versions()) ==
+          encode_config_versions(schedule.versions()));
+
+    // A failed governance tx changes nothing.
+    BlockExecution again =
+        g.chain.run({g.chain.tx(g.admin3, "governance", "approve", {{"id", id}})});
+    CHECK_FALSE(again.receipts.at(0).ok());
+    CHECK(again.config_changed == nullptr);
+  }
+
   TEST_CASE("the engine decides how the validator set may change") {
     const core::SecretKey v1 = testing::seeded_key(0x7B, 1);
     const core::SecretKey v2 = testing::seeded_key(0x7B, 2);

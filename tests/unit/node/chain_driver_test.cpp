@@ -137,7 +137,8 @@ struct Fixture {
   std::unique_ptr<storage::Store> store = std::move(gated);
   contracts::Executor executor{chain.genesis, *chain::consensus_rules(chain.genesis)};
   ThreadPool verifiers{1};
-  Mempool mempool{chain.genesis, executor, *store, clock, verifiers, 1000};
+  ConfigInForce config{*executor.config_schedule(StoreStateView(*store))};
+  Mempool mempool{chain.genesis, config, executor, *store, clock, verifiers, 1000};
   CommitWaiters waiters{[](const core::Hash&) { return std::optional<CommitInfo>(); }};
   std::shared_ptr<ScriptedEngine::Shared> shared = std::make_shared<ScriptedEngine::Shared>();
   std::unique_ptr<ChainDriver> driver;
@@ -153,9 +154,10 @@ struct Fixture {
     if (driver) driver->stop();
   }
   void start() {
-    driver = std::make_unique<ChainDriver>(
-        chain.genesis, chain.node_key.public_key(), std::make_unique<ScriptedEngine>(shared),
-        executor, *store, mempool, waiters, clock, [this](const core::Status& s) { fatal = s; });
+    driver = std::make_unique<ChainDriver>(chain.genesis, chain.node_key.public_key(),
+                                           std::make_unique<ScriptedEngine>(shared), executor,
+                                           config, *store, mempool, waiters, clock,
+                                           [this](const core::Status& s) { fatal = s; });
     driver->set_verifier_pool(&verifiers);
     REQUIRE(driver->start().is_ok());
   }
@@ -468,10 +470,10 @@ TEST_SUITE("chain_driver") {
       std::vector<core::Bytes> records;
       auto wal = ConsensusWal::open(path, records);
       REQUIRE(wal.is_ok());
-      f.driver = std::make_unique<ChainDriver>(f.chain.genesis, f.chain.node_key.public_key(),
-                                               std::make_unique<ScriptedEngine>(f.shared),
-                                               f.executor, *f.store, f.mempool, f.waiters, f.clock,
-                                               [&f](const core::Status& s) { f.fatal = s; });
+      f.driver = std::make_unique<ChainDriver>(
+          f.chain.genesis, f.chain.node_key.public_key(),
+          std::make_unique<ScriptedEngine>(f.shared), f.executor, f.config, *f.store, f.mempool,
+          f.waiters, f.clock, [&f](const core::Status& s) { f.fatal = s; });
       std::vector<core::Bytes> sent;
       std::mutex sent_mu;
       f.driver->set_network(DriverNetwork{{}, [&](core::Bytes p) {
@@ -495,10 +497,10 @@ TEST_SUITE("chain_driver") {
       auto wal = ConsensusWal::open(path, records);
       REQUIRE(wal.is_ok());
       REQUIRE(records.size() == 1);
-      f.driver = std::make_unique<ChainDriver>(f.chain.genesis, f.chain.node_key.public_key(),
-                                               std::make_unique<ScriptedEngine>(f.shared),
-                                               f.executor, *f.store, f.mempool, f.waiters, f.clock,
-                                               [&f](const core::Status& s) { f.fatal = s; });
+      f.driver = std::make_unique<ChainDriver>(
+          f.chain.genesis, f.chain.node_key.public_key(),
+          std::make_unique<ScriptedEngine>(f.shared), f.executor, f.config, *f.store, f.mempool,
+          f.waiters, f.clock, [&f](const core::Status& s) { f.fatal = s; });
       f.driver->set_wal(std::move(wal).value(), std::move(records));
       REQUIRE(f.driver->start().is_ok());
       auto started = f.wait_for<cs::Started>(0);

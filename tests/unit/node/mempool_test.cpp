@@ -25,10 +25,12 @@ struct PoolFixture {
   contracts::Executor executor{chain.genesis, *chain::consensus_rules(chain.genesis)};
   core::ManualClock clock{kNow};
   ThreadPool verifiers;
+  ConfigInForce config{*executor.config_schedule(StoreStateView(*store))};
   Mempool pool;
 
   explicit PoolFixture(size_t capacity = 1000, unsigned threads = 2)
-      : verifiers(threads), pool(chain.genesis, executor, *store, clock, verifiers, capacity) {
+      : verifiers(threads),
+        pool(chain.genesis, config, executor, *store, clock, verifiers, capacity) {
     REQUIRE(
         store->init_genesis(core::make_genesis_block(chain.genesis), chain.genesis.canonical_json)
             .is_ok());
@@ -225,7 +227,8 @@ TEST_SUITE("mempool") {
     contracts::Executor executor(chain.genesis, *chain::consensus_rules(chain.genesis));
     core::ManualClock clock(kNow);
     ThreadPool verifiers(1);
-    Mempool pool(chain.genesis, executor, *store, clock, verifiers, 10);
+    ConfigInForce config(*executor.config_schedule(StoreStateView(*store)));
+    Mempool pool(chain.genesis, config, executor, *store, clock, verifiers, 10);
     core::Tx tx = anchor_tx(chain.client_key, 1);
     tx.args =
         nlohmann::json{{"hash", test::digest_hex(1)}, {"meta", {{"pad", std::string(2000, 'x')}}}}
@@ -233,6 +236,38 @@ TEST_SUITE("mempool") {
     tx.sign(chain.client_key);
     check_rejected(pool.add(tx.encode()), Status::Code::kInvalid,
                    "tx is " + std::to_string(tx.encode().size()) + " bytes; limit is 1024");
+  }
+
+  TEST_CASE("the size limit is the block limit in force, as governance set it") {
+    PoolFixture f;
+    core::Tx big = anchor_tx(f.chain.client_key, 1);
+    big.args =
+        nlohmann::json{{"hash", test::digest_hex(1)}, {"meta", {{"pad", std::string(2000, 'x')}}}}
+            .dump();
+    big.sign(f.chain.client_key);
+    const core::Tx small = anchor_tx(f.chain.client_key, 2);
+    REQUIRE(f.add(big).is_ok());
+    REQUIRE(f.add(small).is_ok());
+
+    // Governance lowers max_block_bytes to 1024 from the next block.
+    contracts::ChainConfig lowered = *f.config.at(1);
+    lowered.block.max_block_bytes = 1024;
+    f.config.update(std::make_shared<const contracts::ConfigSchedule>(
+        f.config.at(0), std::vector<contracts::ConfigVersion>{
+                            {1, std::make_shared<const contracts::ChainConfig>(lowered)}}));
+    core::Tx big2 = big;
+    big2.nonce = 3;
+    big2.sign(f.chain.client_key);
+    check_rejected(f.add(big2), Status::Code::kInvalid,
+                   "tx is " + std::to_string(big2.encode().size()) + " bytes; limit is 1024");
+
+    // The big tx admitted before cannot fit any block now: take drops it instead of stalling
+    // the small one behind it.
+    auto taken = f.pool.take(100, 1024);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0]->tx_id == small.tx_id());
+    CHECK_FALSE(f.pool.contains(big.tx_id()));
+    CHECK(f.pool.size() == 1);
   }
 
   TEST_CASE("parallel batch admission gives the same results as one-by-one") {

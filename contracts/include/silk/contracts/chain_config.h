@@ -100,4 +100,21 @@ core::Result<std::vector<ConfigVersion>> parse_config_versions(std::string_view 
 // The value to store for `versions` (sorted by from_height).
 std::string encode_config_versions(const std::vector<ConfigVersion>& versions);
 
+// The chain's configuration history as of some block: genesis' configuration, then the versions
+// governance scheduled (sorted by from_height). Answers for any height, including heights after
+// the block that have a version scheduled already. Immutable; share it as a shared_ptr.
+class ConfigSchedule {
+ public:
+  ConfigSchedule(std::shared_ptr<const ChainConfig> genesis, std::vector<ConfigVersion> versions);
+
+  // The configuration in force at `height`: the last version whose from_height <= height, else
+  // genesis'. Never null.
+  const std::shared_ptr<const ChainConfig>& at(uint64_t height) const;
+  const std::vector<ConfigVersion>& versions() const { return versions_; }
+
+ private:
+  std::shared_ptr<const ChainConfig> genesis_;
+  std::vector<ConfigVersion> versions_;
+};
+
 }  // namespace silk::contracts

@@ -22,6 +22,10 @@ struct BlockExecution {
   core::Hash receipts_root{};
   core::Hash write_set_root{};
   core::Hash state_root{};
+  // What the block changed of the chain's configuration: the schedule after it when one of its
+  // txs changed it (governance executed a proposal), else null. Its validator set and block
+  // limits are how the caller learns of a change, without reading state back.
+  std::shared_ptr<const ConfigSchedule> config_changed;
 };
 
 class Executor {
@@ -48,6 +52,10 @@ class Executor {
   // committed state. Cached by the stored value. Thread-safe.
   core::Result<std::shared_ptr<const ChainConfig>> config_at(const StateView& state,
                                                              uint64_t height) const;
+  // The whole schedule over committed state (genesis' configuration and governance's versions):
+  // what a node loads once at start and then keeps up to date from
+  // BlockExecution::config_changed. Thread-safe.
+  core::Result<std::shared_ptr<const ConfigSchedule>> config_schedule(const StateView& state) const;
 
   // Who may send `tx` in a block at `height` with time `at_ms`: the sender's
   // identity, then the policy of tx.contract + "." + tx.method (except SELF
@@ -102,6 +110,7 @@ class Executor {
   core::Genesis genesis_;
   ConsensusRules rules_;
   core::Result<std::shared_ptr<const ChainConfig>> genesis_config_;
+  std::shared_ptr<const ConfigSchedule> genesis_schedule_;  // genesis' alone (no versions)
   std::map<std::string, std::unique_ptr<Contract>, std::less<>> contracts_;
   std::unique_ptr<ConfigCache> config_cache_;
   mutable CertCache cert_cache_;

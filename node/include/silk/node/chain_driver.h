@@ -73,6 +73,7 @@
 #include "silk/core/clock.h"
 #include "silk/core/genesis.h"
 #include "silk/node/commit_waiters.h"
+#include "silk/node/config_in_force.h"
 #include "silk/node/mempool.h"
 #include "silk/node/state_view.h"
 #include "silk/node/thread_pool.h"
@@ -104,11 +105,13 @@ class ChainDriver {
   using FatalHandler = std::function<void(const core::Status&)>;
 
   // Everything but the engine is borrowed and must outlive the driver.
-  // `self` is this node's validator public key (the blocks' proposer).
+  // `self` is this node's validator public key (the blocks' proposer). `config` holds the
+  // configuration in force; the driver keeps it up to date with what each block it applies
+  // changed (contracts::BlockExecution::config_changed).
   ChainDriver(const core::Genesis& genesis, const core::PublicKey& self,
               std::unique_ptr<consensus::Engine> engine, const contracts::Executor& executor,
-              storage::Store& store, Mempool& mempool, CommitWaiters& waiters,
-              const core::Clock& clock, FatalHandler on_fatal);
+              ConfigInForce& config, storage::Store& store, Mempool& mempool,
+              CommitWaiters& waiters, const core::Clock& clock, FatalHandler on_fatal);
   // Stops and joins (see stop()).
   ~ChainDriver();
   ChainDriver(const ChainDriver&) = delete;
@@ -178,6 +181,8 @@ class ChainDriver {
     std::vector<core::Hash> tx_ids;
     std::vector<core::Receipt> receipts;
     std::vector<core::StateWrite> writes;
+    // The configuration schedule after this block, when it changed it.
+    std::shared_ptr<const contracts::ConfigSchedule> config_changed;
     uint64_t tx_bytes = 0;
     Clock::time_point started;
     double build_ms = 0;  // take + execute + header
@@ -253,8 +258,8 @@ class ChainDriver {
                                      const core::CommitCert* cert, Clock::time_point started,
                                      bool* cert_refused = nullptr);
   bool sync_wal();
-  // The validator set in force at `height` (governance may change it).
-  core::Result<std::vector<core::PublicKey>> validators_at(uint64_t height) const;
+  // The validator set in force at `height` (governance may change it), from config_.
+  std::vector<core::PublicKey> validators_at(uint64_t height) const;
   void reject(const std::string& why);
   void fail(const core::Status& status);
 
@@ -262,6 +267,7 @@ class ChainDriver {
   const core::PublicKey self_;
   std::unique_ptr<consensus::Engine> engine_;  // driver thread only
   const contracts::Executor& executor_;
+  ConfigInForce& config_;
   storage::Store& store_;
   const PipelineView state_view_{*this};
   Mempool& mempool_;

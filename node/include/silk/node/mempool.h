@@ -1,7 +1,9 @@
 // The mempool: admitted, signature-verified txs waiting for a block (DESIGN.md §6).
 //
 // Admission checks, in order, each with a message that names the failure:
-//   1. size       encoded size <= core::Tx::kMaxEncodedBytes   kInvalid "tx is N bytes; limit is M"
+//   1. size       encoded size <= core::Tx::kMaxEncodedBytes and <= the max_block_bytes of the
+//                 configuration in force for the next block     kInvalid "tx is N bytes; limit is
+//                 M"
 //   2. decode     strict, canonical                            kInvalid with the decoder's reason;
 //                 args nested deeper than kMaxJsonDepth        kInvalid "tx args are nested deeper
 //                 than 64 levels"
@@ -48,6 +50,7 @@
 #include "silk/core/genesis.h"
 #include "silk/core/status.h"
 #include "silk/core/tx.h"
+#include "silk/node/config_in_force.h"
 #include "silk/node/state_view.h"
 #include "silk/node/thread_pool.h"
 #include "silk/storage/store.h"
@@ -78,12 +81,13 @@ enum class TxOrigin { kClient, kPeer };
 
 class Mempool {
  public:
-  // The pool reads `genesis` (chain id, window), asks `executor` who may send,
+  // The pool reads `genesis` (chain id, window), the configuration in force from `config`
+  // (block limits; the policies and CAs authorization uses), asks `executor` who may send,
   // looks for committed duplicates in `store`, reads time from `clock` and
   // verifies on `verifiers`; all must outlive the pool. `capacity` >= 1.
-  Mempool(const core::Genesis& genesis, const contracts::Executor& executor,
-          const storage::Store& store, const core::Clock& clock, ThreadPool& verifiers,
-          size_t capacity);
+  Mempool(const core::Genesis& genesis, const ConfigInForce& config,
+          const contracts::Executor& executor, const storage::Store& store,
+          const core::Clock& clock, ThreadPool& verifiers, size_t capacity);
   Mempool(const Mempool&) = delete;
   Mempool& operator=(const Mempool&) = delete;
 
@@ -101,9 +105,12 @@ class Mempool {
   // first, for a block proposal. They stay in the pool until remove(). The
   // shared pointers stay valid after the txs are removed. Txs whose ids are
   // in `skip` are passed over: those of a block still being stored.
+  // A tx larger than max_bytes on its own could never be proposed (governance
+  // lowered the limit after it was admitted): it is dropped from the pool,
+  // logged, and does not hold up the txs behind it.
   std::vector<std::shared_ptr<const PoolTx>> take(
       size_t max_txs, uint64_t max_bytes,
-      const std::unordered_set<core::Hash, TxIdHash>* skip = nullptr) const;
+      const std::unordered_set<core::Hash, TxIdHash>* skip = nullptr);
 
   // Removes these txs (ids not in the pool are skipped). Call only after the
   // block holding them is durably stored.
@@ -128,11 +135,12 @@ class Mempool {
  private:
   // What the checks before the duplicate check made of one input.
   struct Candidate;
-  void precheck(core::ByteSpan encoded, Candidate& c) const;
+  void precheck(core::ByteSpan encoded, uint64_t max_bytes, Candidate& c) const;
   void check_committed(Candidate& c) const;
   void verify(Candidate& c, const contracts::ChainConfig& config) const;
 
   const core::Genesis& genesis_;
+  const ConfigInForce& config_;
   const contracts::Executor& executor_;
   const storage::Store& store_;
   const core::Clock& clock_;

@@ -25,6 +25,7 @@
 #include "silk/node/chain_driver.h"
 #include "silk/node/commit_waiters.h"
 #include "silk/node/config.h"
+#include "silk/node/config_in_force.h"
 #include "silk/node/event_hub.h"
 #include "silk/node/mempool.h"
 #include "silk/node/peer_network.h"
@@ -106,6 +107,7 @@ class Node {
   // Declared in dependency order: destroyed users first, the store last.
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<contracts::Executor> executor_;
+  std::shared_ptr<ConfigInForce> config_in_force_;  // shared with the p2p layer's CA lookup
   std::unique_ptr<ThreadPool> verifiers_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<CommitWaiters> waiters_;
