@@ -113,6 +113,12 @@ Status Node::build() {
   consensus::EngineConfig ec;
   ec.chain_id = genesis_.chain_id;
   ec.params = genesis_.consensus;
+  {
+    // Pacing as governance last set it (set_block_params), from the configuration in force.
+    std::optional<storage::ChainTip> tip = store_->tip();
+    ec.params.block_interval_ms =
+        config_in_force_->at(tip ? tip->height + 1 : 1)->block.block_interval_ms;
+  }
   ec.validators = genesis_.validators;
   ec.self = node_key_.public_key();
   const core::SecretKey* key = &node_key_;

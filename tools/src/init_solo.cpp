@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "silk/consensus/engine.h"
 #include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
 #include "silk/core/key_file.h"
@@ -79,7 +80,7 @@ Result<CommandOutput> run_init_solo(CommandContext& ctx, const InitSoloOptions& 
   core::Genesis genesis;
   genesis.chain_id = options.chain_id;
   genesis.timestamp_ms = ctx.clock().now_ms();
-  genesis.consensus.type = "solo";
+  genesis.consensus.type = std::string(consensus::solo_engine_kind().name());
   genesis.consensus.block_interval_ms = options.block_interval_ms;
   genesis.identity_mode = "with-key";
   genesis.members.push_back({"node", node_pk, "org1", {"node", "admin"}});

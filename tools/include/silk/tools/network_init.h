@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "silk/core/genesis.h"
 #include "silk/core/status.h"
 #include "silk/tools/command.h"
 #include "silk/tools/wallet_commands.h"
@@ -46,8 +47,8 @@ core::Result<std::vector<NetworkOrgSpec>> parse_network_orgs(
 struct NetworkInitOptions {
   std::string dir;
   std::string chain_id = "silk-local";
-  std::vector<std::string> orgs;  // "ID:CC"; empty = the four defaults
-  std::string consensus = "solo";
+  std::vector<std::string> orgs;                         // "ID:CC"; empty = the four defaults
+  std::string consensus = core::ConsensusParams{}.type;  // genesis' default engine
   uint32_t nodes = 1;
   uint16_t port = 8645;      // node i's RPC listens on port + i - 1
   uint16_t p2p_port = 7645;  // raft, tbft: node i's p2p listens on p2p_port + i - 1
