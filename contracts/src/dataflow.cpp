@@ -54,6 +54,8 @@
 
 #include "silk/contracts/args.h"
 #include "silk/contracts/chain_config.h"
+#include "silk/contracts/document_record.h"
+#include "silk/contracts/ebl.h"
 #include "silk/core/genesis.h"
 #include "silk/core/x509.h"
 
@@ -287,19 +289,19 @@ struct DocInfo {
   std::string holder_org;  // the eBL holder, when the document is a transferable record
 };
 
+// What dataflow needs of a document, through the documents and ebl contracts' own readers.
 Result<DocInfo> load_doc(ReadContext& ctx, const std::string& doc_id) {
-  SILK_ASSIGN_OR_RETURN(std::optional<json> doc, load_object(ctx, "documents", "doc/" + doc_id));
+  SILK_ASSIGN_OR_RETURN(std::optional<DocumentRecord> doc, load_document(ctx, doc_id));
   if (!doc) return Status::not_found("document " + doc_id + " is not on chain");
   DocInfo d;
   d.doc_id = doc_id;
-  d.type = string_of(*doc, "type");
-  d.issuer_org = string_of(*doc, "issuer_org");
-  d.jurisdiction = string_of(*doc, "jurisdiction");
-  d.label = doc->contains("label") ? string_of(*doc, "label") : std::string("general");
-  auto pd = doc->find("personal_data");
-  d.personal_data = pd != doc->end() && pd->is_boolean() && pd->get<bool>();
-  SILK_ASSIGN_OR_RETURN(std::optional<json> ebl, load_object(ctx, "ebl", "record/" + doc_id));
-  if (ebl) d.holder_org = string_of(*ebl, "holder");
+  d.type = doc->type;
+  d.issuer_org = doc->issuer_org;
+  d.jurisdiction = doc->jurisdiction;
+  d.label = doc->label;
+  d.personal_data = doc->personal_data;
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> holder, ebl_holder_of(ctx, doc_id));
+  if (holder) d.holder_org = *holder;
   return d;
 }
 

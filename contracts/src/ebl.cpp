@@ -719,6 +719,19 @@ Result<std::optional<EblTitle>> ebl_title_at(ReadContext& ctx, std::string_view 
   return std::optional<EblTitle>(std::move(t));
 }
 
+Result<std::optional<std::string>> ebl_holder_of(ReadContext& ctx, std::string_view doc_id) {
+  SILK_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        ctx.get_from(kContract, record_key(doc_id)));
+  if (!value) return std::optional<std::string>();
+  const json rec = json::parse(*value, nullptr, /*allow_exceptions=*/false);
+  if (!rec.is_object()) {
+    return Status::corruption("ebl/" + record_key(doc_id) + ": stored value is not an eBL record");
+  }
+  auto holder = rec.find("holder");
+  return std::optional<std::string>(
+      holder != rec.end() && holder->is_string() ? holder->get<std::string>() : std::string());
+}
+
 Result<json> ebl_chain_of(ReadContext& ctx, std::string_view doc_id) {
   SILK_ASSIGN_OR_RETURN(std::optional<std::string> value,
                         ctx.get_from(kContract, record_key(doc_id)));

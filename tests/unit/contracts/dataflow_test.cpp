@@ -1,4 +1,5 @@
 #include "silk/contracts/dataflow.h"
+#include "silk/contracts/document_record.h"
 
 #include <doctest/doctest.h>
 
@@ -56,14 +57,15 @@ struct Fixture {
 
   void put_doc(const std::string& id, const std::string& type, const std::string& label,
                bool personal) {
-    chain.state.put("documents/doc/" + id, json{{"doc_id", id},
-                                                {"type", type},
-                                                {"issuer_org", "org1"},
-                                                {"jurisdiction", "CN"},
-                                                {"label", label},
-                                                {"personal_data", personal},
-                                                {"status", "ACTIVE"}}
-                                               .dump());
+    // A record as the documents contract stores it (dataflow reads it through load_document).
+    DocumentRecord r;
+    r.doc_id = id;
+    r.type = type;
+    r.issuer_org = "org1";
+    r.jurisdiction = "CN";
+    r.label = label;
+    r.personal_data = personal;
+    chain.state.put("documents/doc/" + id, r.to_json().dump());
   }
   core::Receipt call(const Identity& who, const std::string& method, const json& args) {
     return chain.run1(chain.tx(who, "dataflow", method, args));

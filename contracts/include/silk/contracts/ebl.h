@@ -59,6 +59,9 @@ struct EblTitle {
 // bill are its provenance, not its own title). kCorruption for a record that does not parse.
 core::Result<std::optional<EblTitle>> ebl_title_at(ReadContext& ctx, std::string_view doc_id,
                                                    uint64_t at_ms);
+// The organisation holding doc_id's eBL now (the record's holder), or nullopt when there is no
+// eBL. kCorruption for a record that does not parse.
+core::Result<std::optional<std::string>> ebl_holder_of(ReadContext& ctx, std::string_view doc_id);
 // The endorsement chain of doc_id's eBL (a JSON array of links, oldest first), empty when there is
 // no eBL.
 core::Result<nlohmann::json> ebl_chain_of(ReadContext& ctx, std::string_view doc_id);
