@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "silk/tools/cli_help.h"
 #include "silk/tools/cli_registry.h"
 #include "silk/tools/command.h"
 
@@ -110,10 +111,26 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
 
   try {
     CLI::App app{"silk: the SilkLedger wallet and client", "silk"};
+    app.formatter(std::make_shared<PlainFormatter>());
     GlobalOptions global;
     add_global_options(app, global);
     CommandRegistry registry;
     for (const CommandGroup& group : command_groups()) group.add_to(app, registry);
+
+    // silk help [COMMAND...]: the help of that command.
+    if (args.size() >= 2 && args[1] == "help") {
+      std::string error;
+      std::optional<std::string> help =
+          help_for(app, std::vector<std::string>(args.begin() + 2, args.end()), &error);
+      if (!help) return printer.usage(error);
+      *env.out << *help;
+      env.out->flush();
+      return kExitOk;
+    }
+    // An unknown command is named, with the nearest one, before the parser's generic words.
+    if (std::optional<std::string> bad = check_command_words(app, args, nullptr)) {
+      return printer.usage(*bad);
+    }
 
     std::vector<const char*> argv;
     argv.reserve(args.size());

@@ -98,6 +98,45 @@ TEST_SUITE("cli") {
     }
   }
 
+  TEST_CASE("an unknown command is named, with the nearest one; silk help COMMAND works") {
+    Cli silk;
+    Run r = silk({"nosuchcmd"});
+    CHECK(r.code == 2);
+    CHECK(one_error_line(r));
+    CHECK(r.err.find("unknown command 'nosuchcmd'") != std::string::npos);
+    r = silk({"--json", "notray", "anchor"});
+    CHECK(r.code == 2);
+    CHECK(r.out.find("unknown command 'notray'; did you mean 'silk notary'?") !=
+          std::string::npos);
+    r = silk({"--node", "http://127.0.0.1:1", "doc", "verfy", "x.json"});
+    CHECK(r.err.find("unknown command 'verfy' for 'silk doc'; did you mean 'silk doc verify'?") !=
+          std::string::npos);
+    r = silk({"doc"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("'silk doc' needs a command: issue,") != std::string::npos);
+
+    r = silk({"help", "network", "init"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Usage: silk network init [OPTIONS]") != std::string::npos);
+    r = silk({"help"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("init-solo") != std::string::npos);
+    r = silk({"help", "nope"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("unknown command 'nope'") != std::string::npos);
+  }
+
+  TEST_CASE("help shows option values as words, not the parser's types") {
+    Cli silk;
+    Run r = silk({"network", "init", "--help"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("UINT") == std::string::npos);
+    CHECK(r.out.find("in [1 - 65535]") == std::string::npos);
+    CHECK(r.out.find("--port N") != std::string::npos);
+    CHECK(r.out.find("--consensus {solo,raft,tbft}") != std::string::npos);
+    CHECK(r.out.find("--dir TEXT (required)") != std::string::npos);
+  }
+
   TEST_CASE("--help exits 0 and documents the commands") {
     Cli silk;
     Run r = silk({"--help"});
