@@ -89,11 +89,17 @@ Status check_absent(const fs::path& path) {
   return Status::ok();
 }
 
+// A folder for private keys: one this command creates is the owner's alone (0700); one that
+// exists keeps the mode its owner chose.
 Status ensure_dir(const fs::path& dir) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  const bool created = fs::create_directories(dir, ec);
   if (ec) return Status::io_error("cannot create directory " + dir.string() + ": " + ec.message());
   if (!fs::is_directory(dir, ec)) return Status::io_error(dir.string() + " is not a directory");
+  if (created) {
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) return Status::io_error("cannot make " + dir.string() + " private: " + ec.message());
+  }
   return Status::ok();
 }
 

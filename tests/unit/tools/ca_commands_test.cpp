@@ -127,6 +127,7 @@ TEST_SUITE("ca_commands") {
     auto out = run_ca_init(ctx, o);
     REQUIRE_MESSAGE(out.is_ok(), out.status().to_string());
 
+    CHECK(mode_of(dir) == 0700);  // the folder of a private key is the owner's alone
     CHECK(mode_of(dir / "ca.key") == 0600);
     CHECK(mode_of(dir / "ca.pem") == 0644);
     core::Certificate ca = load_cert(dir / "ca.pem");
@@ -211,6 +212,7 @@ TEST_SUITE("ca_commands") {
     auto out = run_cert_issue(ctx, o);
     REQUIRE_MESSAGE(out.is_ok(), out.status().to_string());
 
+    CHECK(mode_of(out_dir) == 0700);
     CHECK(mode_of(out_dir / "alice.key") == 0600);
     CHECK(mode_of(out_dir / "alice.pem") == 0644);
     core::Certificate ca = load_cert(ca_dir / "ca.pem");
