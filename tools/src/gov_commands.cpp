@@ -272,11 +272,16 @@ std::string format_proposal(const json& p) {
         << " at height " << str_field(ap, "height") << "\n";
     }
   }
-  if (!str_field(p, "executed_height").empty()) {
-    t << "  executed      height " << str_field(p, "executed_height") << "\n";
+  // Heights only where they exist: an open proposal has not been executed (the contract says 0).
+  const std::string executed = str_field(p, "executed_height");
+  if (!executed.empty() && executed != "0") {
+    t << "  executed      height " << executed << "\n";
+  } else if (str_field(p, "status") == "open") {
+    t << "  executed      not yet (waiting for approvals)\n";
   }
-  if (!str_field(p, "takes_effect_at").empty()) {
-    t << "  takes effect  height " << str_field(p, "takes_effect_at") << "\n";
+  const std::string takes_effect = str_field(p, "takes_effect_at");
+  if (!takes_effect.empty() && takes_effect != "0") {
+    t << "  takes effect  height " << takes_effect << "\n";
   }
   if (!str_field(p, "reason").empty()) t << "  reason        " << str_field(p, "reason") << "\n";
   if (auto params = p.find("params"); params != p.end()) {

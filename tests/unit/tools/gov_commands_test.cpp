@@ -167,6 +167,28 @@ TEST_SUITE("gov_commands") {
     CHECK((*gov_propose_args(o))["params"] == json{{"org", {{"id", "x"}}}});
   }
 
+  TEST_CASE("show: heights only where they exist") {
+    json open = {{"id", 3},
+                 {"kind", "add_org"},
+                 {"status", "open"},
+                 {"proposer", "a1"},
+                 {"proposer_org", "org1"},
+                 {"created_height", 7},
+                 {"executed_height", 0},
+                 {"takes_effect_at", 0}};
+    const std::string text = format_proposal(open);
+    CHECK(text.find("height 0") == std::string::npos);
+    CHECK(text.find("executed      not yet (waiting for approvals)") != std::string::npos);
+    CHECK(text.find("takes effect") == std::string::npos);
+    json done = open;
+    done["status"] = "executed";
+    done["executed_height"] = 9;
+    done["takes_effect_at"] = 10;
+    const std::string shown = format_proposal(done);
+    CHECK(shown.find("executed      height 9") != std::string::npos);
+    CHECK(shown.find("takes effect  height 10") != std::string::npos);
+  }
+
   TEST_CASE("propose, approve, show, list and config talk to the node as documented") {
     TempDir tmp;
     const core::PublicKey pk = make_key_file(tmp.file("admin.key"), 9, "pw");
