@@ -17,6 +17,9 @@ using nlohmann::json;
 
 namespace {
 
+// "1 key", "4 keys".
+std::string keys_count(size_t n) { return std::to_string(n) + (n == 1 ? " key" : " keys"); }
+
 std::string hex(const Hash& h) { return core::to_hex(h); }
 std::string hex(const core::Bytes& b) { return core::to_hex(core::ByteSpan(b)); }
 std::string hex(const core::Signature& s) {
@@ -386,6 +389,8 @@ ProofReport verify_proof_bundle(const json& bundle, const core::Genesis& genesis
     // genesis
     Result<Hash> genesis_hash = hash_field(bundle, "genesis_hash");
     const std::string chain_id = bundle.value("chain_id", std::string());
+    const bool same_genesis =
+        genesis_hash.is_ok() && *genesis_hash == genesis.hash && chain_id == genesis.chain_id;
     if (!genesis_hash.is_ok()) {
       checks.fail("genesis", genesis_hash.status().message());
     } else if (*genesis_hash != genesis.hash) {
@@ -552,13 +557,18 @@ ProofReport verify_proof_bundle(const json& bundle, const core::Genesis& genesis
                     "the certificate does not decode: " + d.status().message());
       } else if (!bundle_validators.is_ok()) {
         checks.fail("commit certificate", bundle_validators.status().message());
+      } else if (!same_genesis) {
+        // Another chain's genesis says nothing about this chain's validators.
+        checks.fail("commit certificate",
+                    "not checked: the bundle is from another chain than the genesis file given "
+                    "(see the genesis check)");
       } else if (std::vector<core::PublicKey>(bundle_validators->begin(),
                                               bundle_validators->end()) != genesis.validators) {
         checks.fail("commit certificate",
-                    "the bundle's validator set (" + std::to_string(bundle_validators->size()) +
-                        " keys) is not the genesis validator set (" +
-                        std::to_string(genesis.validators.size()) +
-                        " keys); a set changed by governance cannot be checked against genesis "
+                    "the bundle's validator set (" + keys_count(bundle_validators->size()) +
+                        ") is not the genesis validator set (" +
+                        keys_count(genesis.validators.size()) +
+                        "); a set changed by governance cannot be checked against genesis "
                         "offline");
       } else if (Status st = verify_commit_of(genesis, *header, *d, genesis.validators);
                  !st.is_ok()) {

@@ -162,13 +162,23 @@ TEST_SUITE("proof") {
       b["validators"].push_back(core::to_hex(chain.stranger_key.public_key()));
       CHECK(starts_with(first_failure(b, chain.genesis),
                         "commit certificate: the bundle's validator set (2 keys) is not the "
-                        "genesis validator set (1 keys)"));
+                        "genesis validator set (1 key)"));
     }
     SUBCASE("another genesis") {
       ChainBuilder other(kT0 + 1);
       CHECK(first_failure(good, other.genesis) ==
             "genesis: the bundle's genesis_hash " + core::to_hex(chain.genesis.hash) +
                 " != the genesis file's " + core::to_hex(other.genesis.hash));
+      // The certificate is not blamed on governance: it was not checked against another chain.
+      const chain::ProofReport r = chain::verify_proof_bundle(good, other.genesis);
+      bool seen = false;
+      for (const chain::ProofCheck& c : r.checks) {
+        if (c.name != "commit certificate") continue;
+        seen = true;
+        CHECK(c.detail.find("governance") == std::string::npos);
+        CHECK(starts_with(c.detail, "not checked: the bundle is from another chain"));
+      }
+      CHECK(seen);
     }
     SUBCASE("a missing field or another format") {
       json b = good;
