@@ -42,4 +42,5 @@ esac
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$TYPE" >/dev/null
 echo "setup: building $TYPE in $BUILD with $JOBS jobs"
-cmake --build "$BUILD" -j"$JOBS"
+# SILK_BUILD_TARGET: build only that target (tools/test.sh: unit_tests under the sanitizers).
+cmake --build "$BUILD" -j"$JOBS" ${SILK_BUILD_TARGET:+--target "$SILK_BUILD_TARGET"}

@@ -12,7 +12,7 @@ JOBS="$(nproc)"
 echo "== unit and functional tests (release)"
 (cd "$ROOT/build" && ctest --output-on-failure -j"$JOBS" --timeout 900)
 
-"$ROOT/tools/setup.sh" debug
+SILK_BUILD_TARGET=unit_tests "$ROOT/tools/setup.sh" debug
 echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
