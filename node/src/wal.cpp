@@ -1,10 +1,5 @@
 #include "silk/node/wal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
 #include "silk/core/crypto.h"
@@ -24,55 +19,30 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
 
-Status errno_status(const std::string& what, const std::string& path) {
-  return Status::io_error("consensus WAL " + path + ": " + what + ": " + std::strerror(errno));
-}
+Status wal_error(const Status& st) { return Status::io_error("consensus WAL " + st.message()); }
 
 }  // namespace
 
-Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path,
+Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(Env& env, const std::string& path,
                                                          std::vector<core::Bytes>& records) {
   records.clear();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return errno_status("cannot open", path);
-  auto close_fd = [fd] { ::close(fd); };
+  Result<std::unique_ptr<SyncFile>> opened = env.open_file(path);
+  if (!opened.is_ok()) return wal_error(opened.status());
+  std::unique_ptr<SyncFile> file = std::move(opened).value();
 
   // Read the whole file: WALs are small next to the memory of a node, and reading it once is
   // simpler than streaming (compaction is a later step).
-  core::Bytes data;
-  {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      Status s = errno_status("cannot stat", path);
-      close_fd();
-      return s;
-    }
-    data.resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = ::pread(fd, data.data() + done, data.size() - done, off_t(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        Status s = errno_status("cannot read", path);
-        close_fd();
-        return s;
-      }
-      done += size_t(n);
-    }
-  }
+  Result<core::Bytes> read = file->read_all();
+  if (!read.is_ok()) return wal_error(read.status());
+  const core::Bytes data = std::move(read).value();
 
   if (data.empty()) {
-    const bool ok =
-        ::pwrite(fd, kMagic, kMagicBytes, 0) == ssize_t(kMagicBytes) && ::fdatasync(fd) == 0;
-    if (!ok) {
-      Status s = errno_status("cannot write the header", path);
-      close_fd();
-      return s;
-    }
-    return std::unique_ptr<ConsensusWal>(new ConsensusWal(path, fd, kMagicBytes));
+    Status st = file->append(core::ByteSpan(reinterpret_cast<const uint8_t*>(kMagic), kMagicBytes));
+    if (st.is_ok()) st = file->sync();
+    if (!st.is_ok()) return wal_error(st.with_context("cannot write the header"));
+    return std::unique_ptr<ConsensusWal>(new ConsensusWal(path, std::move(file), kMagicBytes));
   }
   if (data.size() < kMagicBytes || std::memcmp(data.data(), kMagic, kMagicBytes) != 0) {
-    close_fd();
     return Status::invalid("consensus WAL " + path +
                            " is not a SilkLedger WAL (it does not start with SILKWAL1)");
   }
@@ -101,7 +71,6 @@ Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path
         more = next_len != 0 && next_len <= data.size() - next - kHeaderBytes;
       }
       if (more) {
-        close_fd();
         return Status::corruption("consensus WAL " + path + ": the record at offset " +
                                   std::to_string(pos) +
                                   " fails its check and records follow it; the WAL is damaged "
@@ -119,18 +88,14 @@ Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(const std::string& path
         "dropping a torn tail of the consensus WAL path={} offset={} bytes={} "
         "what=\"{}\"",
         path, good_end, data.size() - good_end, torn);
-    if (::ftruncate(fd, off_t(good_end)) != 0 || ::fdatasync(fd) != 0) {
-      Status s = errno_status("cannot truncate the torn tail", path);
-      close_fd();
-      return s;
+    if (Status st = file->truncate(good_end); !st.is_ok()) {
+      return wal_error(st.with_context("cannot truncate the torn tail"));
     }
   }
-  return std::unique_ptr<ConsensusWal>(new ConsensusWal(path, fd, good_end));
+  return std::unique_ptr<ConsensusWal>(new ConsensusWal(path, std::move(file), good_end));
 }
 
-ConsensusWal::~ConsensusWal() {
-  if (fd_ >= 0) ::close(fd_);
-}
+ConsensusWal::~ConsensusWal() = default;
 
 Status ConsensusWal::append(core::ByteSpan record) {
   if (record.size() > kMaxRecordBytes) {
@@ -143,12 +108,8 @@ Status ConsensusWal::append(core::ByteSpan record) {
   const core::Hash check = core::sha256(record);
   std::memcpy(buf.data() + 4, check.data(), 4);
   if (!record.empty()) std::memcpy(buf.data() + kHeaderBytes, record.data(), record.size());
-  size_t done = 0;
-  while (done < buf.size()) {
-    const ssize_t n = ::pwrite(fd_, buf.data() + done, buf.size() - done, off_t(size_ + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return errno_status("cannot append", path_);
-    done += size_t(n);
+  if (Status st = file_->append(core::ByteSpan(buf.data(), buf.size())); !st.is_ok()) {
+    return wal_error(st);
   }
   size_ += buf.size();
   pending_ = true;
@@ -157,7 +118,7 @@ Status ConsensusWal::append(core::ByteSpan record) {
 
 Status ConsensusWal::sync() {
   if (!pending_) return Status::ok();
-  if (::fdatasync(fd_) != 0) return errno_status("cannot sync", path_);
+  if (Status st = file_->sync(); !st.is_ok()) return wal_error(st);
   pending_ = false;
   return Status::ok();
 }

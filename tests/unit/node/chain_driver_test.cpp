@@ -244,6 +244,54 @@ cs::ValidateBlock validate_action(const core::Block& b) {
 }
 
 TEST_SUITE("chain_driver") {
+  TEST_CASE(
+      "stepped, the driver runs no thread: timers fire on the Env's clock, blocks store inline") {
+    Fixture f;
+    core::ManualClock timer_clock(1000);
+    MemEnv env(timer_clock);
+    f.shared->on_start = {cs::SetTimer{7, 100}};
+    f.shared->scripts[1] = {cs::RequestProposal{1, 0, true, 0}};
+    f.driver = std::make_unique<ChainDriver>(f.chain.genesis, f.chain.node_key.public_key(),
+                                             std::make_unique<ScriptedEngine>(f.shared), f.executor,
+                                             f.config, *f.store, f.mempool, f.waiters, f.clock,
+                                             [&f](const core::Status& s) { f.fatal = s; });
+    f.driver->set_env(env);
+    REQUIRE(f.driver->start_stepped().is_ok());
+    REQUIRE(f.driver->step());
+    CHECK(f.driver->next_timer_ms() == std::optional<uint64_t>(1100));
+    timer_clock.set(1099);
+    REQUIRE(f.driver->step());
+    auto fired = [&f] {
+      std::lock_guard lock(f.shared->mu);
+      for (const cs::Event& e : f.shared->events) {
+        if (const auto* t = std::get_if<cs::TimerFired>(&e); t && t->timer_id == 7) return true;
+      }
+      return false;
+    };
+    CHECK_FALSE(fired());
+    timer_clock.set(1100);
+    REQUIRE(f.driver->step());
+    CHECK(fired());
+    CHECK_FALSE(f.driver->next_timer_ms().has_value());
+
+    // A proposal, then its commit: stored before step() returns.
+    f.driver->deliver_message(f.chain.node_key.public_key(), core::Bytes{1});
+    REQUIRE(f.driver->step());
+    core::Hash hash{};
+    {
+      std::lock_guard lock(f.shared->mu);
+      const auto* ready = std::get_if<cs::ProposalReady>(&f.shared->events.back());
+      REQUIRE(ready != nullptr);
+      hash = ready->block_hash;
+    }
+    f.shared->scripts[2] = {cs::CommitBlock{1, hash, f.cert_for_hash(1, hash), {}}};
+    f.driver->deliver_message(f.chain.node_key.public_key(), core::Bytes{2});
+    REQUIRE(f.driver->step());
+    CHECK(f.driver->height() == 1);
+    CHECK(f.store->tip()->height == 1);
+    CHECK(f.fatal.is_ok());
+  }
+
   TEST_CASE("a foreign block is validated once, then committed from the held execution") {
     Fixture f;
     f.start();

@@ -1,50 +1,29 @@
-// The block pipeline: one thread owns the consensus engine and carries out its
-// actions in order (DESIGN.md §5, §6).
+// The chain driver: the consensus loop of a node (DESIGN.md §5, §6). It owns the consensus
+// engine, feeds it events and carries out its actions in order; what concerns blocks it hands
+// to the BlockPipeline (block_pipeline.h).
 //
-//   RequestProposal -> take txs from the mempool (FIFO, within the genesis
-//                      max_block_txs / max_block_bytes), execute them over the
-//                      committed state, build the header, answer ProposalReady
-//                      (or ProposalEmpty when there is nothing and empty blocks
-//                      are not allowed).
-//   CommitBlock     -> attach the certificate, answer BlockCommitted, and hand
-//                      the block to the store thread: Store::commit_block (one
-//                      synced write), then remove the txs from the mempool,
-//                      complete commit waiters, log one line.
-//   SetTimer        -> a deadline kept by the driver; TimerFired when due.
-//   CommitBlock     -> for a block another node proposed (raft, tbft): decode,
-//                      check and execute it (ValidateBlock's checks), then as
-//                      above. A block this node built or validated is not
-//                      executed again.
-//   ValidateBlock   -> chain::check_block, the rulebook the auditor applies
-//                      too (chain/include/silk/chain/check_block.h: header,
-//                      validator set, limits, tx signatures and authorization,
-//                      execution to the header's roots); answer BlockValidated.
+//   RequestProposal -> BlockPipeline::propose (ProposalReady or ProposalEmpty).
+//   ValidateBlock   -> BlockPipeline::validate (BlockValidated).
+//   CommitBlock     -> BlockPipeline::commit, after the WAL is synced (BlockCommitted).
+//   SetTimer        -> a deadline on the Env's timer clock; TimerFired when due.
 //   Send, Broadcast -> the DriverNetwork (p2p), after the WAL is synced.
 //   PersistWal      -> the ConsensusWal (fsync batched: once before the next
 //                      Send, Broadcast or CommitBlock).
 //   ReportEvidence  -> the evidence sink (the node submits an evidence tx).
 // The mempool's admissions arrive as TxsAvailable (coalesced); consensus
 // messages from peers as MessageReceived (deliver_message); blocks fetched by
-// block sync are checked with their certificates (chain::check_block: the
-// certificate against the validator set in force at their height, then the
-// rest) and committed by the driver itself, and the engine hears
+// block sync go to BlockPipeline::apply_synced, and the engine hears
 // BlockCommitted (deliver_synced_blocks).
 //
-// chain::check_block's fast paths, as this driver feeds them: a tx this
-// node's pool admitted (the very bytes: the same signature) is not verified
-// again, and its tx_root leaf is the pool's; per-tx checks run on the
-// verifier pool; the state and the txs on chain are read through the block
-// in flight to the store (see Pipelining).
-//
-// Pipelining (DESIGN.md §7): the store thread writes block N while the driver
-// thread already builds or checks block N+1 over N's writes (an overlay of
-// them in front of the store; history reads wait for N to be durable). At most
-// one block is in flight: block N+1 is handed over only once N is durable. And
-// before the driver appends a WAL record or sends a consensus message, every
+// Before the driver appends a WAL record or sends a consensus message, every
 // block it answered BlockCommitted for is durable, so nothing signed for N+1
-// leaves the node, or reaches its WAL, before N is on disk. Clients, the
-// mempool and the on_committed hook hear of a block only once it is durable;
-// height() is the durable height.
+// leaves the node, or reaches its WAL, before N is on disk.
+//
+// Two ways to run it, over the same step: start() runs the loop on a driver
+// thread (and the pipeline's store thread), waiting for inputs and timers; the
+// node does this. start_stepped() runs no thread: the caller calls step(),
+// which does all the work that is ready at the Env's time and stores blocks
+// before it returns; a simulation does this, moving the Env's clock itself.
 //
 // If executing or storing a block fails, that is our fault (disk, bug): the
 // driver logs it, stops, and reports it through on_fatal; it never goes on
@@ -72,10 +51,11 @@
 #include "silk/core/block.h"
 #include "silk/core/clock.h"
 #include "silk/core/genesis.h"
+#include "silk/node/block_pipeline.h"
 #include "silk/node/commit_waiters.h"
 #include "silk/node/config_in_force.h"
+#include "silk/node/env.h"
 #include "silk/node/mempool.h"
-#include "silk/node/state_view.h"
 #include "silk/node/thread_pool.h"
 #include "silk/node/wal.h"
 #include "silk/storage/store.h"
@@ -101,13 +81,14 @@ struct DriverStats {
 
 class ChainDriver {
  public:
-  // Called once, on the driver thread, when the driver stops on an error of ours.
+  // Called once when the driver stops on an error of ours (on the driver or store thread, or
+  // inside step()).
   using FatalHandler = std::function<void(const core::Status&)>;
 
   // Everything but the engine is borrowed and must outlive the driver.
-  // `self` is this node's validator public key (the blocks' proposer). `config` holds the
-  // configuration in force; the driver keeps it up to date with what each block it applies
-  // changed (contracts::BlockExecution::config_changed).
+  // `self` is this node's validator public key (the blocks' proposer); `clock`
+  // gives block timestamps. `config` holds the configuration in force; the driver keeps it up
+  // to date with what each block it applies changed (contracts::BlockExecution::config_changed).
   ChainDriver(const core::Genesis& genesis, const core::PublicKey& self,
               std::unique_ptr<consensus::Engine> engine, const contracts::Executor& executor,
               ConfigInForce& config, storage::Store& store, Mempool& mempool,
@@ -121,7 +102,19 @@ class ChainDriver {
   // engine Started{tip, wal records, validators}. kInvalid when the store
   // holds no chain (init_genesis first); kInvalid when called twice.
   core::Status start();
+  // Instead of start(): reads the store's tip and starts no thread; the first step() feeds the
+  // engine Started. Same errors as start().
+  core::Status start_stepped();
+  // After start_stepped(), on one thread: takes what was delivered, fires the timers due on the
+  // Env's timer clock, and carries out everything that follows until the engine is quiet
+  // (blocks are stored before it returns). False once the driver has stopped (failed()).
+  bool step();
+  // The earliest timer deadline on the Env's timer clock; none when no timer is set. For
+  // step()'s caller.
+  std::optional<uint64_t> next_timer_ms() const;
 
+  // Set before start(). Where timers take their time (default Env::system()); borrowed.
+  void set_env(Env& env) { env_ = &env; }
   // Set before start(). The network for Send / Broadcast (engines that send
   // with no network set make the driver stop with an error of ours).
   void set_network(DriverNetwork network) { network_ = std::move(network); }
@@ -131,7 +124,7 @@ class ChainDriver {
     wal_records_ = std::move(records);
   }
   // Set before start(). Verifies foreign blocks' tx signatures in parallel.
-  void set_verifier_pool(ThreadPool* pool) { verifiers_ = pool; }
+  void set_verifier_pool(ThreadPool* pool) { pipeline_.set_verifier_pool(pool); }
   // Set before start(). Receives ReportEvidence's bytes, on the driver thread.
   void set_evidence_sink(std::function<void(core::Bytes evidence)> sink) {
     evidence_sink_ = std::move(sink);
@@ -159,157 +152,64 @@ class ChainDriver {
   // driver thread (on_fatal runs there).
   void stop();
 
-  // Called on the driver's store thread after each block is durably stored
-  // (and its waiters notified), in height order, with the block (certificate
-  // attached) and its receipts. It must be quick and must not throw; set it
-  // before start().
-  using CommittedHook =
-      std::function<void(const core::Block& block, const std::vector<core::Receipt>& receipts)>;
-  void set_on_committed(CommittedHook hook) { on_committed_ = std::move(hook); }
+  // Called after each block is durably stored (and its waiters notified), in
+  // height order, with the block (certificate attached) and its receipts: on
+  // the store thread, or inside step(). It must be quick and must not throw;
+  // set it before start().
+  using CommittedHook = BlockPipeline::CommittedHook;
+  void set_on_committed(CommittedHook hook) { pipeline_.set_on_committed(std::move(hook)); }
 
   // The last durably stored height. Thread-safe.
-  uint64_t height() const { return height_.load(); }
+  uint64_t height() const { return pipeline_.height(); }
   // True once the driver stopped on an error of ours.
   bool failed() const { return failed_.load(); }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  // A block checked and executed over the tip, ready to store.
-  struct Proposal {
-    core::Block block;
-    core::Hash hash{};
-    std::vector<core::Hash> tx_ids;
-    std::vector<core::Receipt> receipts;
-    std::vector<core::StateWrite> writes;
-    // The configuration schedule after this block, when it changed it.
-    std::shared_ptr<const contracts::ConfigSchedule> config_changed;
-    uint64_t tx_bytes = 0;
-    Clock::time_point started;
-    double build_ms = 0;  // take + execute + header
-  };
-
-  // The chain for the block at tip+1 (its state, for the contracts too):
-  // the block in flight to the store (its writes and txs), then the store.
-  // tip() is the driver's tip (driver thread only).
-  class PipelineView final : public chain::ChainView {
-   public:
-    explicit PipelineView(const ChainDriver& driver) : driver_(driver) {}
-    core::Result<std::optional<std::string>> get(std::string_view key) const override;
-    core::Result<std::vector<core::KeyVersion>> history(std::string_view key, uint64_t offset,
-                                                        uint32_t limit) const override;
-    storage::ChainTip tip() const override { return driver_.tip_; }
-    // True when the tx is on chain or in the block being stored.
-    bool has_tx(const core::Hash& tx_id) const override;
-
-   private:
-    const ChainDriver& driver_;
-  };
-  // A tx this node's pool admitted, with this very signature, was verified.
-  class PooledTxs final : public chain::KnownTxs {
-   public:
-    explicit PooledTxs(const Mempool& mempool) : mempool_(mempool) {}
-    bool verified(size_t i, const core::Tx& tx, const core::Hash& tx_id,
-                  std::optional<core::Hash>* leaf) const override;
-
-   private:
-    const Mempool& mempool_;
-  };
-  // The block last handed to the store thread (driver thread only; read by
-  // the verifier pool while check_block runs, never changed meanwhile).
-  struct InFlight {
-    uint64_t height = 0;  // 0: none yet
-    core::Hash hash{};
-    std::map<std::string, std::optional<std::string>, std::less<>> writes;  // last write per key
-    std::unordered_set<core::Hash, TxIdHash> tx_ids;
-  };
-  struct StoreJob {
-    Proposal p;
-    bool synced = false;
-  };
-
   void run();
-  void run_store();
-  // Waits until no block is in flight to the store. False when storing one
-  // failed (the driver must stop). Any thread but the store thread.
-  bool wait_stored() const;
-  // Stores a block, then tells the mempool, waiters and hook (store thread).
-  void store_block(StoreJob job);
+  // Feeds the engine Started; false when the driver must stop.
+  bool start_engine();
+  // Moves what was delivered into the queues below (mu_ held).
+  void take_inputs();
+  // Queues TimerFired for every timer due on the Env's clock.
+  void fire_due_timers();
+  // Runs queued events and synced blocks until none is left; false when the driver must stop.
+  bool drain();
   // Carries out one action; false when the driver must stop.
-  bool carry_out(const consensus::Action& action, std::deque<consensus::Event>& events);
-  bool propose(const consensus::RequestProposal& request, std::deque<consensus::Event>& events);
-  bool commit(const consensus::CommitBlock& commit, std::deque<consensus::Event>& events);
-  bool validate(const consensus::ValidateBlock& request, std::deque<consensus::Event>& events);
-  // Stores a checked block with its certificate and tells the engine.
-  bool apply(Proposal p, const core::CommitCert& cert, bool synced,
-             std::deque<consensus::Event>& events);
-  // Applies blocks fetched by block sync; false when the driver must stop.
-  bool apply_synced(const core::PublicKey& from, const std::vector<core::Bytes>& blocks,
-                    std::deque<consensus::Event>& events);
-  // Decodes and checks a block proposed by another node at tip+1 (see
-  // ValidateBlock in engine.h) and executes it. kInvalid naming the problem:
-  // the proposer's fault, never ours; other codes: ours (state reads).
-  core::Result<Proposal> check_block(core::ByteSpan bytes, const core::Hash* expected_hash,
-                                     uint64_t height);
-  // The same for a block already decoded, whose header hashes to `hash`,
-  // with its commit certificate when block sync brought it (`cert`; then
-  // `*cert_refused` says whether the certificate was the problem).
-  core::Result<Proposal> check_block(core::Block block, const core::Hash& hash,
-                                     const core::Hash* expected_hash, uint64_t height,
-                                     const core::CommitCert* cert, Clock::time_point started,
-                                     bool* cert_refused = nullptr);
+  bool carry_out(const consensus::Action& action);
   bool sync_wal();
-  // The validator set in force at `height` (governance may change it), from config_.
-  std::vector<core::PublicKey> validators_at(uint64_t height) const;
-  void reject(const std::string& why);
   void fail(const core::Status& status);
 
-  const core::Genesis& genesis_;
-  const core::PublicKey self_;
   std::unique_ptr<consensus::Engine> engine_;  // driver thread only
-  const contracts::Executor& executor_;
-  ConfigInForce& config_;
-  storage::Store& store_;
-  const PipelineView state_view_{*this};
-  Mempool& mempool_;
-  const PooledTxs pooled_{mempool_};
-  CommitWaiters& waiters_;
-  const core::Clock& clock_;
   const FatalHandler on_fatal_;
-  CommittedHook on_committed_;
+  BlockPipeline pipeline_;  // driver thread only, but for height(), stats(), stop()
+  Env* env_ = &Env::system();
 
   DriverNetwork network_;
   std::unique_ptr<ConsensusWal> wal_;
   std::vector<core::Bytes> wal_records_;
-  ThreadPool* verifiers_ = nullptr;
   std::function<void(core::Bytes)> evidence_sink_;
 
-  // Driver thread only.
-  storage::ChainTip tip_;
-  // Executed blocks at tip+1 by hash: this node's proposals and blocks it
-  // validated. Cleared at every commit.
-  std::map<core::Hash, Proposal> held_;
-  InFlight in_flight_;
-  std::map<uint64_t, Clock::time_point> timers_;  // timer_id -> deadline
+  // Driver thread only (or step()'s caller).
+  std::map<uint64_t, uint64_t> timers_;  // timer_id -> deadline on env_'s timer clock
+  std::deque<consensus::Event> events_;
+  std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced_batches_;
+  bool engine_started_ = false;
 
-  std::atomic<uint64_t> height_{0};
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};  // also under mu_ for the wake-up
 
-  mutable std::mutex mu_;  // guards the inbound queues, txs_available_, stats_, the wake-up of cv_
+  // guards the inbound queues, txs_available_, messages_dropped_, wal_syncs_, the wake-up of cv_
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   bool txs_available_ = false;
   std::deque<consensus::MessageReceived> inbound_;
   std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced_;
-  DriverStats stats_;
+  uint64_t messages_dropped_ = 0;
+  uint64_t wal_syncs_ = 0;
 
-  std::mutex thread_mu_;  // guards thread_ and store_thread_ (start/stop from any thread)
+  std::mutex thread_mu_;  // guards thread_ and started_ (start/stop from any thread)
   std::thread thread_;
-  std::thread store_thread_;
-  mutable std::mutex store_mu_;  // guards the three below
-  mutable std::condition_variable store_cv_;
-  std::optional<StoreJob> store_job_;  // set until its block is durable (or failed)
-  bool store_stop_ = false;
-  bool store_failed_ = false;
+  bool started_ = false;
 };
 
 }  // namespace silk::node

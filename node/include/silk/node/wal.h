@@ -21,16 +21,23 @@
 
 #include "silk/core/bytes.h"
 #include "silk/core/status.h"
+#include "silk/node/env.h"
 
 namespace silk::node {
 
 class ConsensusWal {
  public:
-  // Opens (creating when missing, 0600) the WAL at `path`, reads every record into `records`.
-  // kIOError naming the path when it cannot be opened, read or truncated; kCorruption as above;
-  // kInvalid when the file does not start with the magic.
-  static core::Result<std::unique_ptr<ConsensusWal>> open(const std::string& path,
+  // Opens (creating when missing, 0600) the WAL at `path` through `env` (borrowed; it must
+  // outlive the WAL), reads every record into `records`. kIOError naming the path when it cannot
+  // be opened, read or truncated; kCorruption as above; kInvalid when the file does not start
+  // with the magic.
+  static core::Result<std::unique_ptr<ConsensusWal>> open(Env& env, const std::string& path,
                                                           std::vector<core::Bytes>& records);
+  // The same on the operating system's files (Env::system()).
+  static core::Result<std::unique_ptr<ConsensusWal>> open(const std::string& path,
+                                                          std::vector<core::Bytes>& records) {
+    return open(Env::system(), path, records);
+  }
   ~ConsensusWal();
   ConsensusWal(const ConsensusWal&) = delete;
   ConsensusWal& operator=(const ConsensusWal&) = delete;
@@ -48,10 +55,10 @@ class ConsensusWal {
   static constexpr char kMagic[9] = "SILKWAL1";
 
  private:
-  ConsensusWal(std::string path, int fd, uint64_t size)
-      : path_(std::move(path)), fd_(fd), size_(size) {}
+  ConsensusWal(std::string path, std::unique_ptr<SyncFile> file, uint64_t size)
+      : path_(std::move(path)), file_(std::move(file)), size_(size) {}
   std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<SyncFile> file_;
   uint64_t size_ = 0;
   bool pending_ = false;
 };
