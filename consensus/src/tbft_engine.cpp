@@ -655,9 +655,13 @@ class TbftEngine final : public Engine {
     return false;
   }
 
-  // The highest round that f+1 other validators have been seen in (any signed message).
+  // The highest round that f+1 other validators have been seen in (any signed message), where
+  // f = (n-1)/3 is the most faulty validators n tolerates: among f+1 at least one is correct.
+  // (Not "more than n/3": with n = 3, f = 0, that asked for two, so one validator that went on
+  // alone through rounds while the others were down could never pull them to its round, nor
+  // wait for them — a 3-validator chain stalled after all three restarted.)
   uint32_t skip_round() const {
-    const size_t need = validators_.size() / 3 + 1;
+    const size_t need = (validators_.size() - 1) / 3 + 1;
     if (latest_round_.size() < need) return 0;
     std::vector<uint32_t> rounds;
     for (const auto& [key, r] : latest_round_) rounds.push_back(r);

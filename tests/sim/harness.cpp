@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "silk/chain/chain_view.h"
 #include "silk/chain/check_block.h"
 #include "silk/chain/engine.h"
 #include "silk/consensus/engine.h"
+#include "silk/core/codec.h"
 #include "silk/core/tx.h"
+#include "silk/core/vote.h"
 #include "silk/node/commit_waiters.h"
 #include "silk/node/config_in_force.h"
 #include "silk/node/mempool.h"
@@ -33,6 +36,66 @@ core::SecretKey key_from_tag(uint8_t tag) {
 }
 
 std::string hex(const PublicKey& pk) { return core::to_hex(core::ByteSpan(pk.data(), pk.size())); }
+
+// tbft's wire messages (docs/consensus.md), written here by hand for the Byzantine node.
+constexpr uint8_t kMsgProposal = 1;
+constexpr uint8_t kMsgVote = 2;
+
+struct WireProposal {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  uint32_t pol_round = 0;
+  Bytes block;
+};
+
+std::optional<WireProposal> decode_proposal(const Bytes& payload) {
+  WireProposal p;
+  core::Reader r(payload);
+  uint8_t type = 0;
+  if (!r.u8(type, "type") || type != kMsgProposal || !r.u64(p.height, "height") ||
+      !r.u32(p.round, "round") || !r.u32(p.pol_round, "pol_round") || !r.bytes(p.block, "block") ||
+      r.remaining() != core::Signature{}.size()) {
+    return std::nullopt;
+  }
+  return p;
+}
+
+Bytes encode_proposal(const WireProposal& p, const core::Hash& block_hash,
+                      const core::SecretKey& key) {
+  Bytes m;
+  core::Writer mw(m);
+  mw.raw(core::as_span("silk/proposal/v1"));
+  mw.str(kChainId);
+  mw.u64(p.height);
+  mw.u32(p.round);
+  mw.u32(p.pol_round);
+  mw.hash(block_hash);
+  const core::Hash digest = core::sha256(m);
+  const core::Signature sig = key.sign(core::ByteSpan(digest.data(), digest.size()));
+  Bytes out;
+  core::Writer w(out);
+  w.u8(kMsgProposal);
+  w.u64(p.height);
+  w.u32(p.round);
+  w.u32(p.pol_round);
+  w.bytes(p.block);
+  w.raw(core::ByteSpan(sig.data(), sig.size()));
+  return out;
+}
+
+std::optional<core::SignedVote> decode_vote(const Bytes& payload) {
+  if (payload.empty() || payload[0] != kMsgVote) return std::nullopt;
+  auto v = core::SignedVote::decode(core::ByteSpan(payload).subspan(1));
+  if (!v.is_ok()) return std::nullopt;
+  return std::move(v).value();
+}
+
+Bytes encode_vote(const core::SignedVote& v) {
+  Bytes out{kMsgVote};
+  const Bytes body = v.encode();
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
 
 }  // namespace
 
@@ -169,16 +232,24 @@ void Harness::start_node(size_t i) {
   driver.set_on_committed([this, i](const core::Block& block, const std::vector<core::Receipt>&) {
     on_committed(i, block);
   });
-  driver.set_network(node::DriverNetwork{[this, i](const PublicKey& to, Bytes payload) {
-                                           for (size_t j = 0; j < nodes_.size(); ++j) {
-                                             if (nodes_[j]->pk == to) send(i, j, payload);
-                                           }
-                                         },
-                                         [this, i](Bytes payload) {
-                                           for (size_t j = 0; j < nodes_.size(); ++j) {
-                                             if (j != i) send(i, j, payload);
-                                           }
-                                         }});
+  driver.set_evidence_sink([this, i](Bytes evidence) { on_evidence(i, evidence); });
+  driver.set_network(node::DriverNetwork{
+      [this, i](const PublicKey& to, Bytes payload) {
+        observe(i, payload);
+        for (size_t j = 0; j < nodes_.size(); ++j) {
+          if (nodes_[j]->pk == to) send(i, j, payload);
+        }
+      },
+      [this, i](Bytes payload) {
+        observe(i, payload);
+        if (static_cast<int>(i) == options_.byzantine) {
+          byzantine_broadcast(i, payload);
+          return;
+        }
+        for (size_t j = 0; j < nodes_.size(); ++j) {
+          if (j != i) send(i, j, payload);
+        }
+      }});
   if (consensus::find_engine_kind(genesis_.consensus.type)->needs_wal()) {
     std::vector<Bytes> records;
     core::Result<std::unique_ptr<node::ConsensusWal>> wal =
@@ -239,6 +310,110 @@ void Harness::send(size_t from, size_t to, const Bytes& payload) {
     if (tamper_) tamper_(copy);
     queue_.push(Delivery{now_ms() + delay, seq_++, to, nodes_[from]->pk, std::move(copy)});
   }
+}
+
+void Harness::observe(size_t from, const Bytes& payload) {
+  if (std::optional<WireProposal> p = decode_proposal(payload)) {
+    core::Result<core::Block> block = core::Block::decode(p->block);
+    if (!block.is_ok()) return;
+    std::vector<core::Hash>& seen = proposed_[p->height];
+    if (seen.size() < 8 && std::find(seen.begin(), seen.end(), block->hash()) == seen.end()) {
+      seen.push_back(block->hash());
+    }
+    return;
+  }
+  std::optional<core::SignedVote> v = decode_vote(payload);
+  if (!v) return;
+  // A node also relays votes others signed (the precommits of a block it decided): the signer
+  // is the vote's, not the sender.
+  size_t signer = nodes_.size();
+  for (size_t j = 0; j < nodes_.size(); ++j) {
+    if (nodes_[j]->pk == v->signer) signer = j;
+  }
+  if (signer == nodes_.size() || static_cast<int>(signer) == options_.byzantine) return;
+  if (signer != from) return;  // checked when its signer sent it
+  if (options_.verbose) {
+    log("node " + std::to_string(from) + " sends " + core::vote_type_name(v->type) + " " +
+        std::to_string(v->height) + "/" + std::to_string(v->round) + " " +
+        (v->is_nil() ? std::string("nil") : core::to_hex(v->block_hash).substr(0, 8)));
+  }
+  auto [it, fresh] = signed_.emplace(
+      std::make_tuple(signer, static_cast<uint8_t>(v->type), v->height, v->round), v->block_hash);
+  if (!fresh && it->second != v->block_hash) {
+    fail("safety: correct node " + std::to_string(signer) + " signed two " +
+         core::vote_type_name(v->type) + "s at " + std::to_string(v->height) + "/" +
+         std::to_string(v->round));
+  }
+}
+
+void Harness::byzantine_broadcast(size_t i, const Bytes& payload) {
+  Node& node = *nodes_[i];
+  std::optional<Bytes> other;
+  if (std::optional<core::SignedVote> v = decode_vote(payload); v && chance(options_.equivocate)) {
+    // Mostly another real block of that height (so conflicting polkas can form), else nil or
+    // junk.
+    core::Hash hash{};
+    const std::vector<core::Hash>& seen = proposed_[v->height];
+    if (!seen.empty() && chance(0.7)) {
+      hash = seen[choose_(seen.size())];
+    } else if (v->is_nil() || chance(0.5)) {
+      for (auto& b : hash) b = static_cast<uint8_t>(choose_(256));
+    }
+    if (hash != v->block_hash) {
+      other = encode_vote(
+          core::SignedVote::make(kChainId, v->type, v->height, v->round, hash, node.key));
+    }
+  } else if (std::optional<WireProposal> p = decode_proposal(payload);
+             p && chance(options_.equivocate)) {
+    core::Result<core::Block> block = core::Block::decode(p->block);
+    if (block.is_ok()) {
+      block->header.timestamp_ms += 1 + choose_(1000);                 // another block
+      if (chance(0.3)) block->header.state_root[0] ^= 1;               // one that does not execute
+      WireProposal q = *p;
+      // Mostly a fresh block; sometimes one claiming a polka it does not have.
+      q.pol_round = p->round > 0 && chance(0.2) ? p->round - 1 : 0xffffffff;
+      q.block = block->encode();
+      other = encode_proposal(q, block->hash(), node.key);
+    }
+  }
+  if (!other) {
+    for (size_t j = 0; j < nodes_.size(); ++j) {
+      if (j != i) send(i, j, payload);
+    }
+    return;
+  }
+  log("byzantine node " + std::to_string(i) + " equivocates");
+  std::vector<size_t> peers;
+  for (size_t j = 0; j < nodes_.size(); ++j) {
+    if (j != i) peers.push_back(j);
+  }
+  for (size_t j : peers) send(i, j, chance(0.5) ? payload : *other);
+  if (payload[0] == kMsgVote && chance(0.3)) {  // both halves to one peer: evidence
+    const size_t j = peers[choose_(peers.size())];
+    if (nodes_[j]->up && group_[j] == group_[i]) ++double_signs_delivered_;
+    send(i, j, payload);
+    send(i, j, *other);
+  }
+}
+
+void Harness::on_evidence(size_t i, const Bytes& evidence) {
+  core::Result<core::DoubleSignEvidence> ev =
+      core::DoubleSignEvidence::decode(core::ByteSpan(evidence.data(), evidence.size()));
+  if (!ev.is_ok()) {
+    fail("node " + std::to_string(i) + " reported evidence that does not decode");
+    return;
+  }
+  if (core::Status st = ev->check(kChainId); !st.is_ok()) {
+    fail("node " + std::to_string(i) + " reported bad evidence: " + st.to_string());
+    return;
+  }
+  if (options_.byzantine < 0 || ev->a.signer != nodes_[options_.byzantine]->pk) {
+    fail("node " + std::to_string(i) + " reported double-sign evidence against a correct node");
+    return;
+  }
+  if (static_cast<int>(i) != options_.byzantine) ++evidence_reports_;
+  log("node " + std::to_string(i) + " reports a double " + core::vote_type_name(ev->a.type) +
+      " at " + std::to_string(ev->a.height) + "/" + std::to_string(ev->a.round));
 }
 
 void Harness::inject(size_t to, size_t from, Bytes payload) {
@@ -311,12 +486,21 @@ void Harness::on_committed(size_t i, const core::Block& block) {
 }
 
 void Harness::block_sync() {
+  // Without member sync, the members of the latest set (after the longest chain's tip, not a
+  // node's own stale view: a node removed while it was down is outside it) get none.
+  std::vector<size_t> latest;
+  if (!options_.member_sync) {
+    size_t longest = 0;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (height(i) > height(longest)) longest = i;
+    }
+    latest = validators_after_tip(longest);
+  }
   for (size_t i = 0; i < nodes_.size(); ++i) {
     Node& node = *nodes_[i];
     if (!node.up) continue;
-    if (!options_.member_sync) {
-      const std::vector<size_t> set = validators_after_tip(i);
-      if (std::find(set.begin(), set.end(), i) != set.end()) continue;
+    if (!options_.member_sync && std::find(latest.begin(), latest.end(), i) != latest.end()) {
+      continue;
     }
     const uint64_t mine = node.store->tip()->height;
     size_t best = i;

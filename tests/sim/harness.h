@@ -22,6 +22,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "silk/contracts/executor.h"
@@ -59,6 +60,13 @@ class Harness {
     size_t spares = 0;            // further nodes, outside the set (governance may add them)
     uint64_t seed = 1;            // the engines' seeds
     bool member_sync = true;      // false: only nodes outside the latest set get block sync
+    // A Byzantine validator (tbft): node `byzantine` runs a real engine, but the harness rewrites
+    // what it broadcasts: with probability `equivocate`, a vote is sent to some peers for another
+    // hash (and sometimes both halves to one peer: evidence), a proposal to some peers for
+    // another block (a different timestamp, or a wrong state root), re-signed with its key.
+    // -1: every node is correct. Only meaningful with at least 4 validators (f >= 1).
+    int byzantine = -1;
+    double equivocate = 0.3;
     bool verbose = false;
   };
   // What the network does to each message, in per-mille and milliseconds.
@@ -116,6 +124,13 @@ class Harness {
   std::vector<size_t> validators_after_tip(size_t i) const;
   // The delivered raw message count, for statistics.
   uint64_t messages() const { return messages_; }
+  // Double-sign evidence reported by correct nodes (each checked: it verifies and names the
+  // Byzantine node, else the run fails).
+  uint64_t evidence_reports() const { return evidence_reports_; }
+  // How often, since the count was reset, the Byzantine node sent both halves of a double sign
+  // to one correct node that was up and reachable.
+  uint64_t double_signs_delivered() const { return double_signs_delivered_; }
+  void reset_double_sign_count() { double_signs_delivered_ = 0; }
 
   // Replays the longest chain through chain::check_block on a fresh memory store; records a
   // failure when a block does not check.
@@ -139,6 +154,12 @@ class Harness {
   void start_node(size_t i);
   void send(size_t from, size_t to, const core::Bytes& payload);
   void block_sync();
+  // Every message a node sends, before the network: tracks proposed blocks and checks that no
+  // correct node signs two votes for one (height, round, type), across its restarts.
+  void observe(size_t from, const core::Bytes& payload);
+  void byzantine_broadcast(size_t from, const core::Bytes& payload);
+  void on_evidence(size_t i, const core::Bytes& evidence);
+  bool chance(double p) { return static_cast<double>(choose_(1'000'000)) < p * 1e6; }
   void on_committed(size_t i, const core::Block& block);
   core::Bytes sign_tx(const core::SecretKey& key, const std::string& contract,
                       const std::string& method, const std::string& args);
@@ -161,6 +182,10 @@ class Harness {
   uint64_t next_sync_ = kSyncIntervalMs;
   uint64_t messages_ = 0;
   std::map<uint64_t, core::Hash> committed_;  // height -> the block every node committed there
+  std::map<uint64_t, std::vector<core::Hash>> proposed_;  // height -> blocks proposed there
+  std::map<std::tuple<size_t, uint8_t, uint64_t, uint32_t>, core::Hash> signed_;  // correct votes
+  uint64_t evidence_reports_ = 0;
+  uint64_t double_signs_delivered_ = 0;
   core::Bytes last_governance_tx_;
   std::string failure_;
 };

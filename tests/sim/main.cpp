@@ -12,11 +12,14 @@
 // SILK_SIM_RAFT_MEMBER_SYNC=off: validators get no block sync (only nodes outside the set do),
 // so a raft follower must get past a validator-set change through raft alone.
 //
-// A scenario, all drawn from the seed: 3 to 5 validators, sometimes a spare node; message loss,
+// A scenario, all drawn from the seed: 3 to 5 validators (sometimes 7), sometimes a spare node; for
+// tbft with 4 or more validators, usually one Byzantine validator that equivocates (its votes and
+// proposals differ per peer; correct nodes must report its double signs and never sign two votes
+// for one height, round and type themselves); message loss,
 // duplication and delay; for kChaosMs, ticks that crash a node (its WAL torn after the last sync),
 // restart one, or partition the network; a governance change of the validator set (add the spare,
 // or remove one of five members); a stream of client txs. Then the network heals, every node
-// restarts, and within kLivenessMs every node must commit a block above the height at the heal, the
+// restarts, and within kLivenessMs every correct node must commit a block above the height at the heal, the
 // governance change must be in force, and the longest chain must pass chain::check_block block by
 // block (Harness::audit). Safety is checked at every commit.
 #include <chrono>
@@ -40,6 +43,7 @@ using silk::sim::Prng;
 constexpr uint64_t kChaosMs = 12'000;
 constexpr uint64_t kLivenessMs = 15'000;
 constexpr uint64_t kDefaultSeeds = 40;
+constexpr uint64_t kEvidenceSends = 3;
 
 struct Options {
   std::optional<uint64_t> only;
@@ -60,8 +64,14 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
   ho.seed = seed;
   ho.verbose = options.verbose;
   ho.member_sync = options.member_sync;
-  ho.validators = rng.between(3, 5);
+  ho.validators = rng.chance(0.15) ? 7 : rng.between(3, 5);
   ho.spares = rng.chance(0.5) ? 1 : 0;
+  // tbft tolerates f < n/3 Byzantine validators: with 4 or more, one of them usually is.
+  const bool byzantine = engine == "tbft" && ho.validators >= 4 && rng.chance(0.75);
+  if (byzantine) {
+    ho.byzantine = static_cast<int>(rng.below(ho.validators));
+    ho.equivocate = rng.chance(0.5) ? 0.3 : 0.8;
+  }
   Prng net(rng.next());
   Harness h(ho, [&net](uint64_t n) { return net.below(n); });
   if (!h.ok()) return h.failure();
@@ -128,6 +138,7 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
   h.set_faults(faults);
   if (proposed) h.resubmit(h.last_governance_tx());
   const uint64_t heal_height = h.max_height();
+  h.reset_double_sign_count();
   const uint64_t end = h.now_ms() + kLivenessMs;
   while (h.ok() && h.now_ms() < end) {
     h.run_for(200);
@@ -135,6 +146,7 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
   }
   if (!h.ok()) return h.failure();
   for (size_t i = 0; i < h.size(); ++i) {
+    if (static_cast<int>(i) == ho.byzantine) continue;
     if (h.height(i) <= heal_height) {
       return "liveness: node " + std::to_string(i) + " is at height " +
              std::to_string(h.height(i)) + ", no block above " + std::to_string(heal_height) +
@@ -143,18 +155,28 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
   }
   if (change) {
     for (size_t i = 0; i < h.size(); ++i) {
+      if (static_cast<int>(i) == ho.byzantine) continue;
       if (h.validators_after_tip(i) != next_set) {
         return "governance: node " + std::to_string(i) +
                " does not have the validator set the governance tx set";
       }
     }
   }
+  // A double sign delivered whole to a correct node, again and again: it must be reported.
+  if (h.double_signs_delivered() >= kEvidenceSends && h.evidence_reports() == 0) {
+    return "evidence: the Byzantine node sent both halves of a double sign to one correct node " +
+           std::to_string(h.double_signs_delivered()) +
+           " times after the heal; no correct node reported it";
+  }
   h.audit();
   if (!h.ok()) return h.failure();
   *summary = "validators=" + std::to_string(ho.validators) +
              " spares=" + std::to_string(ho.spares) + " height=" + std::to_string(h.max_height()) +
              " crashes=" + std::to_string(crashes) + " messages=" + std::to_string(h.messages()) +
-             (change ? " set_change=yes" : "");
+             (change ? " set_change=yes" : "") +
+             (byzantine ? " byzantine=" + std::to_string(ho.byzantine) +
+                              " evidence=" + std::to_string(h.evidence_reports())
+                        : "");
   return "";
 }
 

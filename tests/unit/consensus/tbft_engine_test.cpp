@@ -497,6 +497,28 @@ TEST_SUITE("tbft_engine") {
     CHECK(all_of<SetTimer>(got)[0].delay_ms == 1000 + 1000 * 100);
   }
 
+  TEST_CASE("f+1 is counted with f = (n-1)/3: with three validators one in a later round is enough") {
+    // n = 3 tolerates no faulty validator, so one signer in round 4 is a correct one. A node
+    // that went on alone through rounds while the other two were down must pull them there
+    // when all are back: it cannot finish a round without them (the quorum is all three).
+    Fixture f(0, 3);
+    f.start();
+    f.step(TxsAvailable{});
+    auto got = f.receive_vote(1, VoteType::kPrevote, 1, 4, Hash{});
+    const auto timers = all_of<SetTimer>(got);
+    REQUIRE(!timers.empty());
+    CHECK(timers[0].timer_id == kTbftProposeTimer);
+    CHECK(timers[0].delay_ms == 1000 + 4 * 100);
+    // With six validators f = 1: two are needed (not three, as "more than n/3" said).
+    Fixture six(0, 6);
+    six.start();
+    six.step(TxsAvailable{});
+    CHECK(all_of<SetTimer>(six.receive_vote(1, VoteType::kPrevote, 1, 3, Hash{})).empty());
+    got = six.receive_vote(2, VoteType::kPrevote, 1, 3, Hash{});
+    REQUIRE(!all_of<SetTimer>(got).empty());
+    CHECK(all_of<SetTimer>(got)[0].delay_ms == 1000 + 3 * 100);
+  }
+
   TEST_CASE("a double sign is reported once, and counts") {
     Fixture f;
     f.start();
