@@ -24,15 +24,9 @@ while (($#)); do
   esac
 done
 
-# shellcheck source=tools/lib/install.sh
-source "$ROOT/tools/lib/install.sh"
-install_missing clang libclang-rt-14-dev
-
 BUILD="$ROOT/build-fuzz"
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++ -DSILK_FUZZ=ON >/dev/null
 echo "fuzz: building the targets in $BUILD"
-cmake --build "$BUILD" --target fuzz -j"$(nproc)"
+SILK_BUILD_TARGET=fuzz "$ROOT/tools/setup.sh" sanitize
 
 if ((${#TARGETS[@]} == 0)); then
   for f in "$ROOT"/tests/fuzz/fuzz_*.cpp; do TARGETS+=("$(basename "$f" .cpp)"); done
