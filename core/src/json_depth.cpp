@@ -1,6 +1,9 @@
 #include "silk/core/json_depth.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 namespace silk::core {
 
@@ -37,6 +40,87 @@ size_t json_nesting_depth(std::string_view text) {
     }
   }
   return max_depth;
+}
+
+namespace {
+
+// A SAX walk that remembers each open object's keys.
+class DuplicateKeyFinder {
+ public:
+  using json = nlohmann::json;
+  std::optional<std::string> found;
+
+  bool null() { return value(); }
+  bool boolean(bool) { return value(); }
+  bool number_integer(json::number_integer_t) { return value(); }
+  bool number_unsigned(json::number_unsigned_t) { return value(); }
+  bool number_float(json::number_float_t, const std::string&) { return value(); }
+  bool string(std::string&) { return value(); }
+  bool binary(json::binary_t&) { return value(); }
+  bool start_object(size_t) {
+    value();
+    frames_.push_back(Frame{true, {}, {}, 0});
+    return true;
+  }
+  bool key(std::string& k) {
+    Frame& f = frames_.back();
+    if (!f.keys.insert(k).second) {
+      found = "'" + k.substr(0, 64) + "' at " + path();
+      return false;  // stop the walk
+    }
+    f.last_key = k;
+    return true;
+  }
+  bool end_object() { return pop(); }
+  bool start_array(size_t) {
+    value();
+    frames_.push_back(Frame{false, {}, {}, 0});
+    return true;
+  }
+  bool end_array() { return pop(); }
+  bool parse_error(size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    std::set<std::string> keys;
+    std::string last_key;
+    size_t next_index;  // arrays: the index of the next element
+  };
+  // A value in the innermost frame: an array's element count moves on.
+  bool value() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().next_index;
+    return true;
+  }
+  bool pop() {
+    frames_.pop_back();
+    return true;
+  }
+  // The path of the innermost object (where the repeated key is).
+  std::string path() const {
+    std::string out = "$";
+    for (size_t i = 0; i + 1 < frames_.size(); ++i) {
+      const Frame& f = frames_[i];
+      if (f.object) {
+        out += "." + f.last_key.substr(0, 64);
+      } else {
+        out += "[" + std::to_string(f.next_index - 1) + "]";
+      }
+    }
+    return out;
+  }
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
+std::optional<std::string> json_duplicate_key(std::string_view text) {
+  DuplicateKeyFinder finder;
+  (void)nlohmann::json::sax_parse(text.begin(), text.end(), &finder,
+                                  nlohmann::json::input_format_t::json, /*strict=*/true);
+  return finder.found;
 }
 
 }  // namespace silk::core

@@ -78,8 +78,38 @@ Result<StreamParams> parse_params(const Target& t) {
   return p;
 }
 
+// RFC 6455 §4.2.1's Sec-WebSocket-Key: base64 of 16 bytes, so 22 characters of the alphabet
+// (the last holding 2 bits) and "==".
+bool is_websocket_key(std::string_view key) {
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  for (size_t i = 0; i < 22; ++i) {
+    const char c = key[i];
+    const bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '+' || c == '/';
+    if (!b64) return false;
+  }
+  return std::string_view("AQgw").find(key[21]) != std::string_view::npos;
+}
+
+// What RFC 6455 §4.2.1 asks of an opening handshake, checked before Beast sees it (Beast's own
+// refusals are plain text; every answer of ours is JSON). An empty Status when it holds.
+Status check_websocket_handshake(const http::request<http::string_body>& request) {
+  const auto version = request[http::field::sec_websocket_version];
+  if (version != "13") {
+    return Status::invalid("Sec-WebSocket-Version is '" +
+                           std::string(version.substr(0, 16)) + "': this node speaks 13 (RFC 6455)");
+  }
+  const auto key = request[http::field::sec_websocket_key];
+  if (key.empty()) return Status::invalid("the WebSocket handshake has no Sec-WebSocket-Key");
+  if (!is_websocket_key(std::string_view(key.data(), key.size()))) {
+    return Status::invalid("Sec-WebSocket-Key is not the base64 of 16 bytes (RFC 6455 §4.2.1)");
+  }
+  return Status::ok();
+}
+
 // Answers a request that is not streamed, over HTTP, then closes.
-void refuse(tcp::socket socket, unsigned version, unsigned status, const Status& error) {
+void refuse(tcp::socket socket, unsigned version, unsigned status, const Status& error,
+            bool upgrade_required = false) {
   struct Refusal {
     beast::tcp_stream stream;
     http::response<http::string_body> res;
@@ -89,6 +119,7 @@ void refuse(tcp::socket socket, unsigned version, unsigned status, const Status&
   r->res.result(static_cast<http::status>(status));
   r->res.set(http::field::server, "silkd");
   r->res.set(http::field::content_type, "application/json");
+  if (upgrade_required) r->res.set(http::field::sec_websocket_version, "13");
   r->res.keep_alive(false);
   r->res.body() = dump_json(error_to_json(error));
   r->res.prepare_payload();
@@ -308,6 +339,11 @@ void serve_event_stream(tcp::socket socket, http::request<http::string_body> req
   if (request.method() != http::verb::get) {
     return refuse(std::move(socket), version, 405,
                   Status::invalid("the event stream is GET /v1/events"));
+  }
+  if (Status hs = check_websocket_handshake(request); !hs.is_ok()) {
+    // A version we do not speak: 426 with the one we do (RFC 6455 §4.4).
+    const bool wrong_version = request[http::field::sec_websocket_version] != "13";
+    return refuse(std::move(socket), version, wrong_version ? 426 : 400, hs, wrong_version);
   }
   Result<StreamParams> params = parse_params(*target);
   if (!params.is_ok()) return refuse(std::move(socket), version, 400, params.status());

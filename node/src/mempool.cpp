@@ -73,9 +73,20 @@ void Mempool::precheck(core::ByteSpan encoded, uint64_t max_bytes, Candidate& c)
     }
     return;
   }
+  if (std::optional<std::string> dup = core::json_duplicate_key(tx.args)) {
+    c.status = Status::invalid("tx args repeat the key " + *dup +
+                               " (one meaning per key: a signer's tool may read the first)");
+    return;
+  }
   if (const size_t first = tx.args.find_first_not_of(" \t\r\n");
       first == std::string::npos || tx.args[first] != '{') {
     c.status = Status::invalid("tx args must be a JSON object {...}");
+    return;
+  }
+  if (tx.sender_kind == core::SenderKind::kPublicKey && !tx.sender_cert.empty()) {
+    // Nothing reads it (the key is the identity), so it would only be bytes stored forever.
+    c.status = Status::invalid("a tx whose sender is a public key carries no sender_cert (got " +
+                               std::to_string(tx.sender_cert.size()) + " bytes)");
     return;
   }
   if (tx.chain_id != genesis_.chain_id) {

@@ -87,6 +87,9 @@ Result<json> parse_body_object(const std::string& body) {
     return Status::invalid("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
                            " levels");
   }
+  if (std::optional<std::string> dup = core::json_duplicate_key(body)) {
+    return Status::invalid("malformed JSON: duplicate key " + *dup);
+  }
   json j;
   try {
     j = json::parse(body);
@@ -195,6 +198,7 @@ class Call {
     const bool v1 = n >= 2 && seg[0] == "v1";
     const http::verb m = req.method;
     method_name_ = req.method_name.empty() ? std::string(http::to_string(m)) : req.method_name;
+    content_type_ = req.content_type;
 
     if (v1 && n == 2 && seg[1] == "tx") return post(m, t, [&] { submit_one(req.body); });
     if (v1 && n == 2 && seg[1] == "txs" && m == http::verb::get) return query_txs(t);
@@ -229,7 +233,25 @@ class Call {
   template <typename F>
   void post(http::verb m, const Target& t, F&& f) {
     if (m != http::verb::post) return method_not_allowed(m, t, "POST");
+    if (!json_content_type(content_type_)) {
+      return respond_(error_response(
+          Status::invalid("unsupported Content-Type '" + content_type_.substr(0, 64) + "' on " +
+                          t.path + ": send application/json"),
+          415));
+    }
     f();
+  }
+  // Every POST body is JSON. No Content-Type is taken as JSON (clients that omit it); any other
+  // media type is refused rather than read as JSON (a form post from a browser page is not a
+  // request of ours).
+  static bool json_content_type(std::string_view value) {
+    const std::string_view media = value.substr(0, value.find(';'));
+    const size_t b = media.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return true;
+    const size_t e = media.find_last_not_of(" \t");
+    std::string m(media.substr(b, e - b + 1));
+    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
+    return m == "application/json";
   }
   void method_not_allowed(http::verb m, const Target& t, const char* allowed) {
     HttpResponse r = json_response(
@@ -706,6 +728,7 @@ class Call {
   const boost::asio::any_io_executor executor_;
   const Responder respond_;
   std::string method_name_;
+  std::string content_type_;
 };
 
 }  // namespace

@@ -59,7 +59,11 @@ Result<Target> parse_target(std::string_view target) {
       if (!v.is_ok()) return v.status().with_context("query parameter '" + *name + "'");
       value = std::move(v).value();
     }
-    t.params[std::move(name).value()] = std::move(value);
+    // One meaning per name: with last-wins, a proxy or a cache that keeps the first would read
+    // another request than the node does.
+    if (!t.params.emplace(*name, std::move(value)).second) {
+      return Status::invalid("query parameter '" + name->substr(0, 32) + "' is given twice");
+    }
   }
   return t;
 }

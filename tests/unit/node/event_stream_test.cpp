@@ -217,6 +217,26 @@ TEST_SUITE("event_stream") {
     CHECK(plain.status == 426);
     CHECK(plain.json["error"]["message"].get<std::string>().find("WebSocket") != std::string::npos);
     CHECK(http.get("/v1/health").status == 200);  // ordinary requests still served
+
+    // RFC 6455 §4.2.1, answered in JSON (Beast's own refusals would be plain text).
+    const std::string upgrade =
+        "GET /v1/events HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+    HttpClient no_key(n.node->rpc_port());
+    auto missing = no_key.raw(upgrade + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: \r\n\r\n");
+    CHECK(missing.status == 400);
+    CHECK(missing.json["error"]["message"] == "the WebSocket handshake has no Sec-WebSocket-Key");
+    HttpClient short_key(n.node->rpc_port());
+    auto bad_key = short_key.raw(upgrade +
+                                 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: abc=\r\n\r\n");
+    CHECK(bad_key.status == 400);
+    CHECK(bad_key.json["error"]["message"] ==
+          "Sec-WebSocket-Key is not the base64 of 16 bytes (RFC 6455 §4.2.1)");
+    HttpClient old_version(n.node->rpc_port());
+    auto v8 = old_version.raw(
+        upgrade + "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    CHECK(v8.status == 426);
+    CHECK(v8.json["error"]["message"] ==
+          "Sec-WebSocket-Version is '8': this node speaks 13 (RFC 6455)");
   }
 
   TEST_CASE("stop closes open streams promptly with 1001") {

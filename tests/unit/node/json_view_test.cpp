@@ -12,6 +12,7 @@ namespace silk::node {
 namespace {
 
 using nlohmann::json;
+using core::json_duplicate_key;
 
 // What GET /v1/history wrote before key_versions_page_json: a parse and a dump.
 std::string parsed_and_dumped(std::string_view text) { return dump_json(embed_json_text(text)); }
@@ -68,6 +69,16 @@ TEST_SUITE("json_view") {
     CHECK(json_nesting_depth(deep) == 10000);
     CHECK(embed_json_text(deep) == deep);
     CHECK(json_nesting_depth(R"({"a":"[[[[","b":["\"]"]})") == 2);
+  }
+
+  TEST_CASE("json_duplicate_key finds a repeated key at any depth, after unescaping") {
+    CHECK_FALSE(json_duplicate_key(R"({"a":1,"b":{"a":2}})"));
+    CHECK(json_duplicate_key(R"({"a":1,"a":2})") == "'a' at $");
+    CHECK(json_duplicate_key(R"({"a":1,"\u0061":2})") == "'a' at $");
+    CHECK(json_duplicate_key(R"({"x":{"y":[0,{"k":1,"k":1}]}})") == "'k' at $.x.y[1]");
+    CHECK(json_duplicate_key(R"([{"a":1},{"a":1}])") == std::nullopt);
+    CHECK(json_duplicate_key(R"({"a":1,"a")") == std::nullopt);  // invalid: the parse says why
+    CHECK(json_duplicate_key("") == std::nullopt);
   }
 
   TEST_CASE("dump never throws on invalid UTF-8") {

@@ -417,6 +417,53 @@ TEST_SUITE("node") {
     CHECK(http.get("/v1/health").status == 200);
   }
 
+  TEST_CASE("strict input: repeated keys and parameters, other media types, with-key sender_cert") {
+    NodeFixture f;
+    HttpClient http(f.port());
+    // A body that repeats a key: another parser could read the other value.
+    auto dup = http.request(boost::beast::http::verb::post, "/v1/tx",
+                            R"({"tx":"00","wait":true,"wait":false})");
+    CHECK(dup.status == 400);
+    CHECK(dup.json["error"]["message"] == "malformed JSON: duplicate key 'wait' at $");
+    // A query parameter given twice.
+    auto twice = http.get("/v1/history?key=a&key=b");
+    CHECK(twice.status == 400);
+    CHECK(twice.json["error"]["message"] == "query parameter 'key' is given twice");
+    // A body that is not JSON by its own account.
+    auto form = http.raw(
+        "POST /v1/tx HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        "Content-Length: 9\r\n\r\n{\"tx\":\"\"}");
+    CHECK(form.status == 415);
+    CHECK(form.json["error"]["message"] ==
+          "unsupported Content-Type 'application/x-www-form-urlencoded' on /v1/tx: send "
+          "application/json");
+    auto charset = http.raw(
+        "POST /v1/tx HTTP/1.1\r\nHost: x\r\nContent-Type: Application/JSON; charset=utf-8\r\n"
+        "Content-Length: 9\r\n\r\n{\"tx\":\"\"}");
+    CHECK(charset.status == 400);  // read as JSON: an empty tx
+    // Tx args that repeat a key, at any depth: refused at admission, naming key and place.
+    core::Tx tx = anchor_tx(f.chain.client_key, 7);
+    tx.args = R"({"hash":")" + core::to_hex(core::sha256("dup")) +
+              R"(","meta":[{"a":1},{"b":2,"b":3}]})";
+    tx.sign(f.chain.client_key);
+    auto dup_args = http.post("/v1/tx", {{"tx", f.hex_of(tx)}});
+    CHECK(dup_args.status == 400);
+    CHECK(dup_args.json["error"]["message"].get<std::string>().find(
+              "tx args repeat the key 'b' at $.meta[1]") != std::string::npos);
+    // A with-key tx carrying certificate bytes nobody reads.
+    core::Tx padded = anchor_tx(f.chain.client_key, 8);
+    padded.sender_cert = core::Bytes(3000, 0x41);
+    padded.sign(f.chain.client_key);
+    auto with_cert = http.post("/v1/tx", {{"tx", f.hex_of(padded)}});
+    CHECK(with_cert.status == 400);
+    CHECK(with_cert.json["error"]["message"].get<std::string>().find(
+              "a tx whose sender is a public key carries no sender_cert (got 3000 bytes)") !=
+          std::string::npos);
+    // The same txs without the defects are admitted.
+    auto ok = http.post("/v1/tx", {{"tx", f.hex_of(anchor_tx(f.chain.client_key, 9))}});
+    CHECK(ok.status == 200);
+  }
+
   TEST_CASE("a pending tx shows as pending; block time never goes backwards") {
     NodeFixture f;
     HttpClient http(f.port());

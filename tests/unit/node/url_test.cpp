@@ -32,6 +32,14 @@ TEST_SUITE("url") {
     CHECK_FALSE(parse_target("").is_ok());
     CHECK(url_decode("%00", false).value() == std::string(1, '\0'));
   }
+
+  TEST_CASE("a parameter given twice is refused, also when spelled differently") {
+    CHECK(parse_target("/v1/txs?sender=a&sender=b").status().message() ==
+          "query parameter 'sender' is given twice");
+    CHECK(parse_target("/v1/txs?sender=a&%73ender=a").status().message() ==
+          "query parameter 'sender' is given twice");
+    CHECK(parse_target("/v1/txs?sender=a&contract=b").is_ok());
+  }
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace silk::node {
 
 struct Target {
   std::string path;                           // percent-decoded
-  std::map<std::string, std::string> params;  // percent-decoded; '+' is a space; last one wins
+  std::map<std::string, std::string> params;  // percent-decoded; '+' is a space; a name given twice is refused
 };
 
 // Decodes %XX escapes (and '+' as a space when plus_is_space). kInvalid
