@@ -10,7 +10,6 @@ namespace silk::node {
 using core::Status;
 
 namespace {
-constexpr auto kSyncRequestTimeout = std::chrono::seconds(5);
 
 core::Bytes frame(uint8_t channel, size_t reserve) {
   core::Bytes out;
@@ -84,7 +83,10 @@ PeerNetworkStats PeerNetwork::stats() const {
   {
     std::lock_guard lock(mu_);
     out = counters_;
-    out.peer_heights = peer_heights_;
+    out.peer_heights = sync_.claims();
+    out.sync_timeouts = sync_.counters().timeouts;
+    out.sync_empty_answers = sync_.counters().empty_answers;
+    out.sync_no_progress = sync_.counters().no_progress;
   }
   out.transport = p2p_.stats();
   out.peers_connected = p2p_.connected_peers().size();
@@ -152,33 +154,27 @@ void PeerNetwork::on_frame(const core::PublicKey& from, core::Bytes payload) {
 }
 
 void PeerNetwork::on_status(const core::PublicKey& from, uint64_t height) {
-  bool ask = false;
+  std::optional<SyncPlan::Request> req;
   {
     std::lock_guard lock(mu_);
-    peer_heights_[from] = height;
-    const auto now = std::chrono::steady_clock::now();
-    if (height > driver_.height() && (!sync_in_flight_ || now > sync_deadline_)) {
-      ask = true;
-    }
+    sync_.on_status(from, height);
+    req = sync_.next(driver_.height(), std::chrono::steady_clock::now());
   }
-  if (ask) request_blocks(from, driver_.height() + 1);
+  if (req) request_blocks(*req);
 }
 
-void PeerNetwork::request_blocks(const core::PublicKey& peer, uint64_t first) {
+void PeerNetwork::request_blocks(const SyncPlan::Request& req) {
   {
     std::lock_guard lock(mu_);
-    sync_in_flight_ = true;
-    sync_peer_ = peer;
-    sync_deadline_ = std::chrono::steady_clock::now() + kSyncRequestTimeout;
     ++counters_.sync_requests;
   }
   core::Bytes f = frame(kChannelGetBlocks, 12);
   core::Writer w(f);
-  w.u64(first);
+  w.u64(req.from);
   w.u32(kMaxBlocksPerResponse);
-  if (!p2p_.send(peer, std::move(f)).is_ok()) {
+  if (!p2p_.send(req.peer, std::move(f)).is_ok()) {
     std::lock_guard lock(mu_);
-    sync_in_flight_ = false;
+    sync_.on_send_failed(req.peer);
   }
 }
 
@@ -218,31 +214,33 @@ void PeerNetwork::on_blocks(const core::PublicKey& from, core::ByteSpan body) {
     if (ok) blocks.push_back(std::move(b));
   }
   ok = ok && r.at_end();
+  uint64_t last = 0;
+  if (ok && !blocks.empty()) {
+    if (core::Result<core::Block> b =
+            core::Block::decode(core::ByteSpan(blocks.back().data(), blocks.back().size()));
+        b.is_ok()) {
+      last = b->header.height;
+    }
+  }
   {
     std::lock_guard lock(mu_);
-    if (sync_in_flight_ && sync_peer_ == from) sync_in_flight_ = false;
     if (!ok) {
       ++counters_.malformed_frames;
+      // Counts as no answer: the request times out and the peer gets a strike.
       return;
     }
     counters_.sync_blocks_received += blocks.size();
+    sync_.on_blocks(from, static_cast<uint32_t>(blocks.size()), last, driver_.height(),
+                    std::chrono::steady_clock::now());
   }
-  if (blocks.empty()) return;
-  // Pipelining: ask for the next batch while the driver applies this one.
-  uint64_t last = 0;
-  if (core::Result<core::Block> b =
-          core::Block::decode(core::ByteSpan(blocks.back().data(), blocks.back().size()));
-      b.is_ok()) {
-    last = b->header.height;
-  }
-  driver_.deliver_synced_blocks(from, std::move(blocks));
-  bool more = false;
+  if (!blocks.empty()) driver_.deliver_synced_blocks(from, std::move(blocks));
+  // Pipelining: ask for the next batch (past these blocks) while the driver applies them.
+  std::optional<SyncPlan::Request> req;
   {
     std::lock_guard lock(mu_);
-    auto it = peer_heights_.find(from);
-    more = last != 0 && it != peer_heights_.end() && it->second > last;
+    req = sync_.next(driver_.height(), std::chrono::steady_clock::now());
   }
-  if (more) request_blocks(from, last + 1);
+  if (req) request_blocks(*req);
 }
 
 void PeerNetwork::tx_worker() {
@@ -274,6 +272,14 @@ void PeerNetwork::ticker() {
     core::Writer(f).u64(driver_.height());
     p2p_.broadcast(std::move(f));
     lock.lock();
+    // A request that timed out moves on to another peer here, even when no status arrives.
+    std::optional<SyncPlan::Request> req =
+        sync_.next(driver_.height(), std::chrono::steady_clock::now());
+    if (req) {
+      lock.unlock();
+      request_blocks(*req);
+      lock.lock();
+    }
     cv_.wait_for(lock, std::chrono::milliseconds(sync_interval_ms_), [this] { return stopping_; });
   }
 }

@@ -8,10 +8,11 @@
 //   3 status      u64 height: the sender's tip, sent to every peer every sync_interval_ms
 //   4 get_blocks  u64 from, u32 max (<= kMaxBlocksPerResponse)
 //   5 blocks      u32 n, n x bytes(Block::encode() with its commit certificate), in height order
-// Block sync: when a peer says it is ahead, the node asks it for the blocks after its tip (one
-// request in flight, given up after a timeout) and hands them to the driver, which verifies each
-// one's certificate against the validator set in force at its height and executes it before it
-// applies it. Anything malformed is dropped and counted, never trusted.
+// Block sync: when a peer says it is ahead, the node asks a peer for the blocks after its tip
+// (one request in flight) and hands them to the driver, which verifies each one's certificate
+// against the validator set in force at its height and executes it before it applies it. Which
+// peer is SyncPlan's choice (sync_plan.h): a claimed height is a hint, and a peer that does not
+// deliver what it claims is set aside. Anything malformed is dropped and counted, never trusted.
 //
 // Thread-safety: every public method may be called from any thread; stop() not from an I/O
 // thread.
@@ -32,6 +33,7 @@
 #include "silk/node/chain_driver.h"
 #include "silk/node/mempool.h"
 #include "silk/node/p2p.h"
+#include "silk/node/sync_plan.h"
 #include "silk/storage/store.h"
 
 namespace silk::node {
@@ -44,6 +46,9 @@ struct PeerNetworkStats {
   uint64_t txs_admitted_from_peers = 0;
   uint64_t sync_requests = 0;  // get_blocks sent
   uint64_t sync_blocks_received = 0;
+  uint64_t sync_timeouts = 0;       // requests a peer left unanswered (SyncPlan)
+  uint64_t sync_empty_answers = 0;  // peers that claimed more and sent nothing
+  uint64_t sync_no_progress = 0;    // answers whose blocks did not move the tip
   uint64_t malformed_frames = 0;                     // dropped: bad channel or body
   std::map<core::PublicKey, uint64_t> peer_heights;  // latest status of each peer
 };
@@ -84,7 +89,7 @@ class PeerNetwork {
   void on_status(const core::PublicKey& from, uint64_t height);
   void on_get_blocks(const core::PublicKey& from, uint64_t first, uint32_t max);
   void on_blocks(const core::PublicKey& from, core::ByteSpan body);
-  void request_blocks(const core::PublicKey& peer, uint64_t from);
+  void request_blocks(const SyncPlan::Request& req);
   void tx_worker();
   void ticker();
 
@@ -98,11 +103,7 @@ class PeerNetwork {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::deque<std::vector<core::Bytes>> tx_batches_;
-  std::map<core::PublicKey, uint64_t> peer_heights_;
-  // The block sync request in flight.
-  bool sync_in_flight_ = false;
-  core::PublicKey sync_peer_{};
-  std::chrono::steady_clock::time_point sync_deadline_{};
+  SyncPlan sync_;
   PeerNetworkStats counters_;
 
   std::thread tx_thread_;
