@@ -103,7 +103,7 @@ struct P2pNetwork::Shared {
   std::set<Connection*> live;                              // every Connection object
 
   std::atomic<uint64_t> frames_sent{0}, frames_received{0}, dropped_not_connected{0},
-      dropped_queue_full{0}, handshakes_refused{0}, oversized_frames{0};
+      slow_readers{0}, handshakes_refused{0}, oversized_frames{0};
 
   mutable std::mutex log_mu;  // guards the three below
   Clock::time_point log_window{};
@@ -357,12 +357,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void push(std::shared_ptr<const Bytes> payload) {
     if (closed_) return;
-    if (queue_.size() >= shared_->config.max_queued_frames) {
-      queue_.pop_front();
-      shared_->dropped_queue_full.fetch_add(1);
-    }
-    Frame f;
     const auto n = static_cast<uint32_t>(payload->size());
+    if (queue_.size() + inflight_.size() >= shared_->config.max_queued_frames ||
+        queued_bytes_ + n > shared_->config.max_queued_bytes) {
+      shared_->slow_readers.fetch_add(1);
+      return shutdown("slow reader: " + std::to_string(queue_.size() + inflight_.size()) +
+                      " frames, " + std::to_string(queued_bytes_) +
+                      " bytes not yet read (limits p2p max_queued_frames, max_queued_bytes)");
+    }
+    queued_bytes_ += n;
+    Frame f;
     f.header = {static_cast<uint8_t>(n), static_cast<uint8_t>(n >> 8),
                 static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 24)};
     f.payload = std::move(payload);
@@ -390,6 +394,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_written(boost::system::error_code ec) {
     writing_ = false;
     if (!ec) shared_->frames_sent.fetch_add(inflight_.size());
+    for (const Frame& f : inflight_) queued_bytes_ -= f.payload->size();
     inflight_.clear();
     if (ec) return shutdown("write failed: " + ec.message());
     if (!queue_.empty() && !closed_) write_some();
@@ -404,6 +409,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::system::error_code ignored;
     timer_.cancel();
     stream_.lowest_layer().close(ignored);
+    for (const Frame& f : queue_) queued_bytes_ -= f.payload->size();  // inflight_: on_written
     queue_.clear();
     if (registered_ && log && !shared_->stopping.load()) {
       logger("p2p")->info("peer disconnected peer={} remote={} reason=\"{}\"", short_key(peer_key_),
@@ -438,6 +444,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::array<uint8_t, 4> header_{};
   Bytes payload_;
   std::deque<Frame> queue_;  // not yet written
+  size_t queued_bytes_ = 0;  // payload bytes in queue_ and inflight_
   std::vector<Frame> inflight_;
   std::vector<asio::const_buffer> buffers_;
 };
@@ -806,7 +813,7 @@ P2pStats P2pNetwork::stats() const {
   s.frames_sent = shared_->frames_sent.load();
   s.frames_received = shared_->frames_received.load();
   s.dropped_not_connected = shared_->dropped_not_connected.load();
-  s.dropped_queue_full = shared_->dropped_queue_full.load();
+  s.slow_readers = shared_->slow_readers.load();
   s.handshakes_refused = shared_->handshakes_refused.load();
   s.oversized_frames = shared_->oversized_frames.load();
   std::lock_guard lock(shared_->log_mu);

@@ -126,6 +126,7 @@ struct NodeOptions {
   std::vector<P2pPeerAddress> peers;
   uint16_t port = 0;
   size_t max_frame_bytes = 16u << 20;
+  size_t max_queued_bytes = 32u << 20;
   std::function<std::vector<Certificate>()> current_trusted_cas;
 };
 
@@ -155,6 +156,7 @@ std::unique_ptr<TestNode> start_node(const Identity& id, std::vector<Certificate
   config.now_ms = [] { return kNow; };
   config.peers = std::move(options.peers);
   config.max_frame_bytes = options.max_frame_bytes;
+  config.max_queued_bytes = options.max_queued_bytes;
   config.reconnect_initial = 10ms;
   config.reconnect_max = 100ms;
   config.handshake_timeout = 2000ms;
@@ -434,6 +436,31 @@ TEST_SUITE("p2p") {
     CHECK(b->net->send(a->key, Bytes(1025, 7)).code() == core::Status::Code::kExhausted);
     CHECK(send_until_received(*b, *a, "still here"));
     CHECK(send_until_received(*a, *b, "and back"));
+  }
+
+  TEST_CASE("a peer that never reads is disconnected once its queue holds the byte bound") {
+    // The amplification of a block-sync peer that asks and never reads: what waits for it is
+    // bounded in bytes (not only in frames of up to 16 MiB each).
+    Org org1("org1");
+    Identity a_id = make_identity(org1, "node1");
+    Identity m_id = make_identity(org1, "node2");  // a consortium node that does not read
+    NodeOptions options;
+    options.max_queued_bytes = 1u << 20;
+    auto a = start_node(a_id, {org1.ca}, options);
+    RawTlsClient m(m_id.cert, m_id.key);
+    REQUIRE(m.connect(a->port()));
+    REQUIRE(m.write(frame(2, "hi")));
+    const PublicKey mk = m_id.cert.public_key();
+    REQUIRE(eventually([&] { return a->inbox->has(mk, "hi"); }));
+    // 256 KiB frames until the kernel's buffers are full and 1 MiB waits in the queue.
+    size_t sent = 0;
+    for (; sent < 512 && a->net->is_connected(mk); ++sent) {
+      (void)a->net->send(mk, Bytes(256u << 10, 1));
+      if (sent % 16 == 15) std::this_thread::sleep_for(10ms);
+    }
+    CHECK(eventually([&] { return !a->net->is_connected(mk); }));
+    CHECK(a->net->stats().slow_readers == 1);
+    CHECK(sent < 512);  // gone long before 128 MiB: the node did not keep buffering
   }
 
   TEST_CASE("a peer that stops and restarts is reconnected") {

@@ -77,8 +77,12 @@ struct P2pConfig {
   std::vector<P2pPeerAddress> peers;  // to dial
 
   size_t max_frame_bytes = 16u << 20;  // payload bytes, both directions
-  // Frames waiting to be written to one peer; when full the oldest waiting frame is dropped.
+  // What may wait to be written to one peer (queued and being written), in frames and in bytes.
+  // A peer that lets more pile up is a slow reader (or one that asks for blocks and never reads
+  // them): its connection is closed and counted; it may reconnect and catch up by block sync.
+  // The bytes bound is what keeps one peer from growing this node's memory by 16 MiB frames.
   size_t max_queued_frames = 4096;
+  size_t max_queued_bytes = 32u << 20;
   std::chrono::milliseconds reconnect_initial{100};
   std::chrono::milliseconds reconnect_max{10'000};
   // A connection that has not completed its TLS handshake by then is closed.
@@ -91,7 +95,7 @@ struct P2pStats {
   uint64_t frames_sent = 0;            // written to a socket
   uint64_t frames_received = 0;        // delivered to the receive callback
   uint64_t dropped_not_connected = 0;  // send()/broadcast() to no connection
-  uint64_t dropped_queue_full = 0;     // oldest queued frames dropped
+  uint64_t slow_readers = 0;           // connections closed: their send queue was full
   uint64_t handshakes_refused = 0;     // peers refused (either direction), handshake failures
   uint64_t oversized_frames = 0;       // connections closed for a frame over the cap
   std::string last_refusal;            // the reason of the latest refused handshake, or ""
