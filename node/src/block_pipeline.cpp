@@ -129,8 +129,15 @@ Result<std::vector<core::KeyVersion>> BlockPipeline::PipelineView::history(std::
 bool BlockPipeline::propose(const cs::RequestProposal& request, std::deque<cs::Event>& events) {
   const auto started = Clock::now();
   if (request.height != tip_.height + 1) {
-    logger("chain")->warn("proposal requested at an unexpected height height={} tip={}",
-                          request.height, tip_.height);
+    // At or below the tip: block sync committed the height while the engine's request was on its
+    // way (the engine hears BlockCommitted next). Above: a bug worth a warning.
+    if (request.height <= tip_.height) {
+      logger("chain")->debug("proposal requested for a height already committed (synced) "
+                             "height={} tip={}", request.height, tip_.height);
+    } else {
+      logger("chain")->warn("proposal requested at an unexpected height height={} tip={}",
+                            request.height, tip_.height);
+    }
     events.push_back(cs::ProposalEmpty{request.height});
     return true;
   }
