@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "explorer_assets.h"
+#include "silk/core/qr_code.h"
+#include "silk/core/verify_link.h"
 #include "silk/node/json_view.h"
 #include "silk/node/log.h"
 #include "silk/node/state_view.h"
 #include "silk/node/url.h"
-#include "silk/qr/qr_code.h"
-#include "silk/qr/verify_link.h"
 
 namespace silk::node {
 
@@ -287,7 +287,7 @@ class Call {
     respond_(std::move(r));
   }
 
-  // GET /v1/docs/{id}/qr.svg[?as=CC]: the document's verification link (silk/qr/verify_link.h)
+  // GET /v1/docs/{id}/qr.svg[?as=CC]: the document's verification link (silk/core/verify_link.h)
   // on this node, as the Host header names it, drawn as a QR code.
   void get_doc_qr(const std::vector<std::string_view>& seg, const Target& t,
                   const std::string& host) {
@@ -320,8 +320,8 @@ class Call {
       return respond_(error_response(Status::internal("documents.document gave no doc_hash")));
     }
     const std::string link =
-        qr::verification_link("http://" + host, doc_id, r["doc_hash"].get<std::string>(), as);
-    Result<qr::QrCode> code = qr::QrCode::encode(link);
+        core::verification_link("http://" + host, doc_id, r["doc_hash"].get<std::string>(), as);
+    Result<core::QrCode> code = core::QrCode::encode(link);
     if (!code.is_ok()) return respond_(error_response(code.status()));
     HttpResponse out;
     out.content_type = "image/svg+xml";

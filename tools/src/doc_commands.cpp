@@ -13,9 +13,9 @@
 #include "silk/core/crypto.h"
 #include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
+#include "silk/core/qr_code.h"
+#include "silk/core/verify_link.h"
 #include "silk/core/x509.h"
-#include "silk/qr/qr_code.h"
-#include "silk/qr/verify_link.h"
 #include "silk/tools/file_hash.h"
 #include "silk/tools/signer.h"
 #include "silk/tools/trade_commands.h"
@@ -551,7 +551,7 @@ Result<std::pair<std::string, std::string>> verification_link_of(CommandContext&
     return Status::invalid("node at " + node->url().to_string() + " gave no doc_hash for " +
                            o.doc_id);
   }
-  return std::pair{qr::verification_link(node->url().to_string(), o.doc_id, hash, o.as), hash};
+  return std::pair{core::verification_link(node->url().to_string(), o.doc_id, hash, o.as), hash};
 }
 
 }  // namespace
@@ -571,7 +571,7 @@ Result<CommandOutput> run_doc_qr(CommandContext& ctx, const DocLinkOptions& o) {
     return Status::invalid("--out \"" + o.out + "\": name a .png or an .svg file");
   }
   SILK_ASSIGN_OR_RETURN(auto link, verification_link_of(ctx, o));
-  SILK_ASSIGN_OR_RETURN(qr::QrCode code, qr::QrCode::encode(link.first));
+  SILK_ASSIGN_OR_RETURN(core::QrCode code, core::QrCode::encode(link.first));
   std::string bytes;
   if (png) {
     SILK_ASSIGN_OR_RETURN(core::Bytes image, code.to_png(8));

@@ -159,7 +159,7 @@ core::Result<CommandOutput> run_doc_verify(CommandContext& ctx, const DocVerifyO
 // is valid, with the error naming the failing fragments.
 CommandOutput verdict_output(const nlohmann::json& verdict);
 
-// link / qr: the document's verification link (silk/qr/verify_link.h) on the node of `ctx`,
+// link / qr: the document's verification link (silk/core/verify_link.h) on the node of `ctx`,
 // with the anchored doc_hash looked up there; `as` (optional) the verifying jurisdiction the page
 // opens with. qr writes it as a QR code to `out` (.png or .svg; never overwrites).
 struct DocLinkOptions {

@@ -13,7 +13,7 @@
 #include "silk/core/bytes.h"
 #include "silk/core/status.h"
 
-namespace silk::qr {
+namespace silk::core {
 
 class QrCode {
  public:
@@ -41,4 +41,4 @@ class QrCode {
   std::vector<uint8_t> modules_;  // size_ * size_, row-major; 1 = dark
 };
 
-}  // namespace silk::qr
+}  // namespace silk::core

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace silk::qr {
+namespace silk::core {
 
 // `base` (the node, e.g. "http://127.0.0.1:8645", without a trailing slash) +
 // "/explorer/#/verify/<doc_id>?hash=<doc_hash>[&as=<jurisdiction>]", with the doc id and the
@@ -14,4 +14,4 @@ namespace silk::qr {
 std::string verification_link(std::string_view base, std::string_view doc_id,
                               std::string_view doc_hash_hex, std::string_view jurisdiction);
 
-}  // namespace silk::qr
+}  // namespace silk::core

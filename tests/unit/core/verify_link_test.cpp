@@ -1,8 +1,8 @@
-#include "silk/qr/verify_link.h"
+#include "silk/core/verify_link.h"
 
 #include <doctest/doctest.h>
 
-using silk::qr::verification_link;
+using silk::core::verification_link;
 
 TEST_SUITE("verify_link") {
   TEST_CASE("the explorer's verify route with the hash, and the jurisdiction when given") {

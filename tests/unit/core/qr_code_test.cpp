@@ -1,10 +1,10 @@
-#include "silk/qr/qr_code.h"
+#include "silk/core/qr_code.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-using silk::qr::QrCode;
+using silk::core::QrCode;
 
 TEST_SUITE("qr_code") {
   TEST_CASE("a URL encodes to a square symbol with the three finder patterns") {

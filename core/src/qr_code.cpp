@@ -1,4 +1,4 @@
-#include "silk/qr/qr_code.h"
+#include "silk/core/qr_code.h"
 
 #include <png.h>
 #include <qrencode.h>
@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace silk::qr {
+namespace silk::core {
 
 using core::Result;
 using core::Status;
@@ -117,4 +117,4 @@ Result<core::Bytes> QrCode::to_png(int module_px) const {
   return out;
 }
 
-}  // namespace silk::qr
+}  // namespace silk::core

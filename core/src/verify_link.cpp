@@ -1,6 +1,6 @@
-#include "silk/qr/verify_link.h"
+#include "silk/core/verify_link.h"
 
-namespace silk::qr {
+namespace silk::core {
 
 namespace {
 
@@ -33,4 +33,4 @@ std::string verification_link(std::string_view base, std::string_view doc_id,
   return url;
 }
 
-}  // namespace silk::qr
+}  // namespace silk::core
