@@ -78,6 +78,10 @@ step "Singapore customs verifies the certificate of origin and the bill of ladin
 silk doc verify "$DOCS/certificate_of_origin.json" --as SG
 silk doc verify "$DOCS/bill_of_lading.json" --as SG
 
+step "For the officer who will not run silk: a verification link, and the same link as a QR code for the paper copy"
+silk doc link CO-2026-004211 --as SG
+silk doc qr CO-2026-004211 --as SG --out "$DIR/certificate_of_origin.qr.png"
+
 step "A tampered copy (quantity 1200 -> 2100) fails integrity"
 sed 's/"quantity": 1200/"quantity": 2100/' "$DOCS/certificate_of_origin.json" >"$DIR/tampered_certificate_of_origin.json"
 if silk doc verify "$DIR/tampered_certificate_of_origin.json" --doc-id CO-2026-004211 --as SG; then

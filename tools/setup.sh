@@ -16,8 +16,9 @@ MODE="${1:-release}"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config git
           librocksdb-dev libsodium-dev libssl-dev libboost-dev nlohmann-json3-dev
-          doctest-dev libspdlog-dev libcli11-dev python3 procps
-          chromium)  # chromium: the explorer's browser test (tests/functional/test_explorer.py)
+          doctest-dev libspdlog-dev libcli11-dev libqrencode-dev libpng-dev python3 procps
+          chromium zbar-tools)  # the explorer's browser test (tests/functional/test_explorer.py):
+                                # chromium, and zbarimg to read back `silk doc qr`'s codes
 # Node.js and npm drive that test (playwright-core); any install of them will do.
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
@@ -26,16 +27,22 @@ if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 source "$ROOT/tools/lib/install.sh"
 install_missing "${PACKAGES[@]}"
 
-# playwright-core (no bundled browser: it drives Debian's chromium) for the explorer test, in
-# .cache/explorer-test (git-ignored, with its npm cache). Skipped when that version is there.
+# The explorer test's npm packages, in .cache/explorer-test (git-ignored, with its npm cache):
+# playwright-core (no bundled browser: it drives Debian's chromium) and axe-core (the
+# accessibility rules it runs in the page). Test-only: the explorer itself uses no package.
+# Skipped when those versions are there.
 PLAYWRIGHT_VERSION=1.58.0
+AXE_VERSION=4.10.3
 PLAYWRIGHT_DIR="$ROOT/.cache/explorer-test"
-have_pw="$(node -p "try { require('$PLAYWRIGHT_DIR/node_modules/playwright-core/package.json').version } catch (e) { '' }" 2>/dev/null || true)"
-if [ "$have_pw" != "$PLAYWRIGHT_VERSION" ]; then
-  echo "setup: installing playwright-core@$PLAYWRIGHT_VERSION in $PLAYWRIGHT_DIR"
+version_in() {
+  node -p "try { require('$PLAYWRIGHT_DIR/node_modules/$1/package.json').version } catch (e) { '' }" 2>/dev/null || true
+}
+if [ "$(version_in playwright-core)" != "$PLAYWRIGHT_VERSION" ] || [ "$(version_in axe-core)" != "$AXE_VERSION" ]; then
+  echo "setup: installing playwright-core@$PLAYWRIGHT_VERSION and axe-core@$AXE_VERSION in $PLAYWRIGHT_DIR"
   mkdir -p "$PLAYWRIGHT_DIR"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error \
-    --prefix "$PLAYWRIGHT_DIR" --cache "$PLAYWRIGHT_DIR/.npm-cache" "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
+    --prefix "$PLAYWRIGHT_DIR" --cache "$PLAYWRIGHT_DIR/.npm-cache" \
+    "playwright-core@$PLAYWRIGHT_VERSION" "axe-core@$AXE_VERSION" >/dev/null
 fi
 
 JOBS="$(nproc)"

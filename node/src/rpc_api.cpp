@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "explorer_assets.h"
+#include "silk/core/qr_code.h"
+#include "silk/core/verify_link.h"
 #include "silk/node/json_view.h"
 #include "silk/node/log.h"
 #include "silk/node/state_view.h"
@@ -220,6 +222,10 @@ class Call {
     if (v1 && n == 2 && seg[1] == "verify") return post(m, t, [&] { verify_document(req.body); });
     if (v1 && n == 2 && seg[1] == "events") return get(m, t, [&] { events_without_upgrade(); });
     if (seg[0] == "explorer") return get(m, t, [&] { serve_explorer(seg, t.path); });
+    if (n == 1 && seg[0].empty()) return get(m, t, [&] { redirect_to_explorer(); });
+    if (v1 && n >= 4 && seg[1] == "docs" && seg[n - 1] == "qr.svg") {
+      return get(m, t, [&] { get_doc_qr(seg, t, req.host); });
+    }
     respond_(error_response(
         Status::not_found("no route " + method_name_ + " " + t.path + " (see docs/api.md)")));
   }
@@ -291,6 +297,59 @@ class Call {
                  {"Referrer-Policy", "no-referrer"},
                  {"Cache-Control", "no-cache"}};
     respond_(std::move(r));
+  }
+
+  // GET /: the explorer is the node's front page.
+  void redirect_to_explorer() {
+    HttpResponse r;
+    r.status = 302;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "see /explorer/\n";
+    r.headers = {{"Location", "/explorer/"}};
+    respond_(std::move(r));
+  }
+
+  // GET /v1/docs/{id}/qr.svg[?as=CC]: the document's verification link (silk/core/verify_link.h)
+  // on this node, as the Host header names it, drawn as a QR code.
+  void get_doc_qr(const std::vector<std::string_view>& seg, const Target& t,
+                  const std::string& host) {
+    std::string doc_id;
+    for (size_t i = 2; i + 1 < seg.size(); ++i) {
+      if (i > 2) doc_id += '/';
+      doc_id += seg[i];
+    }
+    std::string as;
+    if (auto it = t.params.find("as"); it != t.params.end()) as = it->second;
+    if (as.size() > 8 || !std::all_of(as.begin(), as.end(), [](char c) {
+          return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        })) {
+      return respond_(error_response(
+          Status::invalid("query parameter 'as' must be a jurisdiction code such as SG")));
+    }
+    if (host.empty() || host.size() > 255 ||
+        host.find_first_of("/\\?#@ \t\r\n\"<>") != std::string::npos) {
+      return respond_(error_response(
+          Status::invalid("the request names no usable Host: the link needs this node's address")));
+    }
+    std::optional<storage::ChainTip> tip = store_.tip();
+    if (!tip) return respond_(error_response(Status::unavailable("the chain has no blocks yet")));
+    const StoreStateView state(store_);
+    Result<std::string> record = contracts_.query("documents", "document", {{"doc_id", doc_id}},
+                                                  state, tip->height, tip->timestamp_ms);
+    if (!record.is_ok()) return respond_(error_response(record.status()));
+    const json r = json::parse(*record, nullptr, /*allow_exceptions=*/false);
+    if (!r.is_object() || !r.contains("doc_hash") || !r["doc_hash"].is_string()) {
+      return respond_(error_response(Status::internal("documents.document gave no doc_hash")));
+    }
+    const std::string link =
+        core::verification_link("http://" + host, doc_id, r["doc_hash"].get<std::string>(), as);
+    Result<core::QrCode> code = core::QrCode::encode(link);
+    if (!code.is_ok()) return respond_(error_response(code.status()));
+    HttpResponse out;
+    out.content_type = "image/svg+xml";
+    out.body = code->to_svg(8, "verify " + doc_id + ": " + link);
+    out.headers = {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-cache"}};
+    respond_(std::move(out));
   }
 
   // ---- submit ----

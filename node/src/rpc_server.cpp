@@ -143,6 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.method = req.method();
     request.method_name = std::string(req.method_string());
     request.target = std::string(req.target());
+    request.host = std::string(req[beast::http::field::host]);
     request.content_type = std::string(req[http::field::content_type]);
     request.body = std::move(req.body());
     shared_->in_flight.fetch_add(1);

@@ -4,7 +4,10 @@
 //   PLAYWRIGHT_DIR the folder whose node_modules holds playwright-core (tools/setup.sh)
 //   CHROMIUM       the browser (default /usr/bin/chromium)
 //   TX_ID, DOC_ID, DOC_STATUS, JURISDICTION, GOOD_FILE, BAD_FILE, MIN_HEIGHT, EBL_DOC_ID
+//   SPEC           JSON: the verifier's checks (see test_explorer.py): link, files, doc ids,
+//                  and OUT_DIR, where the screenshots go
 // Prints one line per check; exits non-zero on the first failure.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -13,6 +16,7 @@ const require = createRequire(path.join(env.PLAYWRIGHT_DIR, 'package.json'));
 const { chromium } = require('playwright-core');
 
 const base = env.EXPLORER_URL;
+const spec = JSON.parse(env.SPEC || '{}');
 const timeout = 15000;
 
 function check(cond, what) {
@@ -81,8 +85,16 @@ try {
   const title = await page.textContent('#doc-title');
   check(title.includes('SURRENDERED_FOR_DELIVERY') && title.includes('holder org1') && title.includes('no live title'),
     `the eBL page shows its spent title (${title})`);
-  const signers = await page.$$eval('#doc-timeline tbody tr', (rows) => rows.map((r) => r.children[5].textContent));
-  check(signers.length > 0 && signers.every((s) => s.startsWith('CN=')), `the timeline names its signers (${signers.join('; ')})`);
+  const signers = await page.$$eval('#doc-timeline tbody tr', (rows) => rows.map((r) => [
+    r.children[5].querySelector('.who')?.textContent || '', r.children[5].querySelector('.signer')?.dataset.subject || '']));
+  check(signers.length > 0 && signers.every(([who, subject]) => who.startsWith('org1 · ') && who.endsWith(' · CN') && subject.startsWith('CN=')),
+    `the timeline names its signers by organisation, role and jurisdiction (${JSON.stringify(signers)})`);
+  const words = await page.$$eval('#doc-timeline tbody tr .words', (ws) => ws.map((w) => w.textContent));
+  check(words.includes('eBL issued by org1 to org1') && words.includes('surrender accepted by the carrier org1'),
+    `the history is told in words (${JSON.stringify(words)})`);
+  const links = await page.$$eval('#ebl-chain li', (ls) => ls.map((l) => l.dataset.action));
+  check(JSON.stringify(links) === JSON.stringify(['ISSUE', 'SURRENDER_FOR_DELIVERY', 'SURRENDERED']),
+    `the endorsement chain is a timeline (${JSON.stringify(links)})`);
 
   // Verify a file: hashed in the browser, verdict per fragment.
   await page.goto(`${base}/explorer/#/verify`);
@@ -116,6 +128,7 @@ try {
   await page.waitForSelector('#verify-not-found', { timeout });
   check((await page.textContent('#verify-not-found')).includes('no document anchors'), 'an unknown file is reported as not anchored');
 
+  await verifierChecks(browser, problems);
   check(problems.length === 0, `no page errors (${problems.join('; ')})`);
 } catch (e) {
   failed = true;
@@ -124,3 +137,142 @@ try {
   await browser.close();
 }
 process.exit(failed ? 1 : 0);
+
+// ---- the verifier: links, disclosure, title, recognition, phone-sized pages ----
+
+// Drops `file` on the drop zone the way a browser does (a DataTransfer holding a File).
+async function dropFile(page, file) {
+  const b64 = fs.readFileSync(file).toString('base64');
+  const dt = await page.evaluateHandle(({ b64, name }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const t = new DataTransfer();
+    t.items.add(new File([bytes], name));
+    return t;
+  }, { b64, name: path.basename(file) });
+  await page.dispatchEvent('#drop', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+}
+
+async function fragments(page, prefix) {
+  return page.$$eval(`#${prefix || ''}verdict-fragments tbody tr`, (rows) => Object.fromEntries(rows.map((r) => [
+    r.dataset.fragment, { result: r.children[1].textContent, reason: r.children[2].textContent }])));
+}
+
+// Opens the verification link, drops `file` and returns the verdict shown for it.
+async function verifyByDrop(page, url, file) {
+  await page.goto('about:blank'); // a fresh page load, not a same-document hash change
+  await page.goto(url);
+  await page.waitForSelector('#verify-form[data-ready]', { timeout });
+  await dropFile(page, file);
+  await page.waitForSelector('#verdict-overall, #verify-not-found, #verify-result .notice.bad', { timeout });
+  const overall = (await page.$('#verdict-overall')) ? await page.textContent('#verdict-overall') : null;
+  return { overall, frags: overall ? await fragments(page) : {}, text: await page.textContent('#verify-result') };
+}
+
+async function verifierChecks(browser, problems) {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+
+  // The link from `silk doc link`: the verdict for SG at once, SG chosen and remembered.
+  await page.goto('about:blank');
+  await page.goto(spec.link);
+  await page.waitForSelector('#link-verdict-overall', { timeout });
+  check((await page.inputValue('#verify-jurisdiction')) === 'SG', 'the link chooses the jurisdiction (?as=SG)');
+  check((await page.textContent('#link-verdict-overall')) === 'valid', 'the link opens on the verdict for SG: valid');
+  check((await page.textContent('#verify-status')).includes('Drop your copy'), 'the link invites the visitor to drop their copy');
+  check((await page.textContent('#verify-status')).includes('The link carries the anchored document hash'), 'the link\'s hash is the anchored one');
+  await page.goto('about:blank');
+  await page.goto(`${base}/explorer/#/verify`);
+  await page.waitForSelector('#verify-form[data-ready]', { timeout });
+  check((await page.inputValue('#verify-jurisdiction')) === 'SG', 'the jurisdiction is remembered without the link');
+  const fresh = await browser.newPage();
+  await fresh.goto(`${base}/explorer/#/verify`);
+  await fresh.waitForSelector('#verify-form[data-ready]', { timeout });
+  check((await fresh.inputValue('#verify-jurisdiction')) === '', 'a new visitor is asked, not given the first jurisdiction');
+  await fresh.close();
+
+  // The plain copy, dropped.
+  let v = await verifyByDrop(page, spec.link, spec.plain_file);
+  check(v.overall === 'valid' && Object.values(v.frags).length === 5 && Object.values(v.frags).every((f) => f.result === 'valid'),
+    `a dropped plain copy: valid, five valid fragments (${JSON.stringify(v.frags)})`);
+
+  // A disclosable copy with a field hidden: the root recomputed in the page.
+  v = await verifyByDrop(page, `${base}/explorer/#/verify?as=SG`, spec.disclosed_file);
+  check(v.overall === 'valid', `a valid disclosable copy verifies: ${v.overall} ${JSON.stringify(v.frags)}`);
+  check(v.frags.integrity.reason.includes(spec.disclosed_root), `integrity names the disclosure root (${v.frags.integrity.reason})`);
+  check((await page.textContent('#verify-root')) === spec.disclosed_root, 'the page computed the same disclosure root as the CLI');
+  check((await page.textContent('#verify-hidden')).includes(spec.hidden_field), `the hidden field is listed as hidden (${await page.textContent('#verify-hidden')})`);
+  const disclosed = await page.$$eval('#verify-disclosed tbody tr', (rows) => rows.map((r) => r.children[0].textContent));
+  check(!disclosed.includes(spec.hidden_field) && disclosed.length > 0, `the disclosed fields are shown (${disclosed.join(', ')})`);
+
+  // The same copy with a disclosed value changed: integrity invalid.
+  v = await verifyByDrop(page, `${base}/explorer/#/verify/${encodeURIComponent(spec.disclosed_doc_id)}?as=SG`, spec.tampered_file);
+  check(v.overall === 'invalid' && v.frags.integrity.result === 'invalid' && v.frags.integrity.reason.includes('not the anchored doc_hash'),
+    `a tampered disclosable copy: integrity invalid (${JSON.stringify(v.frags.integrity)})`);
+
+  // A surrendered eBL: its status fragment and title say it is spent.
+  v = await verifyByDrop(page, `${base}/explorer/#/verify/${encodeURIComponent(spec.ebl_doc_id)}?as=SG`, spec.ebl_file);
+  const title = await page.textContent('#verdict-title');
+  check(title.includes('SURRENDERED_FOR_DELIVERY') && title.includes('no live title'), `the surrendered eBL's title (${title})`);
+  check(v.frags.integrity.result === 'valid' && v.frags.status.result === 'invalid' && /surrender/i.test(v.frags.status.reason),
+    `a surrendered eBL: status invalid, saying why (${JSON.stringify(v.frags.status)})`);
+
+  // A certificate issued under a suspended MRA: not recognised in SG, and why.
+  v = await verifyByDrop(page, `${base}/explorer/#/verify?as=SG`, spec.suspended_file);
+  check(v.overall === 'invalid' && v.frags.integrity.result === 'valid' && v.frags.recognition.result === 'invalid'
+    && /suspend/i.test(v.frags.recognition.reason), `under a suspended MRA: recognition invalid (${JSON.stringify(v.frags.recognition)})`);
+
+  // Keyboard: the verify flow is reachable by Tab alone.
+  await page.goto('about:blank');
+  await page.goto(`${base}/explorer/#/verify/${encodeURIComponent(env.DOC_ID)}?as=SG`);
+  await page.waitForSelector('#link-verdict-overall', { timeout });
+  const reached = new Set();
+  for (let i = 0; i < 40 && reached.size < 4; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => document.activeElement?.id || '');
+    if (['verify-jurisdiction', 'verify-doc-id', 'verify-file', 'verify-submit'].includes(id)) reached.add(id);
+  }
+  check(reached.size === 4, `Tab reaches the jurisdiction, the doc id, the file and Verify (${[...reached].join(', ')})`);
+
+  // axe-core on the verify page with a verdict shown: no serious or critical violation.
+  const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await verifyByDrop(page, spec.link, spec.plain_file);
+  await page.evaluate(axeSource); // not a <script>: the page's CSP rightly refuses inline ones
+  const axe = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((x) => ({ id: x.id, impact: x.impact, nodes: x.nodes.length }));
+  });
+  const bad = axe.filter((x) => x.impact === 'serious' || x.impact === 'critical');
+  check(bad.length === 0, `axe-core: no serious or critical violation on the verify page (${JSON.stringify(axe)})`);
+
+  // Every page at a phone's width and a desk's: no sideways scrolling; a screenshot of each.
+  fs.mkdirSync(spec.out_dir, { recursive: true });
+  const pages = [
+    ['home', `${base}/explorer/#/`, '#blocks-body tr'],
+    ['block', `${base}/explorer/#/block/${spec.block_height}`, '#block-txs'],
+    ['tx', `${base}/explorer/#/tx/${env.TX_ID}`, '#tx-events'],
+    ['document', `${base}/explorer/#/doc/${encodeURIComponent(env.DOC_ID)}`, '#doc-timeline'],
+    ['ebl', `${base}/explorer/#/doc/${encodeURIComponent(spec.ebl_doc_id)}`, '#ebl-chain'],
+    ['verify', `${base}/explorer/#/verify/${encodeURIComponent(spec.disclosed_doc_id)}?as=SG`, '#verify-status #link-verdict-overall'],
+  ];
+  for (const [w, h] of [[375, 812], [1280, 800]]) {
+    await page.setViewportSize({ width: w, height: h });
+    for (const [name, url, ready] of pages) {
+      await page.goto('about:blank');
+      await page.goto(url);
+      await page.waitForSelector(ready, { timeout });
+      if (name === 'verify') {
+        await dropFile(page, spec.disclosed_file);
+        await page.waitForSelector('#verdict-overall', { timeout });
+      }
+      if (name === 'document') await page.waitForFunction(() => document.getElementById('doc-qr')?.complete, null, { timeout });
+      const [sw, iw, wide] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth,
+        [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)]);
+      check(sw <= iw, `${name} at ${w}x${h}: no sideways scrolling (scrollWidth ${sw} <= ${iw}${wide.length ? '; too wide: ' + wide.join(', ') : ''})`);
+      await page.screenshot({ path: path.join(spec.out_dir, `${name}-${w}x${h}.png`), fullPage: true });
+    }
+  }
+  console.log(`screenshots in ${spec.out_dir}`);
+  await page.close();
+}

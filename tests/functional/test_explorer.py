@@ -6,11 +6,21 @@ then opens the page and checks what it shows: the latest blocks, one arriving li
 watches, the issue tx with its receipt, the document's history, and "verify a file" for the
 issued file (valid, five fragments, notary anchor) and for a different file (integrity invalid,
 naming both hashes; without a doc id: not anchored).
+
+Then the verifier a customs officer in SG uses (issue 16): the link from `silk doc link` opens on
+the verdict for SG; drag-and-drop of a plain copy, a disclosable copy with a field hidden (root
+recomputed in the page), the same copy tampered with, a surrendered eBL and a certificate issued
+under a suspended MRA; the QR code from `silk doc qr` read back by zbarimg; axe-core on the verify
+page; every page at 375x812 and 1280x800 without sideways scrolling, with screenshots in
+<bin-dir>/test-output/explorer/.
 """
+import http.client
 import json
 import os
+import shutil
 import subprocess
 import threading
+import time
 
 from harness import Failure, check, run, write
 
@@ -24,15 +34,26 @@ def test(env):
     check(os.path.exists(os.path.join(PLAYWRIGHT_DIR, "node_modules", "playwright-core")),
           f"playwright-core is not installed in {PLAYWRIGHT_DIR} (run tools/setup.sh)")
     check(os.access(CHROMIUM, os.X_OK), f"no browser at {CHROMIUM} (run tools/setup.sh)")
+    check(os.path.exists(os.path.join(PLAYWRIGHT_DIR, "node_modules", "axe-core")),
+          f"axe-core is not installed in {PLAYWRIGHT_DIR} (run tools/setup.sh)")
+    check(shutil.which("zbarimg") is not None, "no zbarimg (zbar-tools; run tools/setup.sh)")
+    started = time.monotonic()
 
     env.network_init()
     net = env.chain
     env.start()
     silk = env.silk
     cn_reg, chamber, client = env.ident("org1", "regulator"), env.ident("org1", "issuer"), env.ident("org1", "client")
+    sg_reg = env.ident("org2", "regulator")
     silk("trust", "register-jurisdiction", "--code", "CN", "--name", "China", *cn_reg)
+    silk("trust", "register-jurisdiction", "--code", "SG", "--name", "Singapore", *sg_reg)
     silk("trust", "add-authority", "--jurisdiction", "CN", "--id", "org1-ca", "--name", "CN Chamber CA",
-         "--authority-cert", os.path.join(net, "orgs/org1/ca/ca.pem"), "--service-type", "coo_issuer", *cn_reg)
+         "--authority-cert", os.path.join(net, "orgs/org1/ca/ca.pem"), "--service-type", "coo_issuer",
+         "--service-type", "carrier", *cn_reg)
+    silk("trust", "propose-mra", "--id", "CN-SG", "--parties", "CN,SG", "--direction", "mutual",
+         "--doc-type", "certificate_of_origin", "--doc-type", "bill_of_lading",
+         "--service-type", "coo_issuer", "--service-type", "carrier", *cn_reg)
+    silk("trust", "approve-mra", "CN-SG", *sg_reg)
 
     docs = os.path.join(env.root, "docs")
     os.makedirs(docs)
@@ -48,6 +69,48 @@ def test(env):
     silk("ebl", "issue", "BL-EXP-1", "--holder", "org1", *chamber)
     silk("ebl", "surrender", "BL-EXP-1", "--for", "delivery", *client)
     silk("ebl", "accept-surrender", "BL-EXP-1", *chamber)
+    # A disclosable certificate, a copy with the exporter hidden, and that copy with a value changed.
+    coo_d = write(os.path.join(docs, "coo-d.json"), json.dumps(
+        {"number": "CCPIT-2026-SZ-009002", "exporter": "Shenzhen Lights Co.", "quantity": 12,
+         "goods": {"hs": "9405.40", "description": "LED lamps"}}))
+    silk("doc", "issue", coo_d, "--type", "certificate_of_origin", "--doc-id", "CO-DISC-1", "--disclosable", *chamber)
+    disclosed = os.path.join(docs, "coo-d.redacted.json")
+    shown = env.silk_json("doc", "disclose", coo_d + ".disclosable.json", "--hide", "exporter", "--out", disclosed)
+    copy = json.load(open(disclosed))
+    copy["fields"]["quantity"]["value"] = 120
+    tampered = write(os.path.join(docs, "coo-d.tampered.json"), json.dumps(copy, indent=2))
+    # The CN-SG MRA is suspended; a certificate issued after that is not recognised in SG.
+    silk("trust", "suspend-mra", "CN-SG", "--reason", "annual review", *sg_reg)
+    coo_s = write(os.path.join(docs, "coo-s.json"), json.dumps({"number": "CCPIT-2026-SZ-009003", "quantity": 5}))
+    silk("doc", "issue", coo_s, "--type", "certificate_of_origin", "--doc-id", "CO-SUSP-1", *chamber)
+
+    # The verification link, and the same link as a QR code read back by zbarimg.
+    link = silk("doc", "link", "CO-EXP-1", "--as", "SG").stdout.strip()
+    record = env.silk_json("doc", "show", "CO-EXP-1")
+    check(link == f"{env.node_url}/explorer/#/verify/CO-EXP-1?hash={record['doc_hash']}&as=SG", f"silk doc link: {link}")
+    for ext in ("png", "svg"):
+        silk("doc", "qr", "CO-EXP-1", "--as", "SG", "--out", os.path.join(docs, f"qr.{ext}"))
+    zbar = subprocess.run(["zbarimg", "--raw", "-q", os.path.join(docs, "qr.png")], capture_output=True, text=True)
+    check(zbar.returncode == 0 and zbar.stdout.strip() == link, f"zbarimg read {zbar.stdout!r} ({zbar.stderr}), not {link}")
+    check(open(os.path.join(docs, "qr.svg")).read().startswith("<?xml"), "silk doc qr --out qr.svg wrote no SVG")
+    refused = silk("doc", "qr", "CO-EXP-1", "--out", os.path.join(docs, "qr.png"), check_rc=False)
+    check(refused.returncode != 0 and "already exists" in refused.stderr, f"silk doc qr overwrote a file: {refused.stderr}")
+    # The node serves the link's QR code too, and leads from / to the explorer.
+    conn = http.client.HTTPConnection("127.0.0.1", env.port, timeout=10)
+    conn.request("GET", "/v1/docs/CO-EXP-1/qr.svg?as=SG")
+    r = conn.getresponse()
+    svg = r.read().decode()
+    check(r.status == 200 and r.getheader("Content-Type") == "image/svg+xml" and f"<title>verify CO-EXP-1: {link.replace('&', '&amp;')}</title>" in svg,
+          f"GET /v1/docs/CO-EXP-1/qr.svg: {r.status} {svg[:300]}")
+    conn.request("GET", "/v1/docs/NO-SUCH-DOC/qr.svg")
+    r = conn.getresponse()
+    r.read()
+    check(r.status == 404, f"a QR code for an unknown document: {r.status}")
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    r.read()
+    check(r.status == 302 and r.getheader("Location") == "/explorer/", f"GET /: {r.status} {r.getheader('Location')}")
+    conn.close()
 
     status, hist = env.http.post("/v1/query", {"contract": "documents", "method": "history",
                                                "args": {"doc_id": "CO-EXP-1"}})
@@ -69,7 +132,13 @@ def test(env):
 
     child_env = dict(os.environ, EXPLORER_URL=env.node_url, PLAYWRIGHT_DIR=PLAYWRIGHT_DIR, CHROMIUM=CHROMIUM,
                      TX_ID=issue_tx, DOC_ID="CO-EXP-1", DOC_STATUS="ACTIVE", JURISDICTION="CN",
-                     GOOD_FILE=coo, BAD_FILE=other, MIN_HEIGHT=str(chain["height"]), EBL_DOC_ID="BL-EXP-1")
+                     GOOD_FILE=coo, BAD_FILE=other, MIN_HEIGHT=str(chain["height"]), EBL_DOC_ID="BL-EXP-1",
+                     SPEC=json.dumps({
+                         "link": link, "plain_file": coo, "disclosed_file": disclosed, "disclosed_root": shown["root"],
+                         "hidden_field": "exporter", "disclosed_doc_id": "CO-DISC-1", "tampered_file": tampered,
+                         "ebl_doc_id": "BL-EXP-1", "ebl_file": bl, "suspended_file": coo_s,
+                         "block_height": hist["result"]["timeline"][0]["height"],
+                         "out_dir": os.path.join(env.bin, "test-output", "explorer")}))
     proc = subprocess.Popen(["node", CHECK_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=child_env)
     timer = threading.Timer(180, proc.kill)
@@ -89,6 +158,8 @@ def test(env):
     if rc != 0:
         raise Failure(f"explorer_check.mjs exited {rc}:\n{text}")
     check("ok: the issued file verifies: overall valid" in text, "the verify check did not run")
+    check("screenshots in" in text, "the verifier checks did not run")
+    print(f"explorer test: {time.monotonic() - started:.1f} s")
 
 
 if __name__ == "__main__":

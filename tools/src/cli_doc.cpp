@@ -168,6 +168,26 @@ void add_use_commands(CLI::App* g, CommandRegistry& registry) {
                             {(*f)["file"], (*f)["doc-id"], (*f)["as"], (*f)["org"], (*f)["at"]});
     });
   }
+
+  Cmd ln(g, "link", "the document's verification link: the explorer's verify page on this node");
+  ln.pos("id", "doc id").opt("--as", "the verifying jurisdiction the page opens with, e.g. SG");
+  {
+    auto f = ln.fields();
+    registry.on(ln.app(), [f](CommandRun& run) -> CommandResult {
+      return run_doc_link(run.ctx, {(*f)["id"], (*f)["as"], ""});
+    });
+  }
+
+  Cmd qr(g, "qr", "the verification link as a QR code (PNG or SVG) to print on the paper copy");
+  qr.pos("id", "doc id")
+      .opt("--out", "the image to write: FILE.png or FILE.svg (never overwritten)", true)
+      .opt("--as", "the verifying jurisdiction the page opens with, e.g. SG");
+  {
+    auto f = qr.fields();
+    registry.on(qr.app(), [f](CommandRun& run) -> CommandResult {
+      return run_doc_qr(run.ctx, {(*f)["id"], (*f)["as"], (*f)["out"]});
+    });
+  }
 }
 
 }  // namespace

@@ -11,7 +11,10 @@
 #include "silk/client/http_client.h"
 #include "silk/contracts/documents.h"
 #include "silk/core/crypto.h"
+#include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
+#include "silk/core/qr_code.h"
+#include "silk/core/verify_link.h"
 #include "silk/core/x509.h"
 #include "silk/tools/file_hash.h"
 #include "silk/tools/signer.h"
@@ -531,6 +534,63 @@ Result<CommandOutput> run_doc_verify(CommandContext& ctx, const DocVerifyOptions
   return out;
 }
 
+namespace {
+
+// The link and the doc_hash it carries, from the node's documents.document.
+Result<std::pair<std::string, std::string>> verification_link_of(CommandContext& ctx,
+                                                                 const DocLinkOptions& o) {
+  SILK_RETURN_IF_ERROR(check_doc_id("DOC_ID", o.doc_id));
+  if (!o.as.empty()) SILK_RETURN_IF_ERROR(check_jurisdiction_option("--as", o.as));
+  SILK_ASSIGN_OR_RETURN(NodeClient * node, ctx.node());
+  SILK_ASSIGN_OR_RETURN(json answer, node->post("/v1/query", {{"contract", "documents"},
+                                                              {"method", "document"},
+                                                              {"args", {{"doc_id", o.doc_id}}}}));
+  const json record = answer.value("result", json());
+  const std::string hash = str(record, "doc_hash");
+  if (hash.empty()) {
+    return Status::invalid("node at " + node->url().to_string() + " gave no doc_hash for " +
+                           o.doc_id);
+  }
+  return std::pair{core::verification_link(node->url().to_string(), o.doc_id, hash, o.as), hash};
+}
+
+}  // namespace
+
+Result<CommandOutput> run_doc_link(CommandContext& ctx, const DocLinkOptions& o) {
+  SILK_ASSIGN_OR_RETURN(auto link, verification_link_of(ctx, o));
+  CommandOutput out;
+  out.text = link.first + "\n";
+  out.json = {{"doc_id", o.doc_id}, {"doc_hash", link.second}, {"url", link.first}};
+  return out;
+}
+
+Result<CommandOutput> run_doc_qr(CommandContext& ctx, const DocLinkOptions& o) {
+  const bool png = o.out.size() > 4 && o.out.substr(o.out.size() - 4) == ".png";
+  const bool svg = o.out.size() > 4 && o.out.substr(o.out.size() - 4) == ".svg";
+  if (!png && !svg) {
+    return Status::invalid("--out \"" + o.out + "\": name a .png or an .svg file");
+  }
+  SILK_ASSIGN_OR_RETURN(auto link, verification_link_of(ctx, o));
+  SILK_ASSIGN_OR_RETURN(core::QrCode code, core::QrCode::encode(link.first));
+  std::string bytes;
+  if (png) {
+    SILK_ASSIGN_OR_RETURN(core::Bytes image, code.to_png(8));
+    bytes.assign(image.begin(), image.end());
+  } else {
+    bytes = code.to_svg(8, "verify " + o.doc_id + ": " + link.first);
+  }
+  SILK_RETURN_IF_ERROR(core::write_new_file(o.out, bytes, 0644));
+  CommandOutput out;
+  out.text = "wrote " + o.out + " (QR code, " + std::to_string(code.size()) + "x" +
+             std::to_string(code.size()) + " modules) for\n" + link.first + "\n";
+  out.json = {{"doc_id", o.doc_id},
+              {"doc_hash", link.second},
+              {"url", link.first},
+              {"file", o.out},
+              {"modules", code.size()}};
+  return out;
+}
+
 std::string format_document(const json& r) {
   std::ostringstream t;
   t << "document " << str(r, "doc_id") << "  " << str(r, "type") << "  " << str(r, "status");
@@ -539,8 +599,8 @@ std::string format_document(const json& r) {
   }
   t << "\n";
   t << "  doc hash      " << str(r, "doc_hash") << "\n";
-  t << "  issued        " << time_of(r, "anchored_at_ms") << " by " << str(r, "issuer_org")
-    << " (" << str(r, "jurisdiction") << "), height " << str(r, "height")
+  t << "  issued        " << time_of(r, "anchored_at_ms") << " by " << str(r, "issuer_org") << " ("
+    << str(r, "jurisdiction") << "), height " << str(r, "height")
     << " (proof of existence; claimed signing time " << time_of(r, "issued_at_ms") << ")\n";
   if (!str(r, "signer_cert").empty()) {
     auto cert = core::parse_certificate(str(r, "signer_cert"));
@@ -570,7 +630,8 @@ std::string format_document(const json& r) {
     t << "  utilised      reference " << str(*u, "reference") << " by " << str(*u, "claimant_org")
       << " (" << str(*u, "jurisdiction") << ") at " << time_of(*u, "at_ms") << ", height "
       << str(*u, "height");
-    if (!str(*u, "inherited_from").empty()) t << " (claimed on " << str(*u, "inherited_from") << ")";
+    if (!str(*u, "inherited_from").empty())
+      t << " (claimed on " << str(*u, "inherited_from") << ")";
     t << "\n";
   }
   return t.str();

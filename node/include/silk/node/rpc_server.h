@@ -33,6 +33,7 @@ struct HttpRequest {
   boost::beast::http::verb method = boost::beast::http::verb::get;
   std::string method_name;  // as sent ("GET", or an unknown verb's text)
   std::string target;       // as sent: path and query
+  std::string host;         // the Host header as sent ("" without one)
   std::string content_type;  // the Content-Type header, as sent (empty: none)
   std::string body;
 };

@@ -159,6 +159,17 @@ core::Result<CommandOutput> run_doc_verify(CommandContext& ctx, const DocVerifyO
 // is valid, with the error naming the failing fragments.
 CommandOutput verdict_output(const nlohmann::json& verdict);
 
+// link / qr: the document's verification link (silk/core/verify_link.h) on the node of `ctx`,
+// with the anchored doc_hash looked up there; `as` (optional) the verifying jurisdiction the page
+// opens with. qr writes it as a QR code to `out` (.png or .svg; never overwrites).
+struct DocLinkOptions {
+  std::string doc_id;
+  std::string as;
+  std::string out;  // qr only
+};
+core::Result<CommandOutput> run_doc_link(CommandContext& ctx, const DocLinkOptions& o);
+core::Result<CommandOutput> run_doc_qr(CommandContext& ctx, const DocLinkOptions& o);
+
 std::string format_document(const nlohmann::json& record);
 std::string format_history(const nlohmann::json& result);
 
