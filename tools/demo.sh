@@ -107,7 +107,7 @@ if silk doc verify "$DOCS/bill_of_lading.json" --as SG; then
   echo "ERROR: a surrendered bill of lading verified as a live title" >&2; exit 1
 fi
 
-step "Dishonest acts are refused, each naming its rule: a German client using up the certificate, a backdated signature, the carrier revoking a bill the importer holds"
+step "Dishonest acts are refused, each naming its rule: a German client using up the certificate, a backdated signature, the carrier revoking a bill the importer holds, a request that says two things at once"
 refused() { if "$@"; then echo "ERROR: accepted: $*" >&2; exit 1; fi; }
 refused silk doc utilise CO-2026-004211 --reference FAKE-1 --claimant-org org2 --jurisdiction SG $(id org3 client)
 printf '{"type": "certificate_of_origin", "number": "CCPIT-2026-SZ-000001"}\n' >"$DOCS/backdated.json"
@@ -117,6 +117,8 @@ printf '{"type": "bill_of_lading", "number": "COSU6321907999"}\n' >"$DOCS/bill_o
 silk doc issue "$DOCS/bill_of_lading_2.json" --type bill_of_lading --doc-id COSU6321907999 $CARRIER
 silk ebl issue COSU6321907999 --holder org2 $CARRIER
 refused silk doc revoke COSU6321907999 --reason superseded $CARRIER
+refused curl -sS --fail-with-body -H 'Content-Type: application/json' -d '{"tx": "00", "tx": "01"}' \
+  "http://127.0.0.1:$PORT/v1/tx"; echo
 
 step "SG suspends the MRA: a certificate issued now is not recognised in SG; the earlier one still is"
 silk trust suspend-mra CN-SG-2026 --reason "annual review" $(id org2 regulator)

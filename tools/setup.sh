@@ -16,7 +16,7 @@ MODE="${1:-release}"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config git
           librocksdb-dev libsodium-dev libssl-dev libboost-dev nlohmann-json3-dev
-          doctest-dev libspdlog-dev libcli11-dev libqrencode-dev libpng-dev python3 procps
+          doctest-dev libspdlog-dev libcli11-dev libqrencode-dev libpng-dev python3 procps curl
           chromium zbar-tools)  # the explorer's browser test (tests/functional/test_explorer.py):
                                 # chromium, and zbarimg to read back `silk doc qr`'s codes
 # Node.js and npm drive that test (playwright-core); any install of them will do.
