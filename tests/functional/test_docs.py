@@ -17,10 +17,11 @@ Within a block that runs:
     `silk: error:` must exit non-zero.
 
 The documented variables (README, "The examples are tested") are set per file:
-  SILK_PORT      a free loopback port for the node's RPC, and the next three (${SILK_PORT:-8645})
-  SILK_P2P_PORT  a free base port for p2p (the docs write ${SILK_P2P_PORT:-7645})
-  SILK_REPO      the repository root (for tools/*.sh)
-and SILK_NODE and SILK_PASSPHRASE are cleared. Background processes a block starts (`silkd ... &`)
+  SILK_PORT      a free loopback port for the node's RPC, and the next seven (${SILK_PORT:-8645})
+  SILK_P2P_PORT  a free base port for p2p, and the next seven (${SILK_P2P_PORT:-7645})
+  SILKD          --bin-dir's silkd (what tools/network.sh starts)
+SILK_NODE and SILK_PASSPHRASE are cleared, and the folder has `tools` linking to the repository's
+tools/ so that `tools/network.sh` runs as written. Background processes a block starts (`silkd ... &`)
 are stopped when the file's script ends: the script is the leader of its own process group.
 
 An unlabelled block that looks like shell (a line starting with `$ `, `silk `, `silkd `, `tools/` or
@@ -176,12 +177,13 @@ def run_file(path, blocks, bin_dir, root):
     script_path = os.path.join(root, name + ".sh")
     with open(script_path, "w") as f:
         f.write(script)
-    rpc = free_port_range(4)
+    os.symlink(os.path.join(REPO, "tools"), os.path.join(work, "tools"))
+    rpc = free_port_range(8)
     p2p = free_port_range(8)
     while abs(p2p - rpc) < 8:
         p2p = free_port_range(8)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
-               SILK_PORT=str(rpc), SILK_P2P_PORT=str(p2p), SILK_REPO=REPO)
+               SILK_PORT=str(rpc), SILK_P2P_PORT=str(p2p), SILKD=os.path.join(bin_dir, "silkd"))
     env.pop("SILK_NODE", None)
     env.pop("SILK_PASSPHRASE", None)
     log_path = os.path.join(root, name + ".log")
