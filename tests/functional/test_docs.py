@@ -2,7 +2,7 @@
 
 Every fenced block in README.md and docs/*.md whose info string is `sh`, `bash`, `shell` or
 `console` is a shell block. Each file's shell blocks run in order, as one bash script (variables and
-shell functions carry from block to block), in a fresh empty folder, against the binaries of
+shell functions carry from block to block), in a fresh folder per file, against the binaries of
 --bin-dir (first on PATH). A block either runs or carries a marker on the line right before its
 fence (blank lines between are allowed):
 
@@ -34,11 +34,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from harness import free_port_range
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SHELL_INFOS = {"sh", "bash", "shell", "console"}
@@ -139,20 +140,6 @@ def script_for(blocks):
     return "\n".join(out) + "\n", where
 
 
-def free_port_range(n):
-    import random
-    for _ in range(200):
-        base = random.randrange(20000, 40000 - n)
-        try:
-            for p in range(base, base + n):
-                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-                    s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-    raise SystemExit("no free port range")
-
-
 def stop_group(pgid):
     """Stops what the script started (the group it leads): TERM, then KILL."""
     for sig, wait_s in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 2.0)):
@@ -248,8 +235,7 @@ def main():
             if isinstance(entry[0], Block):
                 print(f"{entry[0].where():28} [{entry[0].info}] {entry[1]}")
     ran = sum(1 for e in plan if isinstance(e[0], Block) and e[1] == "runs")
-    check_count = ran > 0
-    if not check_count:
+    if ran == 0:
         problems.append("no shell block runs: the extractor found nothing")
 
     root = tempfile.mkdtemp(prefix="silk-docs-")
