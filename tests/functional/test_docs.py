@@ -203,6 +203,22 @@ def run_file(path, blocks, bin_dir, root):
     return f"{what}\n---- output (tail) ----\n{text[-4000:]}", time.time() - started
 
 
+def self_check(bin_dir, root):
+    """The runner itself can fail: a failing command, a '# fails' that passes and a console
+    command shown failing that passes are each reported; a console failure shown as one passes."""
+    cases = [("sh", ["true", "false"], "a command exited 1"),
+             ("sh", ["true   # fails: it does not"], "marked '# fails'"),
+             ("console", ["$ true", "silk: error: shown failing"], "marked '# fails'"),
+             ("console", ["$ false", "silk: error: shown failing", "$ true"], None)]
+    for i, (info, body, want) in enumerate(cases):
+        path = os.path.join(REPO, f"self-check-{i}.md")
+        failure, _ = run_file(path, [Block(path, 1, info, body, None)], bin_dir, root)
+        if want is None and failure is not None:
+            raise SystemExit(f"self-check {i}: a passing block was reported: {failure}")
+        if want is not None and (failure is None or want not in failure):
+            raise SystemExit(f"self-check {i}: want a report with {want!r}, got {failure!r}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin-dir", required=True, help="folder holding silkd and silk")
@@ -239,6 +255,7 @@ def main():
         problems.append("no shell block runs: the extractor found nothing")
 
     root = tempfile.mkdtemp(prefix="silk-docs-")
+    self_check(bin_dir, os.path.join(root, "self-check"))
     started = time.time()
     for entry in plan:
         if isinstance(entry[0], Block):
