@@ -126,16 +126,6 @@ std::string entry_error(const json& entry) {
   return std::string();
 }
 
-// Error messages name tx ids and heights; keep only the part before them so
-// that equal causes count together.
-std::string error_kind(const std::string& text) {
-  std::string out = text.substr(0, 80);
-  for (const char* cut : {" tx ", " at height", " (", ": 0", ": 1"}) {
-    if (auto p = out.find(cut); p != std::string::npos) out.resize(p);
-  }
-  return out;
-}
-
 // Judges one answer to a batch of `batch_size`: counts what failed, by
 // cause, into `errors` and returns how many committed.
 using AnswerCheck = std::function<size_t(const HttpResponse& answer, size_t batch_size,
@@ -145,7 +135,8 @@ using AnswerCheck = std::function<size_t(const HttpResponse& answer, size_t batc
 size_t check_silk_answer(const HttpResponse& answer, size_t batch_size,
                          std::map<std::string, size_t>& errors) {
   if (answer.status != 200) {
-    errors["HTTP " + std::to_string(answer.status) + ": " + error_kind(answer.body)] += batch_size;
+    errors["HTTP " + std::to_string(answer.status) + ": " + bench_error_kind(answer.body)] +=
+        batch_size;
     return 0;
   }
   json body = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
@@ -164,7 +155,7 @@ size_t check_silk_answer(const HttpResponse& answer, size_t batch_size,
     if (e.empty()) {
       ++committed;
     } else {
-      ++errors[error_kind(e)];
+      ++errors[bench_error_kind(e)];
     }
   }
   return committed;
@@ -175,7 +166,7 @@ size_t check_etcd_answer(const HttpResponse& answer, size_t batch_size,
                          std::map<std::string, size_t>& errors) {
   std::string e = etcd_answer_error(answer.status, answer.body);
   if (e.empty()) return batch_size;
-  errors[error_kind(e)] += batch_size;
+  errors[bench_error_kind(e)] += batch_size;
   return 0;
 }
 
@@ -191,7 +182,7 @@ void send_batch(HttpClient& http, const std::string& path, const Batch& batch,
   std::map<std::string, size_t> errors;
   size_t committed = 0;
   if (!answer.is_ok()) {
-    errors[error_kind(answer.status().message())] += batch.size;
+    errors[bench_error_kind(answer.status().message())] += batch.size;
   } else {
     committed = check(*answer, batch.size, errors);
   }
@@ -524,6 +515,20 @@ std::string etcd_txn_put_body(const std::vector<std::string>& keys, std::string_
   }
   body += "]}";
   return body;
+}
+
+std::string bench_error_kind(const std::string& text) {
+  std::string out = text;
+  for (const char* cut : {" tx ", " at height", " (", ": 0", ": 1"}) {
+    if (auto p = out.find(cut); p != std::string::npos) out.resize(p);
+  }
+  constexpr size_t kLongest = 160;
+  if (out.size() > kLongest) {
+    const size_t space = out.rfind(' ', kLongest);
+    out.resize(space == std::string::npos || space < kLongest / 2 ? kLongest : space);
+    out += " ...";
+  }
+  return out;
 }
 
 std::string etcd_answer_error(int http_status, std::string_view body) {

@@ -444,12 +444,32 @@ Result<core::Hash> presented_hash_of_file(const std::string& path, std::string* 
   return digest->sha256;
 }
 
-CommandOutput verdict_output(const json& v) {
+std::string time_ago(uint64_t then_ms, uint64_t now_ms) {
+  if (then_ms > now_ms) {
+    return std::to_string((then_ms - now_ms + 999) / 1000) + " s ahead of this clock";
+  }
+  const uint64_t s = (now_ms - then_ms) / 1000;
+  if (s == 0) return "just now";
+  if (s < 60) return std::to_string(s) + " s ago";
+  if (s < 3600) return std::to_string(s / 60) + " min ago";
+  if (s < 2 * 86400) return std::to_string(s / 3600) + " h ago";
+  return std::to_string(s / 86400) + " days ago";
+}
+
+CommandOutput verdict_output(const json& v, const VerdictAsOf& as_of) {
   CommandOutput out;
   std::ostringstream t;
   t << "document " << str(v, "doc_id") << " as verified by " << str(v, "verifying_jurisdiction");
   if (!str(v, "verifying_org").empty()) t << " (recipient " << str(v, "verifying_org") << ")";
-  if (!time_of(v, "at_ms").empty()) t << " at " << time_of(v, "at_ms");
+  const std::string at = time_of(v, "at_ms");
+  if (as_of.at_given && !at.empty()) {
+    t << " at " << at << " (--at)";
+  } else if (as_of.height && !at.empty()) {
+    t << " as of block " << *as_of.height << " (time " << at << ", "
+      << time_ago(v.value("at_ms", uint64_t{0}), as_of.now_ms) << ")";
+  } else if (!at.empty()) {
+    t << " at " << at;
+  }
   t << "\n";
   if (v.value("poe_ms", uint64_t{0}) != 0) {
     t << "signed      " << time_of(v, "poe_ms")
@@ -526,7 +546,13 @@ Result<CommandOutput> run_doc_verify(CommandContext& ctx, const DocVerifyOptions
     return Status::invalid("node at " + node->url().to_string() +
                            " answered /v1/verify without a verdict");
   }
-  CommandOutput out = verdict_output(*result);
+  VerdictAsOf as_of;
+  if (auto h = answer.find("height"); h != answer.end() && h->is_number_unsigned()) {
+    as_of.height = h->get<uint64_t>();
+  }
+  as_of.now_ms = ctx.clock().now_ms();
+  as_of.at_given = !o.at.empty();
+  CommandOutput out = verdict_output(*result, as_of);
   if (presented) {
     out.text =
         "presented " + kind + " " + core::to_hex(*presented) + " of " + o.file + "\n" + out.text;

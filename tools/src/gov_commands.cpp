@@ -239,14 +239,18 @@ Result<CommandOutput> run_gov_withdraw(CommandContext& ctx, uint64_t id,
   return id_call(ctx, "withdraw", id, signer);
 }
 
-std::string format_proposal(const json& p) {
+std::string format_proposal(const json& p, const std::map<std::string, std::string>& subjects) {
+  auto who = [&subjects](const std::string& sender) {
+    auto it = subjects.find(sender);
+    return it == subjects.end() ? sender : it->second;
+  };
   std::ostringstream t;
   t << "proposal " << str_field(p, "id") << "  " << str_field(p, "kind") << "  "
     << str_field(p, "status") << "\n";
   if (!str_field(p, "description").empty()) {
     t << "  description   " << str_field(p, "description") << "\n";
   }
-  t << "  proposer      " << str_field(p, "proposer") << " (" << str_field(p, "proposer_org")
+  t << "  proposer      " << who(str_field(p, "proposer")) << " (" << str_field(p, "proposer_org")
     << ")\n";
   t << "  created       height " << str_field(p, "created_height");
   if (auto c = p.find("created_ms"); c != p.end() && c->is_number_unsigned()) {
@@ -268,7 +272,7 @@ std::string format_proposal(const json& p) {
           roles += role.get<std::string>();
         }
       }
-      t << "    " << str_field(ap, "org") << " " << roles << " by " << str_field(ap, "by")
+      t << "    " << str_field(ap, "org") << " " << roles << " by " << who(str_field(ap, "by"))
         << " at height " << str_field(ap, "height") << "\n";
     }
   }
@@ -369,12 +373,39 @@ std::string format_config(const json& answer) {
   return t.str();
 }
 
+namespace {
+
+// The certificate subject of each proposer and approver the chain has registered
+// (identity.status by fingerprint). A sender the chain does not know by fingerprint (a
+// with-key chain's public key) is left out and shown as hex.
+std::map<std::string, std::string> sender_subjects(NodeClient& node, const json& proposals) {
+  std::map<std::string, std::string> subjects;
+  auto look_up = [&](const json& sender) {
+    if (!sender.is_string() || subjects.count(sender.get<std::string>()) != 0) return;
+    if (auto subject = registered_subject(node, sender.get<std::string>())) {
+      subjects[sender.get<std::string>()] = *subject;
+    }
+  };
+  for (const json& p : proposals) {
+    if (!p.is_object()) continue;
+    if (auto s = p.find("proposer"); s != p.end()) look_up(*s);
+    if (auto a = p.find("approvals"); a != p.end() && a->is_array()) {
+      for (const json& ap : *a) {
+        if (ap.is_object() && ap.contains("by")) look_up(ap["by"]);
+      }
+    }
+  }
+  return subjects;
+}
+
+}  // namespace
+
 Result<CommandOutput> run_gov_show(CommandContext& ctx, uint64_t id) {
   if (id == 0) return Status::invalid("proposal ids start at 1");
   SILK_ASSIGN_OR_RETURN(NodeClient * node, ctx.node());
   SILK_ASSIGN_OR_RETURN(json result, node->query("governance", "proposal", json{{"id", id}}));
   CommandOutput out;
-  out.text = format_proposal(result);
+  out.text = format_proposal(result, sender_subjects(*node, json::array({result})));
   out.json = std::move(result);
   return out;
 }
@@ -389,7 +420,8 @@ Result<CommandOutput> run_gov_list(CommandContext& ctx) {
   if (list == result.end() || !list->is_array() || list->empty()) {
     t << "no open proposals\n";
   } else {
-    for (const json& p : *list) t << format_proposal(p);
+    const auto subjects = sender_subjects(*node, *list);
+    for (const json& p : *list) t << format_proposal(p, subjects);
   }
   out.text = t.str();
   out.json = std::move(result);

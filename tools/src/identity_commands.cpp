@@ -208,6 +208,15 @@ Result<CommandOutput> run_cert_freeze(CommandContext& ctx, const CertFreezeOptio
       });
 }
 
+std::optional<std::string> registered_subject(NodeClient& node, const std::string& sender_hex) {
+  if (sender_hex.size() != 64) return std::nullopt;
+  auto status = node.query("identity", "status", json{{"fingerprint", sender_hex}});
+  if (!status.is_ok() || !status->is_object()) return std::nullopt;
+  std::string subject = status->value("subject", std::string());
+  if (subject.empty()) return std::nullopt;
+  return subject;
+}
+
 Result<CommandOutput> run_cert_status(CommandContext& ctx, const CertStatusOptions& options) {
   SILK_ASSIGN_OR_RETURN(json args, cert_status_args(options));
   SILK_ASSIGN_OR_RETURN(NodeClient * node, ctx.node());
@@ -216,6 +225,11 @@ Result<CommandOutput> run_cert_status(CommandContext& ctx, const CertStatusOptio
     return Status::invalid("node at " + node->url().to_string() +
                            " answered identity.status with a result that is not an object");
   }
+  // Who revoked or froze it, by certificate subject (the hex stays in --json).
+  auto by = [node](const json& entry) {
+    const std::string hex = entry.value("by", std::string());
+    return registered_subject(*node, hex).value_or(hex);
+  };
   std::ostringstream text;
   const std::string status = result.value("status", std::string("?"));
   const std::string reason = result.value("reason", std::string());
@@ -233,13 +247,13 @@ Result<CommandOutput> run_cert_status(CommandContext& ctx, const CertStatusOptio
   if (auto rev = result.find("revocation"); rev != result.end() && rev->is_object()) {
     text << "revoked      at " << entry_time(*rev, "revoked_at_ms") << ", reason "
          << rev->value("reason", std::string("unspecified")) << ", height "
-         << rev->value("height", uint64_t{0}) << ", by " << rev->value("by", std::string()) << "\n";
+         << rev->value("height", uint64_t{0}) << ", by " << by(*rev) << "\n";
   }
   if (auto fr = result.find("frozen"); fr != result.end() && fr->is_object()) {
     const std::string why = fr->value("reason", std::string());
     text << "frozen       since " << entry_time(*fr, "since_ms")
          << (why.empty() ? std::string() : std::string(", reason ").append(why)) << ", height "
-         << fr->value("height", uint64_t{0}) << ", by " << fr->value("by", std::string()) << "\n";
+         << fr->value("height", uint64_t{0}) << ", by " << by(*fr) << "\n";
   }
   CommandOutput out;
   out.text = text.str();

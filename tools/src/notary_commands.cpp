@@ -28,6 +28,9 @@ struct AnchorItem {
   core::Tx tx;
   json result;  // what the output says about this file
   bool ok = false;
+  // False when the node refused the tx at admission (or the batch never got an answer): the tx
+  // is on no chain and in no mempool, so its id would point at nothing and is not printed.
+  bool admitted = true;
 };
 
 std::string error_text(const json& error) {
@@ -47,6 +50,8 @@ void record_answer(AnchorItem& item, const json& entry) {
   }
   if (auto e = entry.find("error"); e != entry.end()) {
     r["error"] = error_text(*e);
+    // "unavailable" is the one error of an admitted tx: it did not commit in the wait.
+    item.admitted = e->is_object() && e->value("code", std::string()) == "unavailable";
     return;
   }
   if (entry.contains("height")) r["height"] = entry["height"];
@@ -117,6 +122,7 @@ Result<CommandOutput> run_notary_anchor(CommandContext& ctx, const NotaryAnchorO
       if (start == 0) return answer.status();
       for (size_t i = start; i < items.size(); ++i) {
         items[i].result["error"] = answer.status().message();
+        items[i].admitted = false;
       }
       break;
     }
@@ -134,8 +140,16 @@ Result<CommandOutput> run_notary_anchor(CommandContext& ctx, const NotaryAnchorO
   std::ostringstream text;
   for (AnchorItem& item : items) {
     item.result["ok"] = item.ok;
-    text << item.result["digest"].get<std::string>() << "  " << item.file << "  tx "
-         << item.result["tx_id"].get<std::string>();
+    item.result["admitted"] = item.admitted;
+    text << item.result["digest"].get<std::string>() << "  " << item.file;
+    if (!item.admitted) {
+      item.result.erase("tx_id");
+      ++failed;
+      text << "  not admitted: " << item.result.value("error", std::string("unknown")) << "\n";
+      all.push_back(item.result);
+      continue;
+    }
+    text << "  tx " << item.result["tx_id"].get<std::string>();
     if (item.ok) {
       text << "  height " << item.result.value("height", json()).dump() << "  ok\n";
     } else {

@@ -219,6 +219,19 @@ TEST_SUITE("bench") {
     o.batch = 0;
     CHECK(run_bench_load(ctx, o).status().code() == core::Status::Code::kInvalid);
   }
+  TEST_CASE("a failure's cause is counted whole, without the tx ids that differ") {
+    const std::string cert =
+        "unauthorized: sender kind: with-cert mode expects a certificate fingerprint, got a public "
+        "key";
+    CHECK(bench_error_kind(cert) == cert);
+    CHECK(bench_error_kind("conflict: digest ab already anchored at height 7 tx 00") ==
+          "conflict: digest ab already anchored");
+    const std::string words(300, 'w');
+    const std::string spaced = "invalid: " + std::string(100, 'a') + " " + std::string(100, 'b');
+    CHECK(bench_error_kind(spaced) == "invalid: " + std::string(100, 'a') + " ...");
+    CHECK(bench_error_kind(words).size() == 164);
+  }
+
   TEST_CASE("base64 is RFC 4648 with padding") {
     CHECK(base64_encode("") == "");
     CHECK(base64_encode("f") == "Zg==");

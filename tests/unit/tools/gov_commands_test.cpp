@@ -189,6 +189,30 @@ TEST_SUITE("gov_commands") {
     CHECK(shown.find("takes effect  height 10") != std::string::npos);
   }
 
+  TEST_CASE("show: proposer and approvers by certificate subject; hex only when unknown") {
+    const std::string admin1(64, 'a'), admin2(64, 'b'), stranger(64, 'c');
+    json p = {
+        {"id", 1},
+        {"kind", "add_org"},
+        {"status", "open"},
+        {"proposer", admin1},
+        {"proposer_org", "org1"},
+        {"approvals",
+         json::array({{{"org", "org1"}, {"roles", {"admin"}}, {"by", admin1}, {"height", 3}},
+                      {{"org", "org2"}, {"roles", {"admin"}}, {"by", admin2}, {"height", 4}},
+                      {{"org", "org3"}, {"roles", {"admin"}}, {"by", stranger}, {"height", 5}}})}};
+    const std::map<std::string, std::string> subjects = {
+        {admin1, "CN=org1-admin,OU=admin,O=org1,C=CN"},
+        {admin2, "CN=org2-admin,OU=admin,O=org2,C=SG"}};
+    const std::string text = format_proposal(p, subjects);
+    CHECK(text.find("proposer      CN=org1-admin,OU=admin,O=org1,C=CN (org1)") !=
+          std::string::npos);
+    CHECK(text.find("org2 admin by CN=org2-admin,OU=admin,O=org2,C=SG at height 4") !=
+          std::string::npos);
+    CHECK(text.find(admin1) == std::string::npos);
+    CHECK(text.find("org3 admin by " + stranger) != std::string::npos);
+  }
+
   TEST_CASE("propose, approve, show, list and config talk to the node as documented") {
     TempDir tmp;
     const core::PublicKey pk = make_key_file(tmp.file("admin.key"), 9, "pw");

@@ -267,6 +267,29 @@ TEST_SUITE("identity_commands") {
                {"args", {{"fingerprint", std::string(64, 'd')}, {"at_ms", kNow}}}});
   }
 
+  TEST_CASE("status names who revoked by certificate subject; the hex stays in --json") {
+    Node node;
+    const std::string admin(64, 'e');
+    // The fake answers every identity.status alike: the revoker's lookup gets this subject too.
+    node.query_result = {
+        {"fingerprint", std::string(64, 'd')},
+        {"subject", "CN=org1-admin,OU=admin,O=org1,C=SG"},
+        {"status", "revoked"},
+        {"revocation",
+         {{"reason", "keyCompromise"}, {"revoked_at_ms", kNow}, {"height", 4}, {"by", admin}}}};
+    core::ManualClock clock(kNow);
+    auto ctx = make_context(node.fake.url(), clock);
+    CertStatusOptions o;
+    o.target.fingerprint = std::string(64, 'd');
+    auto out = run_cert_status(ctx, o);
+    REQUIRE_MESSAGE(out.is_ok(), out.status().to_string());
+    CHECK(out->text.find("height 4, by CN=org1-admin,OU=admin,O=org1,C=SG\n") != std::string::npos);
+    CHECK(out->text.find(admin) == std::string::npos);
+    CHECK(out->json["revocation"]["by"] == admin);
+    CHECK(node.last_query() ==
+          json{{"contract", "identity"}, {"method", "status"}, {"args", {{"fingerprint", admin}}}});
+  }
+
   TEST_CASE("the CLI refuses --cert on cert revoke (ambiguous) and names the target options") {
     core::ManualClock clock(kNow);
     std::ostringstream out, err;

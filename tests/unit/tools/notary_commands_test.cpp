@@ -222,6 +222,15 @@ TEST_SUITE("notary_commands") {
     CHECK(out->exit_code == 1);
     CHECK(out->json["results"][0]["error"] == "unauthorized: unknown sender");
     CHECK(out->json["results"][1]["ok"] == true);
+    // A refused tx is on no chain: its id is printed nowhere, and the output says why.
+    CHECK(out->json["results"][0]["admitted"] == false);
+    CHECK_FALSE(out->json["results"][0].contains("tx_id"));
+    CHECK(out->json["results"][1]["admitted"] == true);
+    CHECK(out->json["results"][1].contains("tx_id"));
+    const std::string first_line = out->text.substr(0, out->text.find('\n'));
+    CHECK(first_line.find("not admitted: unauthorized: unknown sender") != std::string::npos);
+    CHECK(first_line.find(" tx ") == std::string::npos);
+    CHECK(out->error == "1 of 2 files were not anchored");
   }
 
   TEST_CASE("--meta is recorded as given") {

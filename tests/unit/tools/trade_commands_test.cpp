@@ -622,6 +622,19 @@ TEST_SUITE("trade_commands") {
           "recognition valid   recognition reason\n"
           "data        valid   data reason\n"
           "overall: valid\n");
+    // On an idle chain the tip is minutes old: the header says which block and how old.
+    const uint64_t tip_ms = verdict_with("valid").value("at_ms", uint64_t{0});
+    CommandOutput idle =
+        verdict_output(verdict_with("valid"), {12, tip_ms + 4 * 60 * 1000 + 5, false});
+    CHECK(idle.text.substr(0, idle.text.find('\n')) ==
+          "document CO-1 as verified by SG as of block 12 (time 2026-01-01T00:00:00Z, 4 min ago)");
+    CommandOutput asked = verdict_output(verdict_with("valid"), {12, tip_ms + 1, true});
+    CHECK(asked.text.find("document CO-1 as verified by SG at 2026-01-01T00:00:00Z (--at)\n") == 0);
+    CHECK(time_ago(1000, 1000) == "just now");
+    CHECK(time_ago(0, 42'000) == "42 s ago");
+    CHECK(time_ago(0, 3 * 3600 * 1000) == "3 h ago");
+    CHECK(time_ago(0, 3 * 86400 * 1000ull) == "3 days ago");
+    CHECK(time_ago(5000, 1000) == "4 s ahead of this clock");
     CommandOutput e = verdict_output(verdict_with("error"));
     CHECK(e.exit_code == 1);
     CHECK(e.error == "document CO-1 is error for SG: status error");

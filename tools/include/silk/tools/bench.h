@@ -74,6 +74,10 @@ std::string etcd_txn_put_body(const std::vector<std::string>& keys, std::string_
 // Why an etcd gateway answer is not a successful write, or "" when it is:
 // HTTP 200 with a JSON object holding a "header" (and no "error"). Else
 // "HTTP <status>: <message>" / "etcd: <error>" / "not a JSON object".
+// A failure's cause as bench load counts it: the text before the tx ids and heights that make
+// equal causes differ, whole words only ("... got a public key", never "got a pu"), with " ..."
+// when longer than 160 characters.
+std::string bench_error_kind(const std::string& text);
 std::string etcd_answer_error(int http_status, std::string_view body);
 
 // The GET targets `silk bench history` times: `reads` pages of `page`

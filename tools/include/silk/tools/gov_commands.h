@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -67,8 +68,10 @@ core::Result<CommandOutput> run_gov_show(CommandContext& ctx, uint64_t id);
 core::Result<CommandOutput> run_gov_list(CommandContext& ctx);
 core::Result<CommandOutput> run_gov_config(CommandContext& ctx, std::optional<uint64_t> height);
 
-// The text views, for tests.
-std::string format_proposal(const nlohmann::json& proposal);
+// The text views, for tests. `subjects` maps a sender (certificate fingerprint, hex) to the
+// certificate's subject; a proposer or approver found there is shown by subject, else as hex.
+std::string format_proposal(const nlohmann::json& proposal,
+                            const std::map<std::string, std::string>& subjects = {});
 std::string format_config(const nlohmann::json& config_answer);
 
 }  // namespace silk::tools

@@ -72,6 +72,12 @@ core::Result<nlohmann::json> cert_freeze_args(const CertFreezeOptions& options, 
 core::Result<CommandOutput> run_cert_freeze(CommandContext& ctx, const CertFreezeOptions& options,
                                             bool freeze);
 
+// The certificate subject ("CN=org1-admin,OU=admin,O=org1,C=CN") of a sender the chain has
+// registered, asked with identity.status by fingerprint; nullopt for a sender it does not know
+// by fingerprint (a with-key chain's public key) or when the node does not answer. For output
+// that names people, not hex keys.
+std::optional<std::string> registered_subject(NodeClient& node, const std::string& sender_hex);
+
 struct CertStatusOptions {
   CertTarget target;
   std::string at;  // parse_time_option; empty = the tip's time

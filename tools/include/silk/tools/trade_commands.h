@@ -155,9 +155,19 @@ struct DocVerifyOptions {
   std::string at;
 };
 core::Result<CommandOutput> run_doc_verify(CommandContext& ctx, const DocVerifyOptions& o);
+// When the verdict was judged: a verdict without --at is as of the tip block, whose time may be
+// minutes old on an idle chain, so the header names the block and how old its time is.
+struct VerdictAsOf {
+  std::optional<uint64_t> height;  // the tip the node answered at (none: say only the time)
+  uint64_t now_ms = 0;             // this machine's clock, for "4 min ago"
+  bool at_given = false;           // --at: the time is the one asked for, not the tip's
+};
 // Text: the verdict's header, one line per fragment, "overall: ..."; exit_code 1 unless overall
 // is valid, with the error naming the failing fragments.
-CommandOutput verdict_output(const nlohmann::json& verdict);
+CommandOutput verdict_output(const nlohmann::json& verdict, const VerdictAsOf& as_of = {});
+// "just now", "42 s ago", "4 min ago", "3 h ago", "2 days ago"; "N s ahead of this clock" when
+// `then_ms` is later than `now_ms`.
+std::string time_ago(uint64_t then_ms, uint64_t now_ms);
 
 // link / qr: the document's verification link (silk/core/verify_link.h) on the node of `ctx`,
 // with the anchored doc_hash looked up there; `as` (optional) the verifying jurisdiction the page
