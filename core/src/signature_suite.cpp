@@ -624,10 +624,11 @@ Result<SigningKey> signing_key_from_evp(EvpPkeyPtr secret) {
     return Status::invalid("private key: no public key can be derived" + openssl_reason());
   SILK_ASSIGN_OR_RETURN(VerifyingKey vk, VerifyingKey::from_spki_der(spki));
   if (vk.suite() == SignatureSuite::kEd25519) {
-    SecretBytes seed(Bytes(32));
-    size_t len = seed.size();
-    if (EVP_PKEY_get_raw_private_key(secret.get(), const_cast<uint8_t*>(seed.data()), &len) != 1 ||
-        len != 32) {
+    Bytes raw(32);
+    size_t len = raw.size();
+    const bool ok = EVP_PKEY_get_raw_private_key(secret.get(), raw.data(), &len) == 1;
+    SecretBytes seed(std::move(raw));  // wiped however we leave
+    if (!ok || len != seed.size()) {
       return Status::invalid("ed25519 private key: bad raw key" + openssl_reason());
     }
     SILK_ASSIGN_OR_RETURN(SecretKey sk, SecretKey::from_seed(seed.span()));

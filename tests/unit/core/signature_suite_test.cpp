@@ -250,6 +250,20 @@ TEST_SUITE("signature_suite") {
         check_refused(pub.verify(span_of(msg), span_of(std::string(64, '\x11'))),
                       {name.c_str(), "not DER"});
       }
+      if (cs.suite == SignatureSuite::kSm2Sm3) {
+        // Z_A binds the distinguishing ID: a signature under another ID does not verify.
+        bool refused_other_id = false;
+        for (int attempt = 0; attempt < 64 && !refused_other_id; ++attempt) {
+          openssl(dir,
+                  "dgst -sm3 -sign key.pem -sigopt distid:alice@example.cn -out other.bin"
+                  " msg.bin");
+          const std::string other = read_file(dir.file("other.bin"));
+          if (is_high_s(other, cs.curve_order_hex)) continue;
+          check_refused(pub.verify(span_of(msg), span_of(other)), {"sm2-sm3", "does not verify"});
+          refused_other_id = true;
+        }
+        CHECK(refused_other_id);
+      }
       if (cs.suite == SignatureSuite::kRsaPssSha256 ||
           cs.suite == SignatureSuite::kRsaPkcs1Sha256) {
         check_refused(pub.verify(span_of(msg), span_of(theirs.substr(1))),
