@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -14,7 +15,8 @@
 namespace silk::core {
 namespace {
 
-constexpr int kKeyFileVersion = 1;
+constexpr int kKeyFileVersion = 1;        // ed25519 only: the seed inside
+constexpr int kKeyFileVersionSuites = 2;  // any suite: PKCS#8 DER inside
 constexpr const char* kKeyType = "ed25519";
 constexpr const char* kKdfName = "argon2id13";
 constexpr size_t kSeedBytes = crypto_sign_SEEDBYTES;
@@ -125,7 +127,10 @@ Result<Bytes> get_hex(const nlohmann::json& doc, const std::string& path, const 
 }
 
 struct ParsedKeyFile {
-  PublicKey public_key{};
+  uint64_t version = 0;
+  SignatureSuite suite = SignatureSuite::kEd25519;
+  PublicKey public_key{};  // the raw key of an ed25519 key file
+  Bytes spki;              // version 2: the SubjectPublicKeyInfo DER
   unsigned long long opslimit = 0;
   size_t memlimit = 0;
   Bytes salt;
@@ -133,23 +138,39 @@ struct ParsedKeyFile {
   Bytes ciphertext;
 };
 
-Result<ParsedKeyFile> parse_key_file(const std::string& path) {
-  SILK_ASSIGN_OR_RETURN(std::string text, read_small_file(path, "key file"));
+Result<ParsedKeyFile> parse_key_file_text(const std::string& path, const std::string& text) {
   auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return key_file_invalid(path, "not a JSON object");
 
-  SILK_ASSIGN_OR_RETURN(uint64_t version, get_uint(doc, path, "version"));
-  if (version != kKeyFileVersion) {
-    return key_file_invalid(path, "unsupported version " + std::to_string(version));
+  ParsedKeyFile out;
+  SILK_ASSIGN_OR_RETURN(out.version, get_uint(doc, path, "version"));
+  if (out.version == kKeyFileVersion) {
+    SILK_ASSIGN_OR_RETURN(std::string type, get_string(doc, path, "type"));
+    if (type != kKeyType) return key_file_invalid(path, "unsupported key type \"" + type + "\"");
+  } else if (out.version == kKeyFileVersionSuites) {
+    SILK_ASSIGN_OR_RETURN(std::string suite, get_string(doc, path, "suite"));
+    auto parsed = parse_suite_name(suite);
+    if (!parsed.is_ok()) return key_file_invalid(path, "field suite: " + parsed.status().message());
+    out.suite = *parsed;
+  } else {
+    return key_file_invalid(path, "unsupported version " + std::to_string(out.version));
   }
-  SILK_ASSIGN_OR_RETURN(std::string type, get_string(doc, path, "type"));
-  if (type != kKeyType) return key_file_invalid(path, "unsupported key type \"" + type + "\"");
   SILK_ASSIGN_OR_RETURN(std::string kdf, get_string(doc, path, "kdf"));
   if (kdf != kKdfName) return key_file_invalid(path, "unsupported kdf \"" + kdf + "\"");
 
-  ParsedKeyFile out;
-  SILK_ASSIGN_OR_RETURN(Bytes pk, get_hex(doc, path, "public_key", crypto_sign_PUBLICKEYBYTES));
-  std::copy(pk.begin(), pk.end(), out.public_key.begin());
+  if (out.version == kKeyFileVersion) {
+    SILK_ASSIGN_OR_RETURN(Bytes pk, get_hex(doc, path, "public_key", crypto_sign_PUBLICKEYBYTES));
+    std::copy(pk.begin(), pk.end(), out.public_key.begin());
+  } else {
+    SILK_ASSIGN_OR_RETURN(out.spki, get_hex(doc, path, "public_key", 0));
+    auto vk = VerifyingKey::from_spki_der(out.spki);
+    if (!vk.is_ok()) return key_file_invalid(path, "field public_key: " + vk.status().message());
+    if (vk->suite() != out.suite) {
+      return key_file_invalid(path, std::string("field public_key: a ") + suite_name(vk->suite()) +
+                                        " key, but suite is " + suite_name(out.suite));
+    }
+    if (out.suite == SignatureSuite::kEd25519) out.public_key = *vk->ed25519_key();
+  }
 
   SILK_ASSIGN_OR_RETURN(uint64_t ops, get_uint(doc, path, "opslimit"));
   if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > kMaxOpslimit) {
@@ -164,15 +185,47 @@ Result<ParsedKeyFile> parse_key_file(const std::string& path) {
 
   SILK_ASSIGN_OR_RETURN(out.salt, get_hex(doc, path, "salt", crypto_pwhash_SALTBYTES));
   SILK_ASSIGN_OR_RETURN(out.nonce, get_hex(doc, path, "nonce", crypto_secretbox_NONCEBYTES));
-  SILK_ASSIGN_OR_RETURN(out.ciphertext,
-                        get_hex(doc, path, "ciphertext", kSeedBytes + crypto_secretbox_MACBYTES));
+  if (out.version == kKeyFileVersion) {
+    SILK_ASSIGN_OR_RETURN(out.ciphertext,
+                          get_hex(doc, path, "ciphertext", kSeedBytes + crypto_secretbox_MACBYTES));
+  } else {
+    SILK_ASSIGN_OR_RETURN(out.ciphertext, get_hex(doc, path, "ciphertext", 0));
+    if (out.ciphertext.size() <= crypto_secretbox_MACBYTES ||
+        out.ciphertext.size() > kMaxKeyEncodingBytes + crypto_secretbox_MACBYTES) {
+      return key_file_invalid(
+          path, "field ciphertext: bad length " + std::to_string(out.ciphertext.size()));
+    }
+  }
   return out;
 }
 
-}  // namespace
+Result<ParsedKeyFile> parse_key_file(const std::string& path) {
+  SILK_ASSIGN_OR_RETURN(std::string text, read_small_file(path, "key file"));
+  return parse_key_file_text(path, text);
+}
 
-Status write_key_file(const std::string& path, const SecretKey& key, const std::string& passphrase,
-                      const KeyFileOptions& options) {
+// The plaintext of a key file: the 32-byte seed (version 1) or the PKCS#8 DER (version 2).
+Result<SecretBytes> decrypt_key_file(const std::string& path, const ParsedKeyFile& file,
+                                     const std::string& passphrase) {
+  std::array<uint8_t, crypto_secretbox_KEYBYTES> box_key{};
+  WipeOnExit wipe_box_key(box_key);
+  if (crypto_pwhash(box_key.data(), box_key.size(), passphrase.data(), passphrase.size(),
+                    file.salt.data(), file.opslimit, file.memlimit,
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return Status::internal("key derivation failed for key file " + path + " (out of memory?)");
+  }
+  Bytes plain(file.ciphertext.size() - crypto_secretbox_MACBYTES);
+  if (crypto_secretbox_open_easy(plain.data(), file.ciphertext.data(), file.ciphertext.size(),
+                                 file.nonce.data(), box_key.data()) != 0) {
+    sodium_memzero(plain.data(), plain.size());
+    return key_file_invalid(path, "wrong passphrase or corrupted file");
+  }
+  return SecretBytes(std::move(plain));
+}
+
+// Encrypts `plaintext` under `passphrase` and writes `fields` plus the kdf and cipher fields.
+Status write_encrypted_key_file(const std::string& path, nlohmann::json fields, ByteSpan plaintext,
+                                const std::string& passphrase, const KeyFileOptions& options) {
   SILK_RETURN_IF_ERROR(init_sodium());
   if (passphrase.empty()) return Status::invalid("empty passphrase: a key file needs one");
 
@@ -197,25 +250,17 @@ Status write_key_file(const std::string& path, const SecretKey& key, const std::
     return Status::internal("key derivation failed (out of memory?)");
   }
 
-  Bytes seed = key.seed();
-  WipeOnExit wipe_seed(seed);
-  if (seed.size() != kSeedBytes) return Status::internal("secret key seed has the wrong size");
-  Bytes ciphertext(seed.size() + crypto_secretbox_MACBYTES);
-  crypto_secretbox_easy(ciphertext.data(), seed.data(), seed.size(), nonce.data(), box_key.data());
+  Bytes ciphertext(plaintext.size() + crypto_secretbox_MACBYTES);
+  crypto_secretbox_easy(ciphertext.data(), plaintext.data(), plaintext.size(), nonce.data(),
+                        box_key.data());
 
-  PublicKey pk = key.public_key();
-  nlohmann::json doc = {
-      {"version", kKeyFileVersion},
-      {"type", kKeyType},
-      {"public_key", to_hex(ByteSpan(pk.data(), pk.size()))},
-      {"kdf", kKdfName},
-      {"opslimit", opslimit},
-      {"memlimit", memlimit},
-      {"salt", to_hex(ByteSpan(salt.data(), salt.size()))},
-      {"nonce", to_hex(ByteSpan(nonce.data(), nonce.size()))},
-      {"ciphertext", to_hex(ciphertext)},
-  };
-  std::string text = doc.dump(2) + "\n";
+  fields["kdf"] = kKdfName;
+  fields["opslimit"] = opslimit;
+  fields["memlimit"] = memlimit;
+  fields["salt"] = to_hex(ByteSpan(salt.data(), salt.size()));
+  fields["nonce"] = to_hex(ByteSpan(nonce.data(), nonce.size()));
+  fields["ciphertext"] = to_hex(ciphertext);
+  std::string text = fields.dump(2) + "\n";
 
   Status st = write_new_file(path, text, 0600);
   if (st.code() == Status::Code::kConflict) {
@@ -225,35 +270,113 @@ Status write_key_file(const std::string& path, const SecretKey& key, const std::
   return Status::ok();
 }
 
-Result<SecretKey> read_key_file(const std::string& path, const std::string& passphrase) {
+Status not_ed25519(const std::string& path, SignatureSuite suite) {
+  return key_file_invalid(path, std::string("a ") + suite_name(suite) +
+                                    " key; only ed25519 keys can be used here so far");
+}
+
+}  // namespace
+
+Status write_key_file(const std::string& path, const SecretKey& key, const std::string& passphrase,
+                      const KeyFileOptions& options) {
+  SILK_RETURN_IF_ERROR(init_sodium());
+  Bytes seed = key.seed();
+  WipeOnExit wipe_seed(seed);
+  if (seed.size() != kSeedBytes) return Status::internal("secret key seed has the wrong size");
+  PublicKey pk = key.public_key();
+  nlohmann::json fields = {
+      {"version", kKeyFileVersion},
+      {"type", kKeyType},
+      {"public_key", to_hex(ByteSpan(pk.data(), pk.size()))},
+  };
+  return write_encrypted_key_file(path, std::move(fields), seed, passphrase, options);
+}
+
+Status write_signing_key_file(const std::string& path, const SigningKey& key,
+                              const std::string& passphrase, const KeyFileOptions& options) {
+  if (key.suite() == SignatureSuite::kEd25519) {
+    SILK_ASSIGN_OR_RETURN(SecretKey sk, key.ed25519_key());
+    return write_key_file(path, sk, passphrase, options);
+  }
+  SILK_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.pkcs8_der());
+  nlohmann::json fields = {
+      {"version", kKeyFileVersionSuites},
+      {"suite", suite_name(key.suite())},
+      {"public_key", to_hex(key.verifying_key().spki_der())},
+  };
+  return write_encrypted_key_file(path, std::move(fields), pkcs8.span(), passphrase, options);
+}
+
+Result<SigningKey> read_signing_key_file(const std::string& path, const std::string& passphrase) {
   SILK_RETURN_IF_ERROR(init_sodium());
   SILK_ASSIGN_OR_RETURN(ParsedKeyFile file, parse_key_file(path));
-
-  std::array<uint8_t, crypto_secretbox_KEYBYTES> box_key{};
-  WipeOnExit wipe_box_key(box_key);
-  if (crypto_pwhash(box_key.data(), box_key.size(), passphrase.data(), passphrase.size(),
-                    file.salt.data(), file.opslimit, file.memlimit,
-                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return Status::internal("key derivation failed for key file " + path + " (out of memory?)");
+  SILK_ASSIGN_OR_RETURN(SecretBytes plain, decrypt_key_file(path, file, passphrase));
+  if (file.version == kKeyFileVersion) {
+    auto key = SecretKey::from_seed(plain.span());
+    if (!key.is_ok()) return key_file_invalid(path, "bad key seed: " + key.status().message());
+    if (key->public_key() != file.public_key) {
+      return key_file_invalid(path, "public_key does not match the encrypted key (corrupted file)");
+    }
+    return SigningKey::from_ed25519(*key);
   }
-
-  Bytes seed(kSeedBytes);
-  WipeOnExit wipe_seed(seed);
-  if (crypto_secretbox_open_easy(seed.data(), file.ciphertext.data(), file.ciphertext.size(),
-                                 file.nonce.data(), box_key.data()) != 0) {
-    return key_file_invalid(path, "wrong passphrase or corrupted file");
-  }
-  auto key = SecretKey::from_seed(seed);
-  if (!key.is_ok()) return key_file_invalid(path, "bad key seed: " + key.status().message());
-  if (key->public_key() != file.public_key) {
+  auto key = SigningKey::from_pkcs8(plain.span());
+  if (!key.is_ok()) return key_file_invalid(path, key.status().message());
+  if (key->verifying_key().spki_der() != file.spki) {
     return key_file_invalid(path, "public_key does not match the encrypted key (corrupted file)");
   }
   return key;
 }
 
+Result<VerifyingKey> read_key_file_verifying_key(const std::string& path) {
+  SILK_ASSIGN_OR_RETURN(ParsedKeyFile file, parse_key_file(path));
+  if (file.version == kKeyFileVersion) return VerifyingKey::from_ed25519(file.public_key);
+  return VerifyingKey::from_spki_der(file.spki);
+}
+
+Result<SecretKey> read_key_file(const std::string& path, const std::string& passphrase) {
+  SILK_RETURN_IF_ERROR(init_sodium());
+  SILK_ASSIGN_OR_RETURN(ParsedKeyFile file, parse_key_file(path));
+  if (file.suite != SignatureSuite::kEd25519) return not_ed25519(path, file.suite);
+  SILK_ASSIGN_OR_RETURN(SigningKey key, read_signing_key_file(path, passphrase));
+  return key.ed25519_key();
+}
+
 Result<PublicKey> read_key_file_public(const std::string& path) {
   SILK_ASSIGN_OR_RETURN(ParsedKeyFile file, parse_key_file(path));
+  if (file.suite != SignatureSuite::kEd25519) return not_ed25519(path, file.suite);
   return file.public_key;
+}
+
+Result<PrivateKeyFileKind> private_key_file_kind(const std::string& path) {
+  SILK_ASSIGN_OR_RETURN(std::string text, read_small_file(path, "key file"));
+  WipeOnExit wipe_text(text);
+  size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  if (i < text.size() && text[i] == '{') return PrivateKeyFileKind::kKeyFile;
+  const std::string_view rest = std::string_view(text).substr(i);
+  if (rest.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+    return PrivateKeyFileKind::kPkcs8Encrypted;
+  }
+  if (rest.starts_with("-----BEGIN ")) return PrivateKeyFileKind::kPkcs8;
+  // DER: PrivateKeyInfo is SEQUENCE { INTEGER version, ... }; EncryptedPrivateKeyInfo is
+  // SEQUENCE { SEQUENCE algorithm, OCTET STRING }.
+  if (text.size() >= 4 && static_cast<uint8_t>(text[0]) == 0x30) {
+    size_t at = 1;
+    const uint8_t len0 = static_cast<uint8_t>(text[1]);
+    at += 1 + ((len0 & 0x80) != 0 ? (len0 & 0x7f) : 0);
+    if (at < text.size() && text[at] == 0x30) return PrivateKeyFileKind::kPkcs8Encrypted;
+  }
+  return PrivateKeyFileKind::kPkcs8;
+}
+
+Result<SigningKey> read_private_key_file(const std::string& path, const std::string& passphrase) {
+  SILK_ASSIGN_OR_RETURN(PrivateKeyFileKind kind, private_key_file_kind(path));
+  if (kind == PrivateKeyFileKind::kKeyFile) return read_signing_key_file(path, passphrase);
+  SILK_ASSIGN_OR_RETURN(std::string text, read_small_file(path, "private key file"));
+  WipeOnExit wipe_text(text);
+  auto key = SigningKey::from_pkcs8(as_span(text), passphrase);
+  if (!key.is_ok()) return key.status().with_context("private key file " + path);
+  return key;
 }
 
 Result<std::string> read_passphrase_file(const std::string& path) {

@@ -12,12 +12,13 @@ namespace {
 void add_verify(CLI::App* bench, CommandRegistry& registry) {
   auto o = std::make_shared<BenchVerifyOptions>();
   auto* cmd =
-      bench->add_subcommand("verify", "Ed25519 verifies/s per core and verify_bound (offline)");
+      bench->add_subcommand("verify", "verifies/s per core and verify_bound of a suite (offline)");
   cmd->add_option("--seconds", o->seconds, "seconds per phase (default 3)")
       ->check(CLI::Range(0.01, 3600.0));
   cmd->add_option("--nodes", o->nodes, "nodes sharing the cores (default 1)")
       ->check(kDecimal)
       ->check(CLI::Range(1u, 1000u));
+  cmd->add_option("--suite", o->suite, "signature suite (default ed25519; docs/formats.md)");
   registry.on(cmd, [o](CommandRun& run) -> CommandResult { return run_bench_verify(run.ctx, *o); });
 }
 

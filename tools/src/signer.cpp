@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "silk/core/key_file.h"
+#include "silk/core/signature_suite.h"
 #include "silk/tools/tx_commands.h"
 
 namespace silk::tools {
@@ -87,6 +88,36 @@ Status check_key_matches_certificate(const std::string& key_file, const core::Pu
                          ", certificate key " + core::to_hex(cert.public_key()));
 }
 
+namespace {
+
+// The Ed25519 key of a PKCS#8 private key file (`--key` may name one directly). Txs are signed
+// with ed25519 keys only so far: another suite is kInvalid, naming it.
+Result<core::SecretKey> read_pkcs8_ed25519(const std::string& key_file,
+                                           const std::string& passphrase) {
+  SILK_ASSIGN_OR_RETURN(core::SigningKey key, core::read_private_key_file(key_file, passphrase));
+  if (key.suite() != core::SignatureSuite::kEd25519) {
+    return Status::invalid("private key file " + key_file + ": a " + core::suite_name(key.suite()) +
+                           " key; txs are signed with ed25519 keys only so far");
+  }
+  return key.ed25519_key();
+}
+
+// The certificate part of a sender identity (none when there is no certificate file).
+Result<SenderIdentity> load_cert_identity(const std::string& cert_path) {
+  SenderIdentity id;
+  if (cert_path.empty()) return id;
+  SILK_ASSIGN_OR_RETURN(core::Certificate cert, load_certificate_file(cert_path));
+  if (cert.is_ca()) {
+    return Status::invalid("certificate " + cert_path + " (" + core::format_dn(cert.subject()) +
+                           ") is a CA certificate: a CA cannot sign txs");
+  }
+  id.public_key = cert.public_key();
+  id.cert = std::move(cert);
+  return id;
+}
+
+}  // namespace
+
 Result<SenderIdentity> load_sender_identity(const std::string& key_file,
                                             const std::string& cert_file) {
   SILK_RETURN_IF_ERROR(core::crypto_init());
@@ -94,18 +125,22 @@ Result<SenderIdentity> load_sender_identity(const std::string& key_file,
   if (key_file.empty() && cert_path.empty()) {
     return Status::invalid("no signer: give --key (and --cert in with-cert mode)");
   }
-  SenderIdentity id;
-  if (!cert_path.empty()) {
-    SILK_ASSIGN_OR_RETURN(core::Certificate cert, load_certificate_file(cert_path));
-    if (cert.is_ca()) {
-      return Status::invalid("certificate " + cert_path + " (" + core::format_dn(cert.subject()) +
-                             ") is a CA certificate: a CA cannot sign txs");
-    }
-    id.public_key = cert.public_key();
-    id.cert = std::move(cert);
-  }
+  SILK_ASSIGN_OR_RETURN(SenderIdentity id, load_cert_identity(cert_path));
   if (!key_file.empty()) {
-    SILK_ASSIGN_OR_RETURN(core::PublicKey pk, core::read_key_file_public(key_file));
+    SILK_ASSIGN_OR_RETURN(core::PrivateKeyFileKind kind, core::private_key_file_kind(key_file));
+    core::PublicKey pk{};
+    if (kind == core::PrivateKeyFileKind::kKeyFile) {
+      SILK_ASSIGN_OR_RETURN(pk, core::read_key_file_public(key_file));
+    } else if (kind == core::PrivateKeyFileKind::kPkcs8) {
+      SILK_ASSIGN_OR_RETURN(core::SecretKey sk, read_pkcs8_ed25519(key_file, ""));
+      pk = sk.public_key();
+    } else {
+      // An encrypted PKCS#8 file shows its public key only after its passphrase.
+      if (id.cert) return id;
+      return Status::invalid("private key file " + key_file +
+                             " is encrypted PKCS#8: its public key needs the passphrase; give "
+                             "--cert, or import it with `silk key import`");
+    }
     if (id.cert) SILK_RETURN_IF_ERROR(check_key_matches_certificate(key_file, pk, *id.cert));
     id.public_key = pk;
   }
@@ -115,9 +150,27 @@ Result<SenderIdentity> load_sender_identity(const std::string& key_file,
 Result<Signer> Signer::load(CommandContext& ctx, const std::string& key_file,
                             const std::string& cert_file) {
   if (key_file.empty()) return Status::invalid("no key file: give --key");
-  SILK_ASSIGN_OR_RETURN(SenderIdentity id, load_sender_identity(key_file, cert_file));
-  SILK_ASSIGN_OR_RETURN(Passphrase passphrase, ctx.passphrase().get("key file " + key_file, false));
-  SILK_ASSIGN_OR_RETURN(core::SecretKey key, core::read_key_file(key_file, passphrase.str()));
+  SILK_RETURN_IF_ERROR(core::crypto_init());
+  SILK_ASSIGN_OR_RETURN(core::PrivateKeyFileKind kind, core::private_key_file_kind(key_file));
+  SenderIdentity id;
+  if (kind == core::PrivateKeyFileKind::kPkcs8Encrypted) {
+    SILK_ASSIGN_OR_RETURN(id, load_cert_identity(signer_cert_file(key_file, cert_file)));
+  } else {
+    SILK_ASSIGN_OR_RETURN(id, load_sender_identity(key_file, cert_file));
+  }
+  core::SecretKey key;
+  if (kind == core::PrivateKeyFileKind::kPkcs8) {
+    SILK_ASSIGN_OR_RETURN(key, read_pkcs8_ed25519(key_file, ""));
+  } else {
+    SILK_ASSIGN_OR_RETURN(Passphrase passphrase,
+                          ctx.passphrase().get("key file " + key_file, false));
+    if (kind == core::PrivateKeyFileKind::kKeyFile) {
+      SILK_ASSIGN_OR_RETURN(key, core::read_key_file(key_file, passphrase.str()));
+    } else {
+      SILK_ASSIGN_OR_RETURN(key, read_pkcs8_ed25519(key_file, passphrase.str()));
+      if (!id.cert) id.public_key = key.public_key();
+    }
+  }
   if (id.cert) {
     SILK_RETURN_IF_ERROR(check_key_matches_certificate(key_file, key.public_key(), *id.cert));
   } else if (key.public_key() != id.public_key) {

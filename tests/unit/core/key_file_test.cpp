@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+#include "support/openssl_cli.h"
+
 using namespace silk::core;
 namespace fs = std::filesystem;
 
@@ -244,8 +246,11 @@ TEST_SUITE("key_file") {
     expect_invalid("field salt: bad hex");
     patch_field(path, "nonce", "abcd");
     expect_invalid("field nonce: expected 24 bytes, got 2");
+    patch_field(path, "version", 3);
+    expect_invalid("unsupported version 3");
+    // Version 2 (any suite) has other fields: a version-1 body relabelled is not one.
     patch_field(path, "version", 2);
-    expect_invalid("unsupported version 2");
+    expect_invalid("missing field suite");
     patch_field(path, "kdf", "scrypt");
     expect_invalid("unsupported kdf \"scrypt\"");
     patch_field(path, "memlimit", "lots");
@@ -304,5 +309,139 @@ TEST_SUITE("key_file") {
     write_text(path, "");
     CHECK(read_passphrase_file(path).status().code() == Status::Code::kInvalid);
     CHECK(read_passphrase_file(dir.file("missing")).status().code() == Status::Code::kNotFound);
+  }
+
+  TEST_CASE("a version-1 key file written by an earlier silk still reads") {
+    // `silk keygen --key-kdf fast` of main before signature suites existed, passphrase old-pass.
+    TempDir dir;
+    const std::string path = dir.file("old.key");
+    write_text(path, R"({
+  "ciphertext": "cf49ed5aa632e5b260a3898d90f6edf8886c5341f5b43ac622a60c4d4e2c7f8b09946a4a7d661fe9ee1349e6d385c3f1",
+  "kdf": "argon2id13",
+  "memlimit": 8192,
+  "nonce": "b5c252557b2f15dc7e2faac1ae7b96ed47a46cc4d052d106",
+  "opslimit": 1,
+  "public_key": "9963b8515248635026a9f547b49035380205af7925f119d1e1ecd8c0ec449b96",
+  "salt": "6fdf417cc8edab0a12955de10c3f9240",
+  "type": "ed25519",
+  "version": 1
+}
+)");
+    const std::string pk = "9963b8515248635026a9f547b49035380205af7925f119d1e1ecd8c0ec449b96";
+    auto old = read_key_file(path, "old-pass");
+    REQUIRE_MESSAGE(old.is_ok(), old.status().to_string());
+    CHECK(to_hex(old->public_key()) == pk);
+    auto any = read_signing_key_file(path, "old-pass");
+    REQUIRE_MESSAGE(any.is_ok(), any.status().to_string());
+    CHECK(any->suite() == SignatureSuite::kEd25519);
+    CHECK(to_hex(*any->verifying_key().ed25519_key()) == pk);
+    auto vk = read_key_file_verifying_key(path);
+    REQUIRE(vk.is_ok());
+    CHECK(*vk == any->verifying_key());
+    CHECK(*private_key_file_kind(path) == PrivateKeyFileKind::kKeyFile);
+    CHECK(read_private_key_file(path, "old-pass").is_ok());
+  }
+
+  TEST_CASE("keys of every suite round-trip through a key file") {
+    REQUIRE(crypto_init().is_ok());
+    TempDir dir;
+    for (SignatureSuite suite : all_suites()) {
+      CAPTURE(suite_name(suite));
+      auto key = SigningKey::generate(suite, 2048);
+      REQUIRE_MESSAGE(key.is_ok(), key.status().to_string());
+      const std::string path = dir.file(std::string(suite_name(suite)) + ".key");
+      REQUIRE(write_signing_key_file(path, *key, "pw", fast()).is_ok());
+      struct stat st {};
+      REQUIRE(::stat(path.c_str(), &st) == 0);
+      CHECK((st.st_mode & 0777) == 0600);
+      const nlohmann::json doc = nlohmann::json::parse(read_text(path));
+      if (suite == SignatureSuite::kEd25519) {
+        // Still version 1, which every earlier silk and silkd reads.
+        CHECK(doc["version"] == 1);
+        CHECK(doc["type"] == "ed25519");
+        CHECK(read_key_file(path, "pw").is_ok());
+      } else {
+        CHECK(doc["version"] == 2);
+        CHECK(doc["suite"] == suite_name(suite));
+        CHECK(doc["public_key"] == to_hex(key->verifying_key().spki_der()));
+        // The PKCS#8 is not in the file in clear.
+        auto der = key->pkcs8_der();
+        REQUIRE(der.is_ok());
+        CHECK_FALSE(contains(read_text(path), to_hex(der->span()).substr(40, 64)));
+        // The Ed25519-only readers refuse it, naming the suite.
+        auto old = read_key_file(path, "pw");
+        REQUIRE_FALSE(old.is_ok());
+        CHECK(old.status().message() == "key file " + path + ": a " + suite_name(suite) +
+                                            " key; only ed25519 keys can be used here so far");
+        CHECK_FALSE(read_key_file_public(path).is_ok());
+      }
+      auto back = read_signing_key_file(path, "pw");
+      REQUIRE_MESSAGE(back.is_ok(), back.status().to_string());
+      CHECK(back->verifying_key() == key->verifying_key());
+      auto sig = back->sign(as_span("m"));
+      REQUIRE(sig.is_ok());
+      CHECK(key->verifying_key().verify(as_span("m"), *sig).is_ok());
+      auto vk = read_key_file_verifying_key(path);
+      REQUIRE(vk.is_ok());
+      CHECK(*vk == key->verifying_key());
+
+      auto wrong = read_signing_key_file(path, "not-pw");
+      REQUIRE_FALSE(wrong.is_ok());
+      CHECK(contains(wrong.status().message(), "wrong passphrase or corrupted file"));
+      CHECK(write_signing_key_file(path, *key, "pw", fast()).code() == Status::Code::kConflict);
+    }
+  }
+
+  TEST_CASE("a version-2 key file whose public key or suite was changed is refused") {
+    TempDir dir;
+    const std::string path = dir.file("p256.key");
+    auto key = SigningKey::generate(SignatureSuite::kEcdsaP256Sha256);
+    auto other = SigningKey::generate(SignatureSuite::kEcdsaP256Sha256);
+    REQUIRE((key.is_ok() && other.is_ok()));
+    REQUIRE(write_signing_key_file(path, *key, "pw", fast()).is_ok());
+    const std::string good = read_text(path);
+
+    patch_field(path, "public_key", to_hex(other->verifying_key().spki_der()));
+    auto back = read_signing_key_file(path, "pw");
+    REQUIRE_FALSE(back.is_ok());
+    CHECK(contains(back.status().message(), "public_key does not match the encrypted key"));
+    write_text(path, good);
+
+    patch_field(path, "suite", "sm2-sm3");
+    back = read_signing_key_file(path, "pw");
+    REQUIRE_FALSE(back.is_ok());
+    CHECK(contains(back.status().message(), "a ecdsa-p256-sha256 key, but suite is sm2-sm3"));
+    write_text(path, good);
+
+    patch_field(path, "suite", "ecdsa-p384");
+    back = read_signing_key_file(path, "pw");
+    REQUIRE_FALSE(back.is_ok());
+    CHECK(contains(back.status().message(), "field suite: unknown signature suite"));
+  }
+
+  TEST_CASE("PKCS#8 files made by openssl read directly, clear or encrypted, PEM or DER") {
+    if (!silk::test::have_openssl_cli()) return;
+    const silk::test::ScratchDir dir;
+    silk::test::openssl(dir, "genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2 -out k.pem");
+    silk::test::openssl(dir, "pkcs8 -topk8 -nocrypt -in k.pem -outform DER -out k.der");
+    silk::test::openssl(dir, "pkcs8 -topk8 -v2 aes-256-cbc -in k.pem -passout pass:pw -out e.pem");
+    silk::test::openssl(
+        dir, "pkcs8 -topk8 -v2 aes-256-cbc -in k.pem -passout pass:pw -outform DER -out e.der");
+    CHECK(*private_key_file_kind(dir.file("k.pem")) == PrivateKeyFileKind::kPkcs8);
+    CHECK(*private_key_file_kind(dir.file("k.der")) == PrivateKeyFileKind::kPkcs8);
+    CHECK(*private_key_file_kind(dir.file("e.pem")) == PrivateKeyFileKind::kPkcs8Encrypted);
+    CHECK(*private_key_file_kind(dir.file("e.der")) == PrivateKeyFileKind::kPkcs8Encrypted);
+    auto a = read_private_key_file(dir.file("k.pem"), "");
+    REQUIRE_MESSAGE(a.is_ok(), a.status().to_string());
+    CHECK(a->suite() == SignatureSuite::kSm2Sm3);
+    for (const char* f : {"k.der", "e.pem", "e.der"}) {
+      auto b = read_private_key_file(dir.file(f), "pw");
+      REQUIRE_MESSAGE(b.is_ok(), b.status().to_string());
+      CHECK(b->verifying_key() == a->verifying_key());
+    }
+    auto bad = read_private_key_file(dir.file("e.pem"), "nope");
+    REQUIRE_FALSE(bad.is_ok());
+    CHECK(contains(bad.status().message(), dir.file("e.pem")));
+    CHECK(contains(bad.status().message(), "wrong passphrase"));
   }
 }

@@ -153,6 +153,31 @@ TEST_SUITE("bench") {
     CHECK(run_bench_verify(ctx, o).status().code() == core::Status::Code::kInvalid);
   }
 
+  TEST_CASE("bench verify measures every signature suite") {
+    core::ManualClock clock(0);
+    CommandContext ctx = testing::make_context("http://127.0.0.1:1", clock);
+    for (const char* suite :
+         {"ed25519", "ecdsa-p256-sha256", "sm2-sm3", "rsa-pss-sha256", "rsa-pkcs1-sha256"}) {
+      CAPTURE(suite);
+      BenchVerifyOptions o;
+      o.seconds = 0.02;
+      o.cores = 1;
+      o.suite = suite;
+      auto out = run_bench_verify(ctx, o);
+      REQUIRE_MESSAGE(out.is_ok(), out.status().to_string());
+      CHECK(out->json["suite"] == suite);
+      CHECK(out->json["per_core_verifies_per_s"].get<int64_t>() > 0);
+      CHECK(out->text.rfind(std::string(suite) + " verify (32-byte messages", 0) == 0);
+    }
+    BenchVerifyOptions o;
+    o.seconds = 0.02;
+    o.suite = "ecdsa-p384";
+    auto bad = run_bench_verify(ctx, o);
+    REQUIRE_FALSE(bad.is_ok());
+    CHECK(bad.status().code() == core::Status::Code::kInvalid);
+    CHECK(bad.status().message().find("unknown signature suite") != std::string::npos);
+  }
+
   TEST_CASE("bench load sends every tx once in batches and counts commits") {
     testing::TempDir dir;
     const std::string key_file = dir.file("k.key");

@@ -90,13 +90,15 @@ std::vector<std::string> history_page_targets(const std::string& key, uint64_t v
 // ---- commands ----
 
 struct BenchVerifyOptions {
-  double seconds = 3;  // per phase (one core, then all cores)
-  unsigned nodes = 1;  // nodes sharing this machine's cores
-  unsigned cores = 0;  // 0: std::thread::hardware_concurrency()
+  double seconds = 3;             // per phase (one core, then all cores)
+  unsigned nodes = 1;             // nodes sharing this machine's cores
+  unsigned cores = 0;             // 0: std::thread::hardware_concurrency()
+  std::string suite = "ed25519";  // a signature suite (core/signature_suite.h); RSA: 2048 bits
 };
-// Offline. Ed25519 verifies/s of 32-byte messages (a tx_id) on one thread
-// and on one thread per core. JSON: {"seconds", "cores", "nodes",
+// Offline. Verifies/s of 32-byte messages (a tx_id) in one suite, on one thread
+// and on one thread per core. JSON: {"seconds", "suite", "cores", "nodes",
 // "per_core_verifies_per_s", "all_cores_verifies_per_s", "verify_bound"}.
+// kInvalid for an unknown suite.
 core::Result<CommandOutput> run_bench_verify(CommandContext& ctx,
                                              const BenchVerifyOptions& options);
 

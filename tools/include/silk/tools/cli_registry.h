@@ -88,7 +88,7 @@ struct CommandGroup {
 const std::vector<CommandGroup>& command_groups();
 
 // The groups, one file each.
-void add_wallet_commands(CLI::App& app, CommandRegistry& registry);    // keygen, pubkey
+void add_wallet_commands(CLI::App& app, CommandRegistry& registry);    // keygen, pubkey, key
 void add_tx_commands(CLI::App& app, CommandRegistry& registry);        // tx
 void add_notary_commands(CLI::App& app, CommandRegistry& registry);    // notary
 void add_query_commands(CLI::App& app, CommandRegistry& registry);     // query (all but contract)

@@ -10,7 +10,11 @@
 //     one, sender_kind kPublicKey and sender = the public key;
 //   - the key file's public key must equal the certificate's (checked before any passphrase is
 //     asked): kInvalid "key file a.key does not match certificate CN=...: key <hex>, certificate
-//     key <hex>".
+//     key <hex>";
+//   - the key file may also be a PKCS#8 private key (PEM or DER; core/key_file.h
+//     read_private_key_file): a clear one needs no passphrase, an encrypted one takes the key
+//     file passphrase (and shows its public key only then). Txs are signed with ed25519 keys
+//     only so far: a key of another suite is kInvalid, naming the suite.
 #pragma once
 
 #include <cstdint>
