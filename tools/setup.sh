@@ -16,7 +16,7 @@ MODE="${1:-release}"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config git
           librocksdb-dev libsodium-dev libssl-dev libboost-dev nlohmann-json3-dev
-          doctest-dev libspdlog-dev libcli11-dev libqrencode-dev libpng-dev python3 procps curl
+          doctest-dev libspdlog-dev libcli11-dev libqrencode-dev libpng-dev python3 procps
           chromium zbar-tools)  # the explorer's browser test (tests/functional/test_explorer.py):
                                 # chromium, and zbarimg to read back `silk doc qr`'s codes
 PACKAGES+=(openssl curl)  # the docs' examples (tests/functional/test_docs.py) and tools/network.sh
