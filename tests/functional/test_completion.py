@@ -1,4 +1,4 @@
-"""`silk completion bash` completes what `silk --help` lists, in a real bash.
+"""`silk completion bash|zsh` complete what `silk --help` lists, in a real bash and a real zsh.
 
 The script is sourced into bash, COMP_WORDS/COMP_CWORD are set as bash sets them when the user
 presses TAB, and _silk's COMPREPLY is read back. No node is needed.
@@ -19,6 +19,22 @@ def complete(silk, words, cword):
               "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
     r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
     check(r.returncode == 0, f"bash completion failed ({r.returncode}): {r.stderr}")
+    return [w for w in r.stdout.split("\n") if w]
+
+
+def complete_zsh(silk, words, current):
+    """What _silk hands to compadd in a real zsh for `words` with the cursor on word `current`
+    (1-based, as zsh's CURRENT). compdef, compadd and _files are stubbed: outside an interactive
+    completion widget they do nothing; zsh filters the candidates by prefix itself."""
+    quoted = " ".join("'" + w.replace("'", "'\\''") + "'" for w in words)
+    script = ("compdef() { :; }\n"
+              f"source <('{silk}' completion zsh) || exit 3\n"
+              "compadd() { [[ $1 == -- ]] && shift; print -l -- \"$@\"; }\n"
+              "_files() { print -- '<files>'; }\n"
+              f"words=({quoted}); CURRENT={current}\n"
+              "_silk\n")
+    r = subprocess.run(["zsh", "-f", "-c", script], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, f"zsh completion failed ({r.returncode}): {r.stderr}")
     return [w for w in r.stdout.split("\n") if w]
 
 
@@ -69,6 +85,15 @@ def main():
         r = subprocess.run([silk, "completion", "zsh"], capture_output=True, text=True, timeout=30)
         check(r.returncode == 0 and r.stdout.startswith("#compdef silk") and "compdef _silk silk" in r.stdout,
               f"completion zsh: {r.returncode} {r.stdout[:200]} {r.stderr}")
+        # The zsh script, run by zsh (installed by tools/setup.sh for this test).
+        got = complete_zsh(silk, ["silk", "doc", ""], 3)
+        check(sorted(got) == sorted(doc_subs), f"zsh: 'silk doc <TAB>' offered {got}, want {doc_subs}")
+        got = complete_zsh(silk, ["silk", "doc", "verify", "--a"], 4)
+        check("--as" in got and "--at" in got, f"zsh: 'silk doc verify --a<TAB>' offered {got}")
+        got = complete_zsh(silk, ["silk", "--node", "http://127.0.0.1:1", "doc", ""], 5)
+        check(sorted(got) == sorted(doc_subs), f"zsh: after a global option, 'silk ... doc <TAB>' offered {got}")
+        got = complete_zsh(silk, ["silk", "notary", "verify", ""], 4)
+        check(got == ["<files>"], f"zsh: a leaf command's argument should complete files, got {got}")
     except Exception as e:  # noqa: BLE001 - one closing line the way CI reads it
         print(f"FAIL completion: {e}", file=sys.stderr)
         print("0 passed, 1 failed")
