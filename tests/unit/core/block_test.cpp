@@ -200,10 +200,11 @@ TEST_SUITE("block") {
         {"term", [](BlockHeader& h) { h.term += 1; }},
         {"round", [](BlockHeader& h) { h.round += 1; }},
     };
-    for (const auto& [name, mutate] : mutations) {
+    for (const auto& mutation : mutations) {
+      const char* name = mutation.first;  // not a structured binding: clang 14 cannot capture one
       CAPTURE(name);
       BlockHeader h = base;
-      mutate(h);
+      mutation.second(h);
       CHECK_FALSE(h.hash() == id);
     }
   }

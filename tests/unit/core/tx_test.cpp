@@ -149,10 +149,11 @@ TEST_SUITE("tx") {
            t.method = "nchor";
          }},
     };
-    for (const auto& [name, mutate] : mutations) {
+    for (const auto& mutation : mutations) {
+      const auto& name = mutation.first;  // not a structured binding: clang 14 cannot capture one
       CAPTURE(name);
       Tx t = base;
-      mutate(t);
+      mutation.second(t);
       CHECK_FALSE(t.tx_id() == id);
       CHECK_FALSE(t.signing_bytes() == base.signing_bytes());
     }
