@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace silk::test {
@@ -65,7 +66,9 @@ inline std::pair<int, std::string> run(const std::string& command) {
 
 // Runs an openssl command in `dir`; fails the test when it fails.
 inline std::string openssl(const ScratchDir& dir, const std::string& args) {
-  auto [rc, out] = run("cd '" + dir.path() + "' && openssl " + args);
+  int rc = 0;  // not a structured binding: clang 14 cannot capture one in REQUIRE_MESSAGE
+  std::string out;
+  std::tie(rc, out) = run("cd '" + dir.path() + "' && openssl " + args);
   REQUIRE_MESSAGE(rc == 0, ("openssl " + args + "\n" + out));
   return out;
 }
