@@ -77,7 +77,8 @@ TEST_SUITE("json_view") {
     CHECK(json_duplicate_key(R"({"a":1,"\u0061":2})") == "'a' at $");
     CHECK(json_duplicate_key(R"({"x":{"y":[0,{"k":1,"k":1}]}})") == "'k' at $.x.y[1]");
     CHECK(json_duplicate_key(R"([{"a":1},{"a":1}])") == std::nullopt);
-    CHECK(json_duplicate_key(R"({"a":1,"a")") == std::nullopt);  // invalid: the parse says why
+    CHECK(json_duplicate_key(R"({"a":1,"b")") == std::nullopt);  // invalid: the parse says why
+    CHECK(json_duplicate_key(R"({"a":1,"a")") == "'a' at $");  // what was read before counts
     CHECK(json_duplicate_key("") == std::nullopt);
   }
 

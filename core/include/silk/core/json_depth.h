@@ -26,9 +26,10 @@ size_t json_nesting_depth(std::string_view text);
 
 // The first key that an object of `text` repeats (after unescaping, so "a"
 // and "\u0061" are one key), as "'key' at $.path" (path of the object:
-// $.a.b[2]); nullopt when none does, or when `text` is not valid JSON (the
-// parse that follows says why). Check the depth first: this walks the text
-// with one stack frame per level.
+// $.a.b[2]); nullopt when none does. On text that is not valid JSON, only
+// what comes before the error is looked at (the parse that follows says
+// why). Check the depth first: this walks the text with one stack frame per
+// level.
 std::optional<std::string> json_duplicate_key(std::string_view text);
 
 }  // namespace silk::core
