@@ -103,6 +103,9 @@ TEST_SUITE("network_init") {
           core::parse_certificate(std::string_view(read_text(dir / "orgs" / id / "ca" / "ca.pem")));
       REQUIRE(ca.is_ok());
       CHECK(org["ca_fingerprint"] == core::to_hex(ca->fingerprint()));
+      // Folders that hold private keys are the owner's alone; the keys and passphrases too.
+      CHECK(mode_of(dir / "orgs" / id / "ca") == 0700);
+      CHECK(mode_of(dir / "orgs" / id / "users") == 0700);
       CHECK(mode_of(dir / "orgs" / id / "ca" / "ca.key") == 0600);
       CHECK(mode_of(dir / "orgs" / id / "ca" / "ca.pass") == 0600);
       CHECK(fs::exists(dir / "orgs" / id / "ca" / "ca.json"));
@@ -140,6 +143,7 @@ TEST_SUITE("network_init") {
     CHECK(node["rpc_url"] == "http://127.0.0.1:9200");
     CHECK(node["config"] == "nodes/node1/node.json");
     const fs::path node_dir = dir / "nodes" / "node1";
+    CHECK(mode_of(node_dir) == 0700);
     CHECK(mode_of(node_dir / "node.key") == 0600);
     CHECK(mode_of(node_dir / "node.pass") == 0600);
     auto node_cert = core::parse_certificate(std::string_view(read_text(node_dir / "node.pem")));
