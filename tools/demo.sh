@@ -120,6 +120,12 @@ refused silk doc revoke COSU6321907999 --reason superseded $CARRIER
 refused curl -sS --fail-with-body -H 'Content-Type: application/json' -d '{"tx": "00", "tx": "01"}' \
   "http://127.0.0.1:$PORT/v1/tx"; echo
 
+step "Keys made elsewhere: an SM2 key from openssl becomes an encrypted silk key file; an RSA-1024 key is refused by name"
+openssl genpkey -algorithm SM2 -out "$DIR/sm2.pem"
+silk key import --in "$DIR/sm2.pem" --out "$DIR/sm2.key" --passphrase-file "$DIR/carrier.pass" --key-kdf fast
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$DIR/rsa1024.pem" 2>/dev/null
+refused silk key import --in "$DIR/rsa1024.pem" --out "$DIR/rsa1024.key" --passphrase-file "$DIR/carrier.pass"
+
 step "SG suspends the MRA: a certificate issued now is not recognised in SG; the earlier one still is"
 silk trust suspend-mra CN-SG-2026 --reason "annual review" $(id org2 regulator)
 printf '{"type": "certificate_of_origin", "number": "CCPIT-2026-SZ-004377", "quantity": 50}\n' >"$DOCS/certificate_of_origin_2.json"
