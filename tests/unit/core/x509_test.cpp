@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/openssl_cli.h"
+
 using namespace silk::core;
 namespace fs = std::filesystem;
 
@@ -194,19 +196,9 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-// Runs a shell command; returns its exit status and its stdout+stderr.
-std::pair<int, std::string> run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(("( " + command + " ) 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[512];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-bool have_openssl_cli() { return run("openssl version").first == 0; }
+// run() and have_openssl_cli(): tests/support/openssl_cli.h.
+using silk::test::have_openssl_cli;
+using silk::test::run;
 
 uint64_t now_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
