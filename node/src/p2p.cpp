@@ -19,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
@@ -39,7 +40,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace p2p_detail {
 
-constexpr size_t kMaxHandshaking = 256;    // unauthenticated connections at once
 constexpr size_t kMaxFramesPerWrite = 64;  // frames gathered into one TLS write
 constexpr int kRefusalLogsPerSecond = 20;  // beyond that, refusals are logged at debug
 
@@ -88,13 +88,28 @@ struct P2pNetwork::Shared {
   // Counts a refused handshake, remembers its reason and logs it (rate-limited).
   void refused(const std::string& reason, const std::string& line);
   uint64_t now_ms() const;
+  // Gives a new inbound connection from `address` a handshake slot (P2pConfig's handshake
+  // slots); returns the slot's id, and in `evict` the connection whose slot it took, if any.
+  uint64_t take_slot(const std::string& address, const std::shared_ptr<Connection>& conn,
+                     std::shared_ptr<Connection>& evict);
+  // Frees a slot (when its handshake ends); nothing when it was taken already.
+  void release_slot(uint64_t id);
 
   const P2pConfig config;
   const P2pReceiveCallback on_receive;
   PublicKey self{};
   ssl::context tls;
   std::atomic<bool> stopping{false};
-  std::atomic<size_t> handshaking{0};
+  // Inbound connections in their TLS handshake, oldest first.
+  struct HandshakeSlot {
+    uint64_t id = 0;
+    std::string address;
+    std::weak_ptr<Connection> conn;
+  };
+  std::mutex slots_mu;           // guards slots and next_slot
+  std::list<HandshakeSlot> slots;
+  uint64_t next_slot = 1;
+  std::set<std::string> known_addresses;  // configured peers' IP addresses; fixed after start()
   std::unique_ptr<tcp::acceptor> acceptor;               // on a strand of the io_context
   std::map<PublicKey, std::shared_ptr<Dialer>> dialers;  // fixed after start()
 
@@ -103,7 +118,7 @@ struct P2pNetwork::Shared {
   std::set<Connection*> live;                              // every Connection object
 
   std::atomic<uint64_t> frames_sent{0}, frames_received{0}, dropped_not_connected{0},
-      slow_readers{0}, handshakes_refused{0}, oversized_frames{0};
+      slow_readers{0}, handshakes_refused{0}, handshakes_evicted{0}, oversized_frames{0};
 
   mutable std::mutex log_mu;  // guards the three below
   Clock::time_point log_window{};
@@ -239,8 +254,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_peer(Certificate cert) { peer_cert_.emplace(std::move(cert)); }
   void set_refusal(std::string reason) { refusal_ = std::move(reason); }
 
+  // Before start(): the inbound handshake slot this connection holds.
+  void set_slot(uint64_t id) { slot_ = id; }
+
   void start() {
-    shared_->handshaking.fetch_add(1);
     in_handshake_ = true;
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
   }
@@ -282,7 +299,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void end_handshake() {
     if (!in_handshake_) return;
     in_handshake_ = false;
-    shared_->handshaking.fetch_sub(1);
+    if (slot_ != 0) shared_->release_slot(slot_);
+    slot_ = 0;
   }
 
   void on_handshake(boost::system::error_code ec) {
@@ -437,6 +455,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string refusal_;
   PublicKey peer_key_{};
   bool in_handshake_ = false;
+  uint64_t slot_ = 0;  // inbound, in the handshake: its slot
   bool registered_ = false;
   bool closed_ = false;
   bool writing_ = false;
@@ -559,6 +578,43 @@ void P2pNetwork::Shared::connection_closed(Connection& conn) {
   if (d != dialers.end() && d->second != conn.dialer()) d->second->peer_lost();
 }
 
+uint64_t P2pNetwork::Shared::take_slot(const std::string& address,
+                                      const std::shared_ptr<Connection>& conn,
+                                      std::shared_ptr<Connection>& evict) {
+  std::lock_guard lock(slots_mu);
+  auto victim = slots.end();
+  std::map<std::string, size_t> per_address;
+  for (const HandshakeSlot& s : slots) ++per_address[s.address];
+  if (per_address[address] >= std::max<size_t>(config.max_handshakes_per_address, 1)) {
+    victim = std::find_if(slots.begin(), slots.end(),
+                          [&](const HandshakeSlot& s) { return s.address == address; });
+  } else if (slots.size() >= std::max<size_t>(config.max_inbound_handshakes, 1)) {
+    // The address holding the most slots, configured peers' addresses last; its oldest slot.
+    std::string worst;
+    std::pair<bool, size_t> worst_rank{false, 0};
+    for (const auto& [a, n] : per_address) {
+      const std::pair<bool, size_t> rank{!known_addresses.count(a), n};
+      if (n > 0 && rank > worst_rank) worst = a, worst_rank = rank;
+    }
+    victim = std::find_if(slots.begin(), slots.end(),
+                          [&](const HandshakeSlot& s) { return s.address == worst; });
+  }
+  if (victim != slots.end()) {
+    evict = victim->conn.lock();
+    slots.erase(victim);
+  }
+  const uint64_t id = next_slot++;
+  slots.push_back({id, address, conn});
+  return id;
+}
+
+void P2pNetwork::Shared::release_slot(uint64_t id) {
+  std::lock_guard lock(slots_mu);
+  auto it = std::find_if(slots.begin(), slots.end(),
+                         [&](const HandshakeSlot& s) { return s.id == id; });
+  if (it != slots.end()) slots.erase(it);
+}
+
 void P2pNetwork::Shared::refused(const std::string& reason, const std::string& line) {
   handshakes_refused.fetch_add(1);
   bool loud = false;
@@ -656,17 +712,22 @@ void accept_loop(const std::shared_ptr<P2pNetwork::Shared>& shared, asio::io_con
         if (!shared->acceptor->is_open()) return;
         if (ec) {
           logger("p2p")->debug("accept failed error=\"{}\"", ec.message());
-        } else if (shared->handshaking.load() >= p2p_detail::kMaxHandshaking) {
-          boost::system::error_code ignored;
-          socket.close(ignored);
-          shared->refused("too many handshakes in progress",
-                          "connection refused reason=\"too many handshakes in progress\"");
         } else {
           boost::system::error_code ignored;
           socket.set_option(tcp::no_delay(true), ignored);
-          std::make_shared<Connection>(shared, std::move(socket), /*outbound=*/false, std::nullopt,
-                                       nullptr)
-              ->start();
+          const auto remote = socket.remote_endpoint(ignored);
+          const std::string address = ignored ? "unknown" : remote.address().to_string();
+          auto conn = std::make_shared<Connection>(shared, std::move(socket), /*outbound=*/false,
+                                                   std::nullopt, nullptr);
+          std::shared_ptr<Connection> evict;
+          conn->set_slot(shared->take_slot(address, conn, evict));
+          conn->start();
+          if (evict) {
+            shared->handshakes_evicted.fetch_add(1);
+            logger("p2p")->debug("handshake slot taken by a newer connection address={}", address);
+            evict->close("its handshake slot was taken by a newer connection (p2p handshake "
+                         "slots are full)");
+          }
         }
         accept_loop(shared, ioc);
       });
@@ -714,6 +775,11 @@ Status P2pNetwork::start() {
   port_ = acceptor.local_endpoint(ec).port();
   if (ec) return fail("local endpoint");
 
+  for (const P2pPeerAddress& peer : config.peers) {
+    boost::system::error_code bad;
+    const auto ip = asio::ip::make_address(peer.host, bad);
+    if (!bad) shared_->known_addresses.insert(ip.to_string());
+  }
   accept_loop(shared_, *ioc_);
   for (const P2pPeerAddress& peer : config.peers) {
     if (peer.public_key == public_key_ || shared_->dialers.count(peer.public_key)) continue;
@@ -815,6 +881,7 @@ P2pStats P2pNetwork::stats() const {
   s.dropped_not_connected = shared_->dropped_not_connected.load();
   s.slow_readers = shared_->slow_readers.load();
   s.handshakes_refused = shared_->handshakes_refused.load();
+  s.handshakes_evicted = shared_->handshakes_evicted.load();
   s.oversized_frames = shared_->oversized_frames.load();
   std::lock_guard lock(shared_->log_mu);
   s.last_refusal = shared_->last_refusal;

@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -127,6 +128,8 @@ struct NodeOptions {
   uint16_t port = 0;
   size_t max_frame_bytes = 16u << 20;
   size_t max_queued_bytes = 32u << 20;
+  size_t max_inbound_handshakes = 64;
+  std::chrono::milliseconds handshake_timeout = 2000ms;
   std::function<std::vector<Certificate>()> current_trusted_cas;
 };
 
@@ -159,7 +162,8 @@ std::unique_ptr<TestNode> start_node(const Identity& id, std::vector<Certificate
   config.max_queued_bytes = options.max_queued_bytes;
   config.reconnect_initial = 10ms;
   config.reconnect_max = 100ms;
-  config.handshake_timeout = 2000ms;
+  config.handshake_timeout = options.handshake_timeout;
+  config.max_inbound_handshakes = options.max_inbound_handshakes;
   config.threads = 2;
   std::shared_ptr<Inbox> inbox = node->inbox;
   node->net = std::make_unique<P2pNetwork>(
@@ -461,6 +465,48 @@ TEST_SUITE("p2p") {
     CHECK(eventually([&] { return !a->net->is_connected(mk); }));
     CHECK(a->net->stats().slow_readers == 1);
     CHECK(sent < 512);  // gone long before 128 MiB: the node did not keep buffering
+  }
+
+  TEST_CASE("a flood of idle connections cannot keep a consortium peer out: it evicts itself") {
+    // Unauthenticated connections that never speak hold handshake slots until the timeout.
+    // Past the cap a new connection takes the oldest slot, so the flood only ever evicts
+    // itself and a real handshake (milliseconds) completes.
+    Org org1("org1");
+    Identity a_id = make_identity(org1, "node1");
+    Identity b_id = make_identity(org1, "node2");
+    NodeOptions options;
+    options.max_inbound_handshakes = 16;
+    options.handshake_timeout = 60'000ms;  // longer than the test: no slot frees by itself
+    auto a = start_node(a_id, {org1.ca}, options);
+
+    asio::io_context ioc;
+    std::deque<asio::ip::tcp::socket> flood;
+    auto open_one = [&] {
+      asio::ip::tcp::socket s(ioc);
+      boost::system::error_code ec;
+      s.connect({asio::ip::make_address("127.0.0.1"), a->port()}, ec);
+      if (!ec) flood.push_back(std::move(s));
+      while (flood.size() > 200) flood.pop_front();
+    };
+    for (int i = 0; i < 100; ++i) open_one();
+    REQUIRE(eventually([&] { return a->net->stats().handshakes_evicted >= 100 - 16; }));
+
+    // The flood goes on while a peer dials in.
+    std::atomic<bool> flooding{true};
+    std::thread flooder([&] {
+      while (flooding.load()) {
+        open_one();
+        std::this_thread::sleep_for(2ms);
+      }
+    });
+    REQUIRE(eventually([&] { return a->net->stats().handshakes_evicted >= 100; }));
+    auto b = start_node(b_id, {org1.ca}, dialling({a->address()}));
+    const bool joined = eventually([&] { return a->net->is_connected(b->key); }, 5000ms);
+    flooding.store(false);
+    flooder.join();
+    CHECK(joined);
+    CHECK(send_until_received(*b, *a, "through the flood"));
+    CHECK(a->net->stats().handshakes_refused == 0);  // nothing refused: the flood was evicted
   }
 
   TEST_CASE("a peer that stops and restarts is reconnected") {

@@ -87,6 +87,17 @@ struct P2pConfig {
   std::chrono::milliseconds reconnect_max{10'000};
   // A connection that has not completed its TLS handshake by then is closed.
   std::chrono::milliseconds handshake_timeout{10'000};
+  // Handshake slots. Inbound connections still in their TLS handshake are unauthenticated: at
+  // most max_inbound_handshakes of them, at most max_handshakes_per_address from one source
+  // address. A connection past either cap does not wait and is not refused: it takes the slot
+  // of the oldest handshake in progress — from its own address when that address is full, else
+  // from the address holding the most slots, addresses of configured peers last (counted in
+  // P2pStats::handshakes_evicted). A real handshake takes milliseconds, so a flood of idle
+  // connections cannot keep a node's peers out: it evicts itself, and a peer's connection is
+  // only lost if a whole cap of newer connections arrives during its handshake. Dialled
+  // (outbound) connections use no inbound slot.
+  size_t max_inbound_handshakes = 64;
+  size_t max_handshakes_per_address = 16;
   unsigned threads = 1;  // I/O threads, at least 1
 };
 
@@ -97,6 +108,7 @@ struct P2pStats {
   uint64_t dropped_not_connected = 0;  // send()/broadcast() to no connection
   uint64_t slow_readers = 0;           // connections closed: their send queue was full
   uint64_t handshakes_refused = 0;     // peers refused (either direction), handshake failures
+  uint64_t handshakes_evicted = 0;     // inbound handshakes closed to free a slot
   uint64_t oversized_frames = 0;       // connections closed for a frame over the cap
   std::string last_refusal;            // the reason of the latest refused handshake, or ""
 };
