@@ -97,7 +97,8 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
   const json* rpc = nullptr;
   SILK_RETURN_IF_ERROR(get_object(j, "rpc", rpc));
   if (rpc != nullptr) {
-    SILK_RETURN_IF_ERROR(check_keys(*rpc, "rpc.", {"listen", "port", "max_body_bytes", "threads"}));
+    SILK_RETURN_IF_ERROR(check_keys(*rpc, "rpc.", {"listen", "port", "max_body_bytes", "threads",
+                                                   "max_connections"}));
     SILK_RETURN_IF_ERROR(get_string(*rpc, "listen", "rpc.", c.rpc.listen));
     if (c.rpc.listen.empty()) return Status::invalid("'rpc.listen' must not be empty");
     uint64_t v = c.rpc.port;
@@ -109,6 +110,9 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
     v = c.rpc.threads;
     SILK_RETURN_IF_ERROR(get_uint(*rpc, "threads", "rpc.", 1, 256, v));
     c.rpc.threads = static_cast<unsigned>(v);
+    v = c.rpc.max_connections;
+    SILK_RETURN_IF_ERROR(get_uint(*rpc, "max_connections", "rpc.", 1, 1u << 20, v));
+    c.rpc.max_connections = static_cast<size_t>(v);
   }
 
   const json* mempool = nullptr;

@@ -135,8 +135,13 @@ void refuse(tcp::socket socket, unsigned version, unsigned status, const Status&
 // wake-up only posts pump() there.
 class EventSession : public std::enable_shared_from_this<EventSession> {
  public:
-  EventSession(tcp::socket socket, EventHub& hub, const storage::Store& store, StreamParams params)
-      : ws_(std::move(socket)), hub_(hub), store_(store), params_(std::move(params)) {}
+  EventSession(tcp::socket socket, EventHub& hub, const storage::Store& store, StreamParams params,
+               std::shared_ptr<void> slot)
+      : ws_(std::move(socket)),
+        hub_(hub),
+        store_(store),
+        params_(std::move(params)),
+        slot_(std::move(slot)) {}
 
   ~EventSession() {
     if (sub_) hub_.unsubscribe(*sub_);
@@ -303,6 +308,7 @@ class EventSession : public std::enable_shared_from_this<EventSession> {
   EventHub& hub_;
   const storage::Store& store_;
   const StreamParams params_;
+  const std::shared_ptr<void> slot_;  // the RPC server's count of open connections
   http::request<http::string_body> request_;
   std::shared_ptr<EventSubscriber> sub_;
   beast::flat_buffer in_;
@@ -326,7 +332,7 @@ bool is_event_stream_target(std::string_view target) {
 }
 
 void serve_event_stream(tcp::socket socket, http::request<http::string_body> request, EventHub& hub,
-                        const storage::Store& store) {
+                        const storage::Store& store, std::shared_ptr<void> slot) {
   const unsigned version = request.version();
   Result<Target> target =
       parse_target(std::string_view(request.target().data(), request.target().size()));
@@ -347,7 +353,8 @@ void serve_event_stream(tcp::socket socket, http::request<http::string_body> req
   }
   Result<StreamParams> params = parse_params(*target);
   if (!params.is_ok()) return refuse(std::move(socket), version, 400, params.status());
-  std::make_shared<EventSession>(std::move(socket), hub, store, std::move(params).value())
+  std::make_shared<EventSession>(std::move(socket), hub, store, std::move(params).value(),
+                                 std::move(slot))
       ->start(std::move(request));
 }
 

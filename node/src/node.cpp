@@ -11,8 +11,10 @@
 #include "silk/core/block.h"
 #include "silk/core/key_file.h"
 #include "silk/core/x509.h"
+#include "silk/node/descriptors.h"
 #include "silk/node/event_stream.h"
 #include "silk/node/log.h"
+#include "silk/node/p2p.h"
 
 namespace silk::node {
 
@@ -43,7 +45,20 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
   SILK_ASSIGN_OR_RETURN(const consensus::EngineKind* engine, chain::engine_of(*genesis));
   if (!engine->networked()) SILK_RETURN_IF_ERROR(check_validator(*genesis, key->public_key()));
 
-  Result<std::unique_ptr<storage::Store>> store = storage::open_rocksdb_store(config.data_dir);
+  // The descriptor budget: RocksDB's table files and the reserve first, so that a flood of
+  // RPC connections is refused by the RPC, never met by a store that cannot open a file.
+  const size_t p2p_slots =
+      config.p2p.cert.empty() ? 0 : kDefaultMaxInboundHandshakes + 2 * config.p2p.peers.size() + 8;
+  SILK_ASSIGN_OR_RETURN(DescriptorPlan plan, plan_descriptors(raise_descriptor_limit(),
+                                                              config.rpc.max_connections,
+                                                              p2p_slots));
+  logger("node")->info(
+      "descriptor budget limit={} store_files={} reserved={} p2p={} rpc_connections={}",
+      plan.limit, plan.store_files, plan.reserved, plan.p2p, plan.rpc_connections);
+  storage::RocksDbOptions store_options;
+  store_options.max_open_files = plan.store_files;
+  Result<std::unique_ptr<storage::Store>> store =
+      storage::open_rocksdb_store(config.data_dir, store_options);
   if (!store.is_ok()) {
     std::string hint;
     const std::string& m = store.status().message();
@@ -56,6 +71,7 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
 
   NodeParts parts;
   parts.config = config;
+  parts.config.rpc.max_connections = plan.rpc_connections;
   parts.genesis = std::move(genesis).value();
   parts.node_key = std::move(key).value();
   parts.store = std::move(store).value();
@@ -176,9 +192,11 @@ Status Node::build() {
 
   api_ = std::make_unique<RpcApi>(genesis_, *store_, *mempool_, *waiters_, engine_name, *executor_);
   rpc_ = std::make_unique<RpcServer>(config_.rpc, *api_);
-  rpc_->set_upgrade_handler([events, store = store_.get()](auto socket, auto request) {
-    serve_event_stream(std::move(socket), std::move(request), *events, *store);
-  });
+  rpc_->set_upgrade_handler(
+      [events, store = store_.get()](auto socket, auto request, std::shared_ptr<void> slot) {
+        serve_event_stream(std::move(socket), std::move(request), *events, *store,
+                           std::move(slot));
+      });
   return Status::ok();
 }
 

@@ -711,7 +711,17 @@ void accept_loop(const std::shared_ptr<P2pNetwork::Shared>& shared, asio::io_con
         if (ec == asio::error::operation_aborted || shared->stopping.load()) return;
         if (!shared->acceptor->is_open()) return;
         if (ec) {
+          // Out of descriptors and the like: retry later, not in a tight loop (the connection
+          // waits in the backlog).
           logger("p2p")->debug("accept failed error=\"{}\"", ec.message());
+          auto retry = std::make_shared<asio::steady_timer>(shared->acceptor->get_executor(),
+                                                            std::chrono::milliseconds(100));
+          retry->async_wait([shared, &ioc, retry](boost::system::error_code wec) {
+            if (!wec && !shared->stopping.load() && shared->acceptor->is_open()) {
+              accept_loop(shared, ioc);
+            }
+          });
+          return;
         } else {
           boost::system::error_code ignored;
           socket.set_option(tcp::no_delay(true), ignored);

@@ -1,5 +1,6 @@
 #include "silk/node/rpc_server.h"
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -38,6 +39,9 @@ struct RpcServer::Shared {
   const size_t max_body_bytes;
   std::atomic<bool> draining{false};
   std::atomic<size_t> in_flight{0};
+  std::atomic<size_t> connections{0};          // open, WebSocket streams included
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<int64_t> last_refusal_log_ms{0};  // refusals are logged once a second at most
   UpgradeHandler upgrade;  // set before start(); then read-only
 };
 
@@ -50,8 +54,9 @@ std::string error_body(Status::Code code, const std::string& message) {
 // One connection. Lives as long as an operation or a Responder holds it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<RpcServer::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+  Session(tcp::socket socket, std::shared_ptr<RpcServer::Shared> shared,
+          std::shared_ptr<void> slot)
+      : stream_(std::move(socket)), shared_(std::move(shared)), slot_(std::move(slot)) {
     // Beast reads at most the buffer's free capacity (512 bytes at least):
     // without room, a 100-tx batch body takes hundreds of reads, each a
     // recvmsg and a timer re-arm.
@@ -137,7 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return write(std::move(res));
     }
     if (shared_->upgrade && beast::websocket::is_upgrade(req)) {
-      return shared_->upgrade(stream_.release_socket(), std::move(req));
+      return shared_->upgrade(stream_.release_socket(), std::move(req), std::move(slot_));
     }
     HttpRequest request;
     request.method = req.method();
@@ -219,6 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   const std::shared_ptr<RpcServer::Shared> shared_;
+  std::shared_ptr<void> slot_;  // this connection's place in Shared::connections
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
@@ -237,6 +243,7 @@ RpcServer::RpcServer(RpcConfig config, RequestHandler& handler)
 
 RpcServer::~RpcServer() {
   stop(std::chrono::milliseconds(0));
+  accept_retry_.reset();
   acceptor_.reset();
   ioc_.reset();  // frees the connections and handlers still queued
 }
@@ -252,9 +259,11 @@ Status RpcServer::start() {
   const std::string where = address_ + ":" + std::to_string(config_.port);
   ioc_ = std::make_unique<asio::io_context>(static_cast<int>(config_.threads));
   acceptor_ = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_));
+  accept_retry_ = std::make_unique<asio::steady_timer>(acceptor_->get_executor());
   const tcp::endpoint endpoint(address, config_.port);
   auto fail = [&](const char* what) {
     Status st = Status::io_error("cannot listen on " + where + ": " + what + ": " + ec.message());
+    accept_retry_.reset();
     acceptor_.reset();
     ioc_.reset();
     return st;
@@ -289,12 +298,28 @@ void RpcServer::accept() {
                             if (ec == asio::error::operation_aborted || !acceptor_->is_open())
                               return;
                             if (!ec) {
-                              std::make_shared<Session>(std::move(socket), shared_)->start();
-                            } else {
-                              // Out of file descriptors and the like: not worth a line per attempt.
-                              logger("rpc")->debug("accept failed error=\"{}\"", ec.message());
+                              if (shared_->connections.load() >= config_.max_connections) {
+                                refuse(std::move(socket));
+                              } else {
+                                shared_->connections.fetch_add(1);
+                                std::shared_ptr<void> slot(
+                                    shared_.get(), [keep = shared_](void*) {
+                                      keep->connections.fetch_sub(1);
+                                    });
+                                std::make_shared<Session>(std::move(socket), shared_,
+                                                          std::move(slot))
+                                    ->start();
+                              }
+                              return accept();
                             }
-                            accept();
+                            // Out of file descriptors and the like: not worth a line per
+                            // attempt, and not worth retrying at once (the connection waits in
+                            // the backlog).
+                            logger("rpc")->debug("accept failed error=\"{}\"", ec.message());
+                            accept_retry_->expires_after(std::chrono::milliseconds(100));
+                            accept_retry_->async_wait([this](beast::error_code wec) {
+                              if (!wec && acceptor_->is_open()) accept();
+                            });
                           });
 }
 
@@ -330,5 +355,38 @@ void RpcServer::stop(std::chrono::milliseconds grace) {
 }
 
 size_t RpcServer::in_flight() const { return shared_->in_flight.load(); }
+size_t RpcServer::connections() const { return shared_->connections.load(); }
+uint64_t RpcServer::connections_refused() const { return shared_->connections_refused.load(); }
+
+// Past max_connections: a best-effort 503 on the fresh socket, without blocking, then close.
+void RpcServer::refuse(tcp::socket socket) {
+  shared_->connections_refused.fetch_add(1);
+  const std::string limit = std::to_string(config_.max_connections);
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  int64_t last = shared_->last_refusal_log_ms.load();
+  if (now_ms - last >= 1000 && shared_->last_refusal_log_ms.compare_exchange_strong(last, now_ms)) {
+    logger("rpc")->warn(
+        "connection refused reason=\"{} connections open, the limit (rpc.max_connections and the "
+        "descriptor budget)\" refused_total={}",
+        limit, shared_->connections_refused.load());
+  }
+  std::string body = error_body(Status::Code::kUnavailable,
+                                "too many connections: this node serves " + limit +
+                                    " at once (rpc.max_connections, within its descriptor "
+                                    "limit); try again later");
+  std::string response = "HTTP/1.1 503 Service Unavailable\r\nServer: silkd\r\n";
+  response += "Content-Type: application/json\r\nConnection: close\r\nRetry-After: 1\r\n";
+  response += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  response += body;
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  std::array<char, 4096> drain{};  // what the client sent already: unread, close would reset
+  (void)socket.read_some(asio::buffer(drain), ec);
+  (void)socket.write_some(asio::buffer(response), ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+}
 
 }  // namespace silk::node

@@ -799,7 +799,7 @@ core::Result<std::unique_ptr<Store>> open_rocksdb_store(const std::string& path,
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
-  db_options.max_open_files = 512;
+  db_options.max_open_files = options.max_open_files;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 4;
   // The meta CF is written by every block but stays tiny, so without a bound

@@ -273,7 +273,8 @@ TEST_SUITE("event_stream") {
     RpcConfig config;
     config.port = 0;
     RpcServer server(config, no_routes);
-    server.set_upgrade_handler([&](tcp::socket socket, http::request<http::string_body> req) {
+    server.set_upgrade_handler([&](tcp::socket socket, http::request<http::string_body> req,
+                                   std::shared_ptr<void>) {
       serve_event_stream(std::move(socket), std::move(req), hub, *store);
     });
     REQUIRE(server.start().is_ok());

@@ -22,6 +22,9 @@ struct RpcConfig {
   uint16_t port = 8645;               // 0 = any free port (tests)
   size_t max_body_bytes = 16u << 20;  // larger request bodies get 413
   unsigned threads = 2;               // I/O threads serving HTTP
+  // Connections served at once (WebSocket streams included); past it a new connection gets 503
+  // and is closed. The node lowers it to what its descriptor limit allows (node/descriptors.h).
+  size_t max_connections = 1024;
 };
 
 struct MempoolConfig {

@@ -15,6 +15,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <memory>
 #include <string_view>
 
 #include "silk/node/event_hub.h"
@@ -31,9 +32,11 @@ bool is_event_stream_target(std::string_view target);
 // a bad parameter) and closes. Runs on the socket's executor (a strand);
 // `hub` and `store` are borrowed and must outlive the session, which ends
 // on its own (client close, error, overflow, hub shutdown) or when the
-// socket's io_context is stopped and destroyed.
+// socket's io_context is stopped and destroyed. `slot` (the RPC server's count
+// of open connections) is kept as long as the stream is open.
 void serve_event_stream(boost::asio::ip::tcp::socket socket,
                         boost::beast::http::request<boost::beast::http::string_body> request,
-                        EventHub& hub, const storage::Store& store);
+                        EventHub& hub, const storage::Store& store,
+                        std::shared_ptr<void> slot = nullptr);
 
 }  // namespace silk::node

@@ -48,6 +48,8 @@
 
 namespace silk::node {
 
+inline constexpr size_t kDefaultMaxInboundHandshakes = 64;
+
 // A node this one dials.
 struct P2pPeerAddress {
   std::string host;  // an IP address or a name ("127.0.0.1", "node2.example")
@@ -96,7 +98,7 @@ struct P2pConfig {
   // connections cannot keep a node's peers out: it evicts itself, and a peer's connection is
   // only lost if a whole cap of newer connections arrives during its handshake. Dialled
   // (outbound) connections use no inbound slot.
-  size_t max_inbound_handshakes = 64;
+  size_t max_inbound_handshakes = kDefaultMaxInboundHandshakes;
   size_t max_handshakes_per_address = 16;
   unsigned threads = 1;  // I/O threads, at least 1
 };

@@ -4,13 +4,18 @@
 // answers through a Responder, now or later, from any thread. The server
 // enforces the transport limits itself: a body over max_body_bytes gets 413
 // (the limit named), a malformed request 400; both close the connection. One
-// request per connection at a time (no pipelining).
+// request per connection at a time (no pipelining). At most
+// config.max_connections connections are open at once, WebSocket streams
+// included: past it a new connection is answered 503 (JSON, naming the limit)
+// and closed, so a flood of idle connections cannot take the descriptors the
+// store needs (node/descriptors.h).
 #pragma once
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -62,9 +67,12 @@ class RequestHandler {
 // Takes over a connection whose request asks for a WebSocket upgrade (the
 // request is read whole; the socket's executor is the connection's strand).
 // The handler owns the socket from then on. Must not block; must not throw.
+// `slot` is the connection's place in the server's connection count: keep it
+// as long as the socket is open.
 using UpgradeHandler =
     std::function<void(boost::asio::ip::tcp::socket socket,
-                       boost::beast::http::request<boost::beast::http::string_body> request)>;
+                       boost::beast::http::request<boost::beast::http::string_body> request,
+                       std::shared_ptr<void> slot)>;
 
 class RpcServer {
  public:
@@ -101,11 +109,16 @@ class RpcServer {
 
   // Requests read and not yet answered and written. Thread-safe.
   size_t in_flight() const;
+  // Connections open now (WebSocket streams included), and those refused
+  // since start() for being past config.max_connections. Thread-safe.
+  size_t connections() const;
+  uint64_t connections_refused() const;
 
   struct Shared;  // state the connections share with the server
 
  private:
   void accept();
+  void refuse(boost::asio::ip::tcp::socket socket);
 
   const RpcConfig config_;
   const std::shared_ptr<Shared> shared_;
@@ -114,6 +127,7 @@ class RpcServer {
   std::unique_ptr<boost::asio::io_context> ioc_;
   // On a strand of ioc_; freed before ioc_ (see the destructor).
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<boost::asio::steady_timer> accept_retry_;  // on the acceptor's strand
   std::vector<std::thread> threads_;  // run ioc_
   std::mutex stop_mu_;                // serialises stop()
   bool stopped_ = false;              // guarded by stop_mu_

@@ -167,6 +167,7 @@ struct RocksDbOptions {
   bool sync_writes = true;  // fsync each block's batch (keep true outside benchmarks)
   size_t block_cache_bytes = 64u << 20;
   bool create_if_missing = true;
+  int max_open_files = 512;  // table files RocksDB keeps open (the node's descriptor budget)
 };
 
 // Opens (creating when missing) a RocksDB store at `path`. kIOError with
