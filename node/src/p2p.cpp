@@ -262,7 +262,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
   }
 
+  // Payload bytes handed to enqueue() and not yet written or dropped. Any thread.
+  size_t unwritten_bytes() const { return unwritten_bytes_.load(); }
+
   void enqueue(std::shared_ptr<const Bytes> payload) {
+    unwritten_bytes_.fetch_add(payload->size());
     asio::post(stream_.get_executor(),
                [self = shared_from_this(), p = std::move(payload)] { self->push(std::move(p)); });
   }
@@ -374,10 +378,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void push(std::shared_ptr<const Bytes> payload) {
-    if (closed_) return;
     const auto n = static_cast<uint32_t>(payload->size());
+    if (closed_) {
+      unwritten_bytes_.fetch_sub(n);
+      return;
+    }
     if (queue_.size() + inflight_.size() >= shared_->config.max_queued_frames ||
         queued_bytes_ + n > shared_->config.max_queued_bytes) {
+      unwritten_bytes_.fetch_sub(n);
       shared_->slow_readers.fetch_add(1);
       return shutdown("slow reader: " + std::to_string(queue_.size() + inflight_.size()) +
                       " frames, " + std::to_string(queued_bytes_) +
@@ -412,7 +420,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_written(boost::system::error_code ec) {
     writing_ = false;
     if (!ec) shared_->frames_sent.fetch_add(inflight_.size());
-    for (const Frame& f : inflight_) queued_bytes_ -= f.payload->size();
+    for (const Frame& f : inflight_) {
+      queued_bytes_ -= f.payload->size();
+      unwritten_bytes_.fetch_sub(f.payload->size());
+    }
     inflight_.clear();
     if (ec) return shutdown("write failed: " + ec.message());
     if (!queue_.empty() && !closed_) write_some();
@@ -427,7 +438,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::system::error_code ignored;
     timer_.cancel();
     stream_.lowest_layer().close(ignored);
-    for (const Frame& f : queue_) queued_bytes_ -= f.payload->size();  // inflight_: on_written
+    for (const Frame& f : queue_) {  // inflight_: on_written
+      queued_bytes_ -= f.payload->size();
+      unwritten_bytes_.fetch_sub(f.payload->size());
+    }
     queue_.clear();
     if (registered_ && log && !shared_->stopping.load()) {
       logger("p2p")->info("peer disconnected peer={} remote={} reason=\"{}\"", short_key(peer_key_),
@@ -464,6 +478,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Bytes payload_;
   std::deque<Frame> queue_;  // not yet written
   size_t queued_bytes_ = 0;  // payload bytes in queue_ and inflight_
+  std::atomic<size_t> unwritten_bytes_{0};  // the same, and what is posted to push()
   std::vector<Frame> inflight_;
   std::vector<asio::const_buffer> buffers_;
 };
@@ -877,6 +892,12 @@ std::vector<PublicKey> P2pNetwork::connected_peers() const {
   out.reserve(shared_->peers.size());
   for (const auto& [key, conn] : shared_->peers) out.push_back(key);
   return out;  // std::map: sorted
+}
+
+size_t P2pNetwork::unwritten_bytes(const PublicKey& peer) const {
+  std::lock_guard lock(shared_->mu);
+  auto it = shared_->peers.find(peer);
+  return it == shared_->peers.end() ? 0 : it->second->unwritten_bytes();
 }
 
 bool P2pNetwork::is_connected(const PublicKey& peer) const {

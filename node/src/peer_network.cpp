@@ -179,6 +179,14 @@ void PeerNetwork::request_blocks(const SyncPlan::Request& req) {
 }
 
 void PeerNetwork::on_get_blocks(const core::PublicKey& from, uint64_t first, uint32_t max) {
+  // At most one answer (<= kMaxResponseBytes) on its way to a peer beyond a little other
+  // traffic: what a peer that asks and never reads can hold of this node's memory, and the
+  // store reads it can make this node do, are bounded by it.
+  if (p2p_.unwritten_bytes(from) >= kMaxUnwrittenForSync) {
+    std::lock_guard lock(mu_);
+    ++counters_.sync_requests_ignored;
+    return;
+  }
   std::optional<storage::ChainTip> tip = store_.tip();
   if (!tip || first == 0 || first > tip->height) {
     core::Bytes f = frame(kChannelBlocks, 4);

@@ -458,11 +458,16 @@ TEST_SUITE("p2p") {
     REQUIRE(eventually([&] { return a->inbox->has(mk, "hi"); }));
     // 256 KiB frames until the kernel's buffers are full and 1 MiB waits in the queue.
     size_t sent = 0;
+    size_t most_unwritten = 0;
     for (; sent < 512 && a->net->is_connected(mk); ++sent) {
       (void)a->net->send(mk, Bytes(256u << 10, 1));
+      most_unwritten = std::max(most_unwritten, a->net->unwritten_bytes(mk));
       if (sent % 16 == 15) std::this_thread::sleep_for(10ms);
     }
     CHECK(eventually([&] { return !a->net->is_connected(mk); }));
+    // What a block-sync server checks before answering: it saw the backlog grow.
+    CHECK(most_unwritten > (256u << 10));
+    CHECK(a->net->unwritten_bytes(mk) == 0);  // gone with the connection
     CHECK(a->net->stats().slow_readers == 1);
     CHECK(sent < 512);  // gone long before 128 MiB: the node did not keep buffering
   }

@@ -156,6 +156,9 @@ class P2pNetwork {
   // The peers with an authenticated connection now, sorted by key.
   std::vector<core::PublicKey> connected_peers() const;
   bool is_connected(const core::PublicKey& peer) const;
+  // Payload bytes queued for `peer` and not yet written (0 when not connected). What a server
+  // of requests checks before answering one more (block sync: one answer in flight per peer).
+  size_t unwritten_bytes(const core::PublicKey& peer) const;
 
   P2pStats stats() const;
 

@@ -6,7 +6,9 @@
 //                 node's mempool (checked like any submission) and not passed on: every node
 //                 dials every peer, so the submitting node reaches all of them itself.
 //   3 status      u64 height: the sender's tip, sent to every peer every sync_interval_ms
-//   4 get_blocks  u64 from, u32 max (<= kMaxBlocksPerResponse)
+//   4 get_blocks  u64 from, u32 max (<= kMaxBlocksPerResponse). Answered only while less than
+//                 kMaxUnwrittenForSync bytes wait to be written to that peer: a peer that asks
+//                 and does not read is ignored (counted), not served into this node's memory.
 //   5 blocks      u32 n, n x bytes(Block::encode() with its commit certificate), in height order
 // Block sync: when a peer says it is ahead, the node asks a peer for the blocks after its tip
 // (one request in flight) and hands them to the driver, which verifies each one's certificate
@@ -49,6 +51,7 @@ struct PeerNetworkStats {
   uint64_t sync_timeouts = 0;       // requests a peer left unanswered (SyncPlan)
   uint64_t sync_empty_answers = 0;  // peers that claimed more and sent nothing
   uint64_t sync_no_progress = 0;    // answers whose blocks did not move the tip
+  uint64_t sync_requests_ignored = 0;  // get_blocks from a peer that has not read our last answer
   uint64_t malformed_frames = 0;                     // dropped: bad channel or body
   std::map<core::PublicKey, uint64_t> peer_heights;  // latest status of each peer
 };
@@ -63,6 +66,7 @@ class PeerNetwork {
   static constexpr uint32_t kMaxBlocksPerResponse = 64;
   static constexpr size_t kMaxResponseBytes = 16u << 20;
   static constexpr size_t kMaxQueuedTxBatches = 1024;
+  static constexpr size_t kMaxUnwrittenForSync = 4u << 20;
 
   // driver, mempool and store are borrowed and must outlive the network.
   PeerNetwork(P2pConfig config, ChainDriver& driver, Mempool& mempool, const storage::Store& store,
