@@ -21,9 +21,11 @@ FIRST=1
 CHUNK=500
 ENGINES=()
 
-usage() {
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//' >&2
-  exit 2
+usage() {  # exit status: the text on stdout for --help, on stderr after a mistake
+  local text
+  text="$(sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//')"
+  if [[ "$1" -eq 0 ]]; then echo "$text"; else echo "$text" >&2; fi
+  exit "$1"
 }
 
 positive() {  # name value
@@ -39,8 +41,8 @@ while [[ $# -gt 0 ]]; do
     --engine)
       case "${2:-}" in raft | tbft) ENGINES+=("$2") ;; *) echo "soak: --engine raft or tbft, got '${2:-}'" >&2; exit 2 ;; esac
       shift 2 ;;
-    -h | --help) usage ;;
-    *) echo "soak: unknown argument '$1'" >&2; usage ;;
+    -h | --help) usage 0 ;;
+    *) echo "soak: unknown argument '$1'" >&2; usage 2 ;;
   esac
 done
 [[ ${#ENGINES[@]} -gt 0 ]] || ENGINES=(raft tbft)

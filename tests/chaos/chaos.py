@@ -21,6 +21,7 @@ the same seed draws the same victims, kinds and durations (the OS's timing still
 Partitions are not injected (see docs/reliability.md).
 """
 import argparse
+import http.client
 import json
 import os
 import random
@@ -139,6 +140,7 @@ class Monitor:
         self.lock = threading.Lock()
         self.last = [0] * net.n
         self.regressions = []
+        self.malformed = []  # RPC answers that were not HTTP
         self.tip = 0
         self.last_progress = time.time()
         self.stall_started = None
@@ -153,7 +155,11 @@ class Monitor:
 
     def run(self):
         while not self.stop_event.wait(SAMPLE_S):
-            self.sample()
+            try:
+                self.sample()
+            except Exception as e:  # noqa: BLE001 - a sampler that dies would check nothing
+                with self.lock:
+                    self.malformed.append(f"the monitor failed: {type(e).__name__}: {e}")
 
     def sample(self):
         net = self.net
@@ -164,6 +170,12 @@ class Monitor:
             try:
                 status, body = net.cluster.http[i].get("/v1/chain", timeout=1)
             except (urllib.error.URLError, ConnectionError, OSError):
+                continue
+            except http.client.HTTPException as e:  # the node answered something not HTTP
+                with self.lock:
+                    self.malformed.append(f"node{i + 1} answered GET /v1/chain at "
+                                          f"{now - self.t0:.1f}s with a malformed HTTP response: "
+                                          f"{type(e).__name__} {str(e)[:80]!r}")
                 continue
             if status != 200:
                 continue
@@ -405,8 +417,8 @@ def fault_liar(net, victim, down_s):
         connected = liar.connected_once(LIE_WAIT_S)
     finally:
         liar.stop()
-    figure = {"node": victim + 1, "caught_up_to": behind, "seconds": took,
-              "liar_connections": liar.connections, "lies_sent": liar.statuses_sent,
+    figure = {"node": victim + 1, "caught_up_to": behind,
+              "seconds": None if took is None else round(took, 2), "liar_connections": liar.connections, "lies_sent": liar.statuses_sent,
               "requests_ignored": liar.requests_ignored, "bound_s": CATCHUP_BOUND_S}
     net.hostile.setdefault("liar", []).append(figure)
     net.count("liar")
@@ -496,7 +508,7 @@ def fault_amplifier(net, victim, watch_s):
 def fault_flood(net, victim, down_s):
     """A validator restarted while every node's p2p port, its own included, holds
     FLOOD_P2P_PER_NODE idle unauthenticated connections (more than a node's handshake slots), and
-    one RPC port FLOOD_RPC. The flooder reopens what the nodes close, every 0.2 s."""
+    one RPC port FLOOD_RPC. The flooder reopens what the nodes close, every 50 ms."""
     others = [j for j in range(net.n) if j != victim]
     rpc_target = net.rng.choice(others)
     ports = [net.cluster.p2p_base + j for j in range(net.n)]
@@ -524,8 +536,8 @@ def fault_flood(net, victim, down_s):
     net.count("flood")
     refusals = sum(count_in_log(net, j, "too many handshakes") for j in range(net.n))
     saturated = refusals > refusals_before
-    figure = {"node": victim + 1, "caught_up_to": behind, "seconds": took,
-              "handshake_slots_exhausted": saturated,
+    figure = {"node": victim + 1, "caught_up_to": behind,
+              "seconds": None if took is None else round(took, 2), "handshake_slots_exhausted": saturated,
               "bound_s": CATCHUP_BOUND_S, "flood_connections_opened": p2p_flood.opened,
               "flood_open_at_end": open_now, "rpc_under_flood_s": round(rpc_s, 2),
               "rpc_answered": rpc_ok}
@@ -593,6 +605,7 @@ def final_checks(net):
     net.failures += shown
     net.missing = missing
     net.failures += [f"{net.name}: {r}" for r in net.monitor.regressions]
+    net.failures += [f"{net.name}: {m}" for m in net.monitor.malformed[:10]]
     net.failures += [f"{net.name}: load: {e}" for e in net.load.errors[:10]]
     # Stop cleanly, then the auditor replays every data folder.
     for i in range(net.n):
@@ -716,6 +729,7 @@ def report(nets, seed, minutes, run_dir):
     row("acknowledged but missing (tx x node)", lambda n: "not checked" if n.missing is None else n.missing)
     row("top height", lambda n: n.top)
     row("height regressions", lambda n: len(n.monitor.regressions))
+    row("malformed RPC answers", lambda n: len(n.monitor.malformed))
     row(f"stalls > {STALL_S:g}s (expected: beyond-f)",
         lambda n: f"{sum(1 for s in n.monitor.stalls if not s[2])} "
                   f"({sum(1 for s in n.monitor.stalls if s[2])})")

@@ -5,7 +5,7 @@
 - Amplifier: a consortium node that asks for the same large range of blocks many times in one
   burst and never reads the answers (the node must disconnect it: a bounded send queue).
 - Flooder: hundreds of idle TCP connections that never start a TLS handshake or an HTTP request,
-  kept open (reopened when the node closes them).
+  kept open (reopened within 50 ms when the node closes them).
 
 The p2p wire format is docs/network.md ("p2p", "What nodes say to each other"): a u32
 little-endian payload length, then the payload; the payload's first byte is the channel.
@@ -184,7 +184,7 @@ class Amplifier:
 
 class Flooder:
     """`per_port` idle TCP connections to each port, that never send a byte; a thread reopens the
-    ones the node closes, until stopped."""
+    ones the node closes (checked every 50 ms), until stopped."""
 
     def __init__(self, ports, per_port):
         self.ports, self.per_port = list(ports), per_port
@@ -219,7 +219,7 @@ class Flooder:
             self.socks[port] = alive
 
     def run(self):
-        while not self.stop_event.wait(0.2):
+        while not self.stop_event.wait(0.05):
             self.fill()
 
     def open_now(self):
