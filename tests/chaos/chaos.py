@@ -536,7 +536,7 @@ def fault_flood(net, victim, down_s):
     net.count("flood")
     refusals = sum(count_in_log(net, j, "handshake") for j in range(net.n)) - refusals_before
     figure = {"node": victim + 1, "caught_up_to": behind,
-              "seconds": None if took is None else round(took, 2), "handshake_slots_exhausted": saturated,
+              "seconds": None if took is None else round(took, 2), "handshake_log_lines": refusals,
               "bound_s": CATCHUP_BOUND_S, "flood_connections_opened": p2p_flood.opened,
               "flood_open_at_end": open_now, "rpc_under_flood_s": round(rpc_s, 2),
               "rpc_answered": rpc_ok}
