@@ -89,20 +89,12 @@ class Liar:
         self.connections = 0
         self.statuses_sent = 0
         self.requests_ignored = 0
+        self.first_connected_at = None  # time.time() of the first TLS connection
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def start(self):
         self.thread.start()
         return self
-
-    def connected_once(self, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with self.lock:
-                if self.connections > 0:
-                    return True
-            time.sleep(0.02)
-        return False
 
     def run(self):
         while not self.stop_event.is_set():
@@ -113,6 +105,8 @@ class Liar:
                 continue
             with self.lock:
                 self.connections += 1
+                if self.first_connected_at is None:
+                    self.first_connected_at = time.time()
             reader = threading.Thread(target=self.drain, args=(sock,), daemon=True)
             reader.start()
             try:
