@@ -73,7 +73,8 @@ class Load:
         self.calls = 0
         self.failed_calls = 0
         self.errors = []  # problems of the node, not of the network: reported as failures
-        self.threads = [threading.Thread(target=self.run, args=(w, random.Random(seed * 100 + w)),
+        self.threads = [threading.Thread(target=self.run,
+                                         args=(w, random.Random(f"{seed}-{net.name}-load-{w}")),
                                          daemon=True) for w in range(WORKERS)]
 
     def start(self):
