@@ -403,6 +403,16 @@ void BlockPipeline::store_block(StoreJob job) {
 
   size_t failed = 0;
   for (const core::Receipt& r : p.receipts) failed += r.ok() ? 0 : 1;
+  if (metrics_ != nullptr) {
+    if (!job.synced) metrics_->block_build_seconds.observe(p.build_ms / 1000.0);
+    metrics_->block_store_seconds.observe(store_ms / 1000.0);
+    std::vector<std::pair<std::string, bool>> outcomes;
+    outcomes.reserve(p.block.txs.size());
+    for (size_t i = 0; i < p.block.txs.size() && i < p.receipts.size(); ++i) {
+      outcomes.emplace_back(p.block.txs[i].contract, p.receipts[i].ok());
+    }
+    metrics_->count_block(outcomes);
+  }
   auto log = logger("chain");
   const auto level = h.tx_count == 0 ? spdlog::level::debug : spdlog::level::info;
   log->log(level,

@@ -84,6 +84,8 @@ DriverStats ChainDriver::stats() const {
   std::lock_guard lock(mu_);
   s.messages_dropped = messages_dropped_;
   s.wal_syncs = wal_syncs_;
+  s.wal_bytes = wal_bytes_;
+  s.engine = engine_counters_;
   return s;
 }
 
@@ -168,7 +170,12 @@ bool ChainDriver::drain() {
       if (!pipeline_.apply_synced(from, blocks, events_)) return false;
       if (!events_.empty()) break;  // let the engine hear of them first
     }
-    if (events_.empty()) return true;
+    if (events_.empty()) {
+      std::lock_guard lock(mu_);
+      engine_counters_ = engine_->counters();
+      wal_bytes_ = wal_ ? wal_->size_bytes() : 0;
+      return true;
+    }
   }
 }
 

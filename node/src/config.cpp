@@ -98,7 +98,7 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
   SILK_RETURN_IF_ERROR(get_object(j, "rpc", rpc));
   if (rpc != nullptr) {
     SILK_RETURN_IF_ERROR(check_keys(*rpc, "rpc.", {"listen", "port", "max_body_bytes", "threads",
-                                                   "max_connections"}));
+                                                   "max_connections", "ready_max_lag_blocks"}));
     SILK_RETURN_IF_ERROR(get_string(*rpc, "listen", "rpc.", c.rpc.listen));
     if (c.rpc.listen.empty()) return Status::invalid("'rpc.listen' must not be empty");
     uint64_t v = c.rpc.port;
@@ -113,6 +113,8 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
     v = c.rpc.max_connections;
     SILK_RETURN_IF_ERROR(get_uint(*rpc, "max_connections", "rpc.", 1, 1u << 20, v));
     c.rpc.max_connections = static_cast<size_t>(v);
+    SILK_RETURN_IF_ERROR(get_uint(*rpc, "ready_max_lag_blocks", "rpc.", 0, 1ull << 40,
+                                  c.rpc.ready_max_lag_blocks));
   }
 
   const json* mempool = nullptr;

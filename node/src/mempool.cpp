@@ -46,6 +46,7 @@ void Mempool::precheck(core::ByteSpan encoded, uint64_t max_bytes, Candidate& c)
     return;
   }
   auto entry = std::make_shared<PoolTx>();
+  entry->admitted_at = std::chrono::steady_clock::now();
   entry->tx = std::move(decoded).value();
   const core::Tx& tx = entry->tx;
   // The block stores the re-encoded tx and tx_root hashes its encoding: insist
@@ -243,6 +244,8 @@ std::vector<Result<Hash>> Mempool::add_batch(const std::vector<core::ByteSpan>& 
     if (c.status.is_ok()) {
       results.emplace_back(c.entry->tx_id);
     } else {
+      const auto code = static_cast<size_t>(c.status.code());
+      refused_[code < kCodes ? code : kCodes - 1].fetch_add(1, std::memory_order_relaxed);
       results.emplace_back(std::move(c.status));
     }
   }
@@ -280,14 +283,26 @@ std::vector<std::shared_ptr<const PoolTx>> Mempool::take(
 }
 
 void Mempool::remove(const std::vector<Hash>& tx_ids) {
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
   ++removals_;
   for (const Hash& id : tx_ids) {
     auto it = seq_by_id_.find(id);
     if (it == seq_by_id_.end()) continue;
+    if (metrics_ != nullptr) {
+      const PoolTx& tx = *by_seq_.at(it->second);
+      metrics_->tx_commit_seconds.observe(
+          std::chrono::duration<double>(now - tx.admitted_at).count());
+    }
     by_seq_.erase(it->second);
     seq_by_id_.erase(it);
   }
+}
+
+std::array<uint64_t, Mempool::kCodes> Mempool::refused_by_code() const {
+  std::array<uint64_t, kCodes> out{};
+  for (size_t i = 0; i < kCodes; ++i) out[i] = refused_[i].load(std::memory_order_relaxed);
+  return out;
 }
 
 std::shared_ptr<const PoolTx> Mempool::get(const Hash& tx_id) const {

@@ -1,6 +1,9 @@
 #include "silk/node/node.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -20,6 +23,7 @@ namespace silk::node {
 
 using core::Result;
 using core::Status;
+using json = nlohmann::json;
 
 Status check_validator(const core::Genesis& genesis, const core::PublicKey& key) {
   for (const core::PublicKey& v : genesis.validators) {
@@ -158,6 +162,7 @@ Status Node::build() {
   if (!engine.is_ok()) return engine.status().with_context("consensus");
   const consensus::EngineKind& engine_kind = (*engine)->kind();
   const std::string engine_name(engine_kind.name());
+  engine_name_ = engine_name;
 
   driver_ = std::make_unique<ChainDriver>(
       genesis_, node_key_.public_key(), std::move(engine).value(), *executor_, *config_in_force_,
@@ -167,6 +172,8 @@ Status Node::build() {
         failed_.store(true);
       });
   ChainDriver* driver = driver_.get();
+  mempool_->set_metrics(&chain_metrics_);
+  driver_->set_metrics(&chain_metrics_);
   mempool_->set_on_admitted([driver] { driver->notify_txs_available(); });
   const std::optional<storage::ChainTip> events_tip = store_->tip();
   events_ = std::make_unique<EventHub>(events_tip ? events_tip->height : 0);
@@ -192,12 +199,222 @@ Status Node::build() {
 
   api_ = std::make_unique<RpcApi>(genesis_, *store_, *mempool_, *waiters_, engine_name, *executor_);
   rpc_ = std::make_unique<RpcServer>(config_.rpc, *api_);
+  api_->set_metrics_source([this](MetricsWriter& w) { write_metrics(w); });
+  api_->set_readiness([this] { return readiness(); });
   rpc_->set_upgrade_handler(
       [events, store = store_.get()](auto socket, auto request, std::shared_ptr<void> slot) {
         serve_event_stream(std::move(socket), std::move(request), *events, *store,
                            std::move(slot));
       });
   return Status::ok();
+}
+
+namespace {
+
+// The median of the peers' claimed heights (a liar's 2^63 moves it only with a majority of
+// liars); 0 without peers.
+uint64_t median_claim(const std::map<core::PublicKey, uint64_t>& claims) {
+  if (claims.empty()) return 0;
+  std::vector<uint64_t> v;
+  v.reserve(claims.size());
+  for (const auto& [peer, h] : claims) v.push_back(h);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+constexpr const char* kCodeNames[] = {"ok",       "invalid",   "not_found",   "unauthorized",
+                                      "conflict", "exhausted", "unavailable", "corruption",
+                                      "io_error", "internal"};
+
+}  // namespace
+
+void Node::write_metrics(MetricsWriter& w) const {
+  const std::optional<storage::ChainTip> tip = store_->tip();
+  const uint64_t height = tip ? tip->height : 0;
+  w.family("silk_chain_height", "gauge", "Height of the latest block this node stored.");
+  w.sample("silk_chain_height", static_cast<double>(height));
+  w.family("silk_chain_last_block_timestamp_seconds", "gauge",
+           "The latest block's timestamp (its proposer's clock), Unix seconds.");
+  w.sample("silk_chain_last_block_timestamp_seconds",
+           tip ? static_cast<double>(tip->timestamp_ms) / 1000.0 : 0);
+  w.family("silk_chain_txs", "gauge", "Txs in the chain up to the latest block.");
+  w.sample("silk_chain_txs", tip ? static_cast<double>(tip->total_txs) : 0);
+  chain_metrics_.write_txs(w);
+  w.histogram("silk_block_build_duration_seconds",
+              "Time to build (propose) or check (validate) a block, execution included.",
+              chain_metrics_.block_build_seconds);
+  w.histogram("silk_block_store_duration_seconds",
+              "Time to write a block, its receipts and state durably.",
+              chain_metrics_.block_store_seconds);
+  w.histogram("silk_tx_commit_latency_seconds",
+              "Time from a tx's admission to this node's pool to its block being durable here.",
+              chain_metrics_.tx_commit_seconds);
+
+  w.family("silk_mempool_txs", "gauge", "Txs waiting for a block.");
+  w.sample("silk_mempool_txs", static_cast<double>(mempool_->size()));
+  w.family("silk_mempool_capacity_txs", "gauge", "Most txs the pool holds (mempool.capacity).");
+  w.sample("silk_mempool_capacity_txs", static_cast<double>(mempool_->capacity()));
+  w.family("silk_mempool_refused_total", "counter",
+           "Submissions refused at admission, by reason (the error code of docs/api.md).");
+  const auto refused = mempool_->refused_by_code();
+  for (size_t i = 1; i < refused.size(); ++i) {
+    w.sample("silk_mempool_refused_total", {{"reason", kCodeNames[i]}},
+             static_cast<double>(refused[i]));
+  }
+
+  const DriverStats d = driver_->stats();
+  w.family("silk_consensus_height", "gauge", "The height consensus has durably reached.");
+  w.sample("silk_consensus_height", static_cast<double>(driver_->height()));
+  w.family("silk_blocks_applied_total", "counter",
+           "Blocks stored, by how they came: consensus (committed here) or sync (fetched).");
+  w.sample("silk_blocks_applied_total", {{"via", "consensus"}},
+           static_cast<double>(d.blocks_committed));
+  w.sample("silk_blocks_applied_total", {{"via", "sync"}}, static_cast<double>(d.blocks_synced));
+  w.family("silk_blocks_rejected_total", "counter",
+           "Proposed or synced blocks refused (bad certificate, roots, or rules).");
+  w.sample("silk_blocks_rejected_total", static_cast<double>(d.blocks_rejected));
+  w.family("silk_consensus_messages_dropped_total", "counter",
+           "Inbound consensus messages dropped because the driver's queue was full.");
+  w.sample("silk_consensus_messages_dropped_total", static_cast<double>(d.messages_dropped));
+  const std::pair<const char*, uint64_t> engine_counts[] = {
+      {"rounds_started", d.engine.rounds_started},
+      {"elections_started", d.engine.elections_started},
+      {"terms_led", d.engine.terms_led},
+      {"evidence_reported", d.engine.evidence_reported},
+      {"invalid_proposals", d.engine.invalid_proposals},
+      {"malformed_messages", d.engine.malformed_messages},
+      {"unknown_senders", d.engine.unknown_senders},
+  };
+  w.family("silk_consensus_events_total", "counter",
+           "The engine's counters: tbft rounds started (a round past 0 is a view change), raft "
+           "elections started and terms led, evidence reported, proposals prevoted nil, "
+           "messages dropped as malformed or from outside the validator set.");
+  for (const auto& [event, n] : engine_counts) {
+    w.sample("silk_consensus_events_total", {{"event", event}}, static_cast<double>(n));
+  }
+  if (tip) {
+    Result<core::Block> latest = store_->block_by_height(tip->height);
+    if (latest.is_ok()) {
+      w.family("silk_consensus_last_round", "gauge",
+               "The round (tbft) or term (raft) of the latest block's commit certificate.");
+      w.sample("silk_consensus_last_round", static_cast<double>(latest->cert.round));
+      w.family("silk_consensus_last_proposer", "gauge",
+               "1 for the proposer (tbft) or leader (raft) of the latest block, by key prefix.");
+      w.sample("silk_consensus_last_proposer",
+               {{"proposer", core::to_hex(core::ByteSpan(latest->header.proposer.data(), 8))}},
+               1);
+    }
+  }
+  w.family("silk_consensus_wal_bytes", "gauge", "Size of the consensus WAL.");
+  w.sample("silk_consensus_wal_bytes", static_cast<double>(d.wal_bytes));
+  w.family("silk_consensus_wal_syncs_total", "counter", "fsyncs of the consensus WAL.");
+  w.sample("silk_consensus_wal_syncs_total", static_cast<double>(d.wal_syncs));
+
+  if (network_) {
+    const PeerNetworkStats n = network_->stats();
+    const P2pStats& t = n.transport;
+    w.family("silk_p2p_peers_connected", "gauge", "Peers with an authenticated connection.");
+    w.sample("silk_p2p_peers_connected", static_cast<double>(n.peers_connected));
+    w.family("silk_p2p_frames_total", "counter", "Frames written to and delivered from peers.");
+    w.sample("silk_p2p_frames_total", {{"direction", "out"}}, static_cast<double>(t.frames_sent));
+    w.sample("silk_p2p_frames_total", {{"direction", "in"}},
+             static_cast<double>(t.frames_received));
+    w.family("silk_p2p_bytes_total", "counter", "Frame bytes written to and read from peers.");
+    w.sample("silk_p2p_bytes_total", {{"direction", "out"}}, static_cast<double>(t.bytes_sent));
+    w.sample("silk_p2p_bytes_total", {{"direction", "in"}},
+             static_cast<double>(t.bytes_received));
+    w.family("silk_p2p_frames_dropped_total", "counter",
+             "Frames not delivered, by reason: not_connected (sent to no connection), "
+             "malformed (a bad channel or body from a peer).");
+    w.sample("silk_p2p_frames_dropped_total", {{"reason", "not_connected"}},
+             static_cast<double>(t.dropped_not_connected));
+    w.sample("silk_p2p_frames_dropped_total", {{"reason", "malformed"}},
+             static_cast<double>(n.malformed_frames));
+    w.family("silk_p2p_disconnects_total", "counter",
+             "Connections this node closed, by reason: slow_reader, oversized_frame.");
+    w.sample("silk_p2p_disconnects_total", {{"reason", "slow_reader"}},
+             static_cast<double>(t.slow_readers));
+    w.sample("silk_p2p_disconnects_total", {{"reason", "oversized_frame"}},
+             static_cast<double>(t.oversized_frames));
+    w.family("silk_p2p_handshakes_total", "counter",
+             "Handshakes that did not make a connection: refused (certificate, role, key, TLS "
+             "failure) or evicted (an idle inbound handshake whose slot a newer one took).");
+    w.sample("silk_p2p_handshakes_total", {{"result", "refused"}},
+             static_cast<double>(t.handshakes_refused));
+    w.sample("silk_p2p_handshakes_total", {{"result", "evicted"}},
+             static_cast<double>(t.handshakes_evicted));
+    w.family("silk_sync_requests_total", "counter",
+             "Block-sync requests: sent by this node, ignored (from a peer that had not read "
+             "the last answer), timed out, answered empty by a peer that claimed more.");
+    w.sample("silk_sync_requests_total", {{"result", "sent"}},
+             static_cast<double>(n.sync_requests));
+    w.sample("silk_sync_requests_total", {{"result", "ignored"}},
+             static_cast<double>(n.sync_requests_ignored));
+    w.sample("silk_sync_requests_total", {{"result", "timed_out"}},
+             static_cast<double>(n.sync_timeouts));
+    w.sample("silk_sync_requests_total", {{"result", "empty_answer"}},
+             static_cast<double>(n.sync_empty_answers));
+    w.family("silk_sync_blocks_received_total", "counter", "Blocks received by block sync.");
+    w.sample("silk_sync_blocks_received_total", static_cast<double>(n.sync_blocks_received));
+    const uint64_t median = median_claim(n.peer_heights);
+    w.family("silk_sync_lag_blocks", "gauge",
+             "How far this node is behind the median of its peers' claimed heights.");
+    w.sample("silk_sync_lag_blocks", static_cast<double>(median > height ? median - height : 0));
+  }
+
+  w.family("silk_rpc_connections_open", "gauge", "RPC connections open, WebSocket streams too.");
+  w.sample("silk_rpc_connections_open", static_cast<double>(rpc_->connections()));
+  w.family("silk_rpc_connections_refused_total", "counter",
+           "RPC connections refused past rpc.max_connections (the descriptor budget).");
+  w.sample("silk_rpc_connections_refused_total", static_cast<double>(rpc_->connections_refused()));
+  w.family("silk_rpc_max_connections", "gauge", "The RPC's connection limit in force.");
+  w.sample("silk_rpc_max_connections", static_cast<double>(config_.rpc.max_connections));
+
+  for (const auto& [name, value] : store_->engine_figures()) {
+    const std::string metric = "silk_rocksdb_" + name;
+    w.family(metric, "gauge", "RocksDB property (docs/operations.md \"Metrics\").");
+    w.sample(metric, static_cast<double>(value));
+  }
+  write_process_figures(w, read_process_figures());
+}
+
+RpcApi::Readiness Node::readiness() const {
+  const std::optional<storage::ChainTip> tip = store_->tip();
+  const uint64_t height = tip ? tip->height : 0;
+  json checks = json::object();
+  bool ready = true;
+  checks["store"] = {{"ok", tip.has_value()},
+                     {"detail", tip ? "open at height " + std::to_string(height)
+                                    : std::string("open, but it holds no block")}};
+  ready = ready && tip.has_value();
+  const bool running = !failed_.load() && !stopping_.load();
+  std::string detail = "running (" + engine_name_ + ")";
+  if (failed_.load()) detail = "stopped on an error: " + failure().message();
+  if (stopping_.load()) detail = "stopping";
+  checks["consensus"] = {{"ok", running}, {"detail", detail}};
+  ready = ready && running;
+  json sync = {{"ok", true}, {"lag_blocks", 0}, {"max_lag_blocks", config_.rpc.ready_max_lag_blocks}};
+  if (network_) {
+    const PeerNetworkStats n = network_->stats();
+    const uint64_t median = median_claim(n.peer_heights);
+    const uint64_t lag = median > height ? median - height : 0;
+    const bool ok = lag <= config_.rpc.ready_max_lag_blocks;
+    sync["ok"] = ok;
+    sync["lag_blocks"] = lag;
+    sync["peers_connected"] = n.peers_connected;
+    sync["detail"] = n.peer_heights.empty()
+                         ? std::string("no peer has told its height yet")
+                         : std::to_string(lag) + " blocks behind the median of " +
+                               std::to_string(n.peer_heights.size()) +
+                               " peers' claimed heights (" + std::to_string(median) +
+                               "), at most " + std::to_string(config_.rpc.ready_max_lag_blocks) +
+                               " allowed (rpc.ready_max_lag_blocks)";
+    ready = ready && ok;
+  } else {
+    sync["detail"] = "no p2p: this node is the chain";
+  }
+  checks["sync"] = std::move(sync);
+  return {ready, json({{"ready", ready}, {"height", height}, {"checks", std::move(checks)}}).dump()};
 }
 
 Status Node::build_network() {
@@ -333,6 +550,7 @@ Status Node::start() {
 }
 
 void Node::stop() {
+  stopping_.store(true);
   {
     std::lock_guard lock(mu_);
     if (!started_ || stopped_) return;

@@ -118,7 +118,8 @@ struct P2pNetwork::Shared {
   std::set<Connection*> live;                              // every Connection object
 
   std::atomic<uint64_t> frames_sent{0}, frames_received{0}, dropped_not_connected{0},
-      slow_readers{0}, handshakes_refused{0}, handshakes_evicted{0}, oversized_frames{0};
+      slow_readers{0}, handshakes_refused{0}, handshakes_evicted{0}, oversized_frames{0},
+      bytes_sent{0}, bytes_received{0};
 
   mutable std::mutex log_mu;  // guards the three below
   Clock::time_point log_window{};
@@ -367,6 +368,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void deliver() {
     if (closed_ || shared_->stopping.load()) return;
     shared_->frames_received.fetch_add(1);
+    shared_->bytes_received.fetch_add(4 + payload_.size());
     if (shared_->on_receive) shared_->on_receive(peer_key_, std::move(payload_));
     payload_ = Bytes();
     read_header();
@@ -421,6 +423,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     writing_ = false;
     if (!ec) shared_->frames_sent.fetch_add(inflight_.size());
     for (const Frame& f : inflight_) {
+      if (!ec) shared_->bytes_sent.fetch_add(4 + f.payload->size());
       queued_bytes_ -= f.payload->size();
       unwritten_bytes_.fetch_sub(f.payload->size());
     }
@@ -913,6 +916,8 @@ P2pStats P2pNetwork::stats() const {
   s.slow_readers = shared_->slow_readers.load();
   s.handshakes_refused = shared_->handshakes_refused.load();
   s.handshakes_evicted = shared_->handshakes_evicted.load();
+  s.bytes_sent = shared_->bytes_sent.load();
+  s.bytes_received = shared_->bytes_received.load();
   s.oversized_frames = shared_->oversized_frames.load();
   std::lock_guard lock(shared_->log_mu);
   s.last_refusal = shared_->last_refusal;

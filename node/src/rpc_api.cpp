@@ -801,7 +801,61 @@ RpcApi::RpcApi(const core::Genesis& genesis, const storage::Store& store, Mempoo
       consensus_(std::move(consensus)),
       contracts_(contracts) {}
 
+bool RpcApi::answer_operator_route(const HttpRequest& request, const Responder& respond) {
+  const std::string_view target = request.target;
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool metrics = path == "/metrics";
+  const bool ready = path == "/v1/ready";
+  if (!metrics && !ready) return false;
+  if (request.method != http::verb::get) {
+    const std::string method = request.method_name.empty()
+                                   ? std::string(http::to_string(request.method))
+                                   : request.method_name;
+    HttpResponse r = json_response(
+        error_to_json(Status::invalid("method " + method + " is not allowed on " +
+                                      std::string(path) + "; use GET")),
+        405);
+    r.allow = "GET";
+    respond(std::move(r));
+    return true;
+  }
+  if (metrics) {
+    MetricsWriter w;
+    rpc_metrics_.write(w);
+    if (metrics_source_) metrics_source_(w);
+    HttpResponse r;
+    r.body = w.text();
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    respond(std::move(r));
+    return true;
+  }
+  if (!readiness_) {
+    respond(json_response({{"ready", true}}));
+    return true;
+  }
+  const Readiness verdict = readiness_();
+  HttpResponse r;
+  r.status = verdict.ready ? 200 : 503;
+  r.body = verdict.body_json;
+  respond(std::move(r));
+  return true;
+}
+
 void RpcApi::handle(HttpRequest request, boost::asio::any_io_executor executor, Responder respond) {
+  // Counted by route and status with its duration, when it is answered.
+  const size_t route = RpcMetrics::route_of(
+      request.method_name.empty()
+          ? std::string_view(http::to_string(request.method).data(),
+                             http::to_string(request.method).size())
+          : std::string_view(request.method_name),
+      request.target);
+  const auto started = std::chrono::steady_clock::now();
+  respond = [respond = std::move(respond), route, started, this](HttpResponse r) {
+    rpc_metrics_.observe(
+        route, r.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    respond(std::move(r));
+  };
   // The Call answers exactly once; if it throws before answering, we answer.
   auto answered = std::make_shared<std::atomic<bool>>(false);
   Responder once = [respond, answered](HttpResponse r) {
@@ -809,6 +863,7 @@ void RpcApi::handle(HttpRequest request, boost::asio::any_io_executor executor, 
     respond(std::move(r));
   };
   try {
+    if (answer_operator_route(request, once)) return;
     Call(genesis_, store_, mempool_, waiters_, consensus_, contracts_, std::move(executor), once)
         .run(request);
   } catch (const std::exception& e) {

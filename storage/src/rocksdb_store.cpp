@@ -411,6 +411,34 @@ class RocksDbStore final : public Store {
     return v.ToString();
   }
 
+  std::vector<std::pair<std::string, uint64_t>> engine_figures() const override {
+    // Summed over the column families, then the database-wide ones.
+    static constexpr std::pair<const char*, const char*> kPerFamily[] = {
+        {"memtable_bytes", "rocksdb.cur-size-all-mem-tables"},
+        {"sst_bytes", "rocksdb.total-sst-files-size"},
+        {"live_data_bytes", "rocksdb.estimate-live-data-size"},
+        {"pending_compaction_bytes", "rocksdb.estimate-pending-compaction-bytes"},
+        {"table_readers_bytes", "rocksdb.estimate-table-readers-mem"},
+    };
+    static constexpr std::pair<const char*, const char*> kWide[] = {
+        {"running_compactions", "rocksdb.num-running-compactions"},
+        {"running_flushes", "rocksdb.num-running-flushes"},
+        {"delayed_write_rate", "rocksdb.actual-delayed-write-rate"},
+        {"write_stopped", "rocksdb.is-write-stopped"},
+        {"block_cache_bytes", "rocksdb.block-cache-usage"},
+    };
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const auto& [name, property] : kPerFamily) {
+      uint64_t v = 0;
+      if (db_->GetAggregatedIntProperty(property, &v)) out.emplace_back(name, v);
+    }
+    for (const auto& [name, property] : kWide) {
+      uint64_t v = 0;
+      if (db_->GetIntProperty(property, &v)) out.emplace_back(name, v);
+    }
+    return out;
+  }
+
   std::optional<ChainTip> tip() const override {
     std::lock_guard lock(tip_mu_);
     return tip_;

@@ -106,6 +106,9 @@ class BlockPipeline {
   // Set before open(). Called after each block is durably stored (and its waiters notified),
   // in height order, on the store thread (threaded) or the caller's. Quick; must not throw.
   void set_on_committed(CommittedHook hook) { on_committed_ = std::move(hook); }
+  // Where each stored block's build and store times and its txs by contract are recorded (the
+  // node's metrics). Borrowed; set before start.
+  void set_metrics(ChainMetrics* metrics) { metrics_ = metrics; }
 
   // Each carries out one consensus action, pushing the engine's answer to `events`. False when
   // the caller must stop (an error of ours, reported to the FailHandler).
@@ -216,6 +219,7 @@ class BlockPipeline {
   const core::Clock& clock_;
   const FailHandler on_fail_;
   CommittedHook on_committed_;
+  ChainMetrics* metrics_ = nullptr;
   ThreadPool* verifiers_ = nullptr;
 
   // Caller's thread only.

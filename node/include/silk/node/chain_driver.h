@@ -76,7 +76,9 @@ struct DriverStats {
   uint64_t blocks_rejected = 0;   // ValidateBlock answered invalid, or a synced block refused
   uint64_t messages_dropped = 0;  // inbound consensus messages dropped (queue full)
   uint64_t wal_syncs = 0;         // fsyncs of the consensus WAL
+  uint64_t wal_bytes = 0;         // the consensus WAL's size
   std::string last_rejection;     // why the latest block was refused
+  consensus::EngineCounters engine;  // as of the driver's latest pass over its events
 };
 
 class ChainDriver {
@@ -158,6 +160,8 @@ class ChainDriver {
   // set it before start().
   using CommittedHook = BlockPipeline::CommittedHook;
   void set_on_committed(CommittedHook hook) { pipeline_.set_on_committed(std::move(hook)); }
+  // The node's metrics (BlockPipeline::set_metrics). Before start().
+  void set_metrics(ChainMetrics* metrics) { pipeline_.set_metrics(metrics); }
 
   // The last durably stored height. Thread-safe.
   uint64_t height() const { return pipeline_.height(); }
@@ -206,6 +210,8 @@ class ChainDriver {
   std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced_;
   uint64_t messages_dropped_ = 0;
   uint64_t wal_syncs_ = 0;
+  uint64_t wal_bytes_ = 0;                      // snapshots for stats(), once per drain()
+  consensus::EngineCounters engine_counters_{};
 
   std::mutex thread_mu_;  // guards thread_ and started_ (start/stop from any thread)
   std::thread thread_;

@@ -25,6 +25,9 @@ struct RpcConfig {
   // Connections served at once (WebSocket streams included); past it a new connection gets 503
   // and is closed. The node lowers it to what its descriptor limit allows (node/descriptors.h).
   size_t max_connections = 1024;
+  // GET /v1/ready answers 503 when the node is more blocks than this behind the median of its
+  // peers' claimed heights.
+  uint64_t ready_max_lag_blocks = 10;
 };
 
 struct MempoolConfig {

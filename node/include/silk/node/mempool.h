@@ -33,6 +33,9 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -51,6 +54,7 @@
 #include "silk/core/status.h"
 #include "silk/core/tx.h"
 #include "silk/node/config_in_force.h"
+#include "silk/node/metrics.h"
 #include "silk/node/state_view.h"
 #include "silk/node/thread_pool.h"
 #include "silk/storage/store.h"
@@ -63,6 +67,7 @@ struct PoolTx {
   core::Hash tx_id{};
   core::Hash leaf_hash{};  // core::merkle_leaf_hash(tx.encode()): its tx_root leaf
   size_t encoded_bytes = 0;
+  std::chrono::steady_clock::time_point admitted_at{};  // for the commit latency metric
 };
 
 // Hashes a tx_id (already uniformly distributed) for unordered containers.
@@ -122,6 +127,13 @@ class Mempool {
   size_t size() const;
   size_t capacity() const { return capacity_; }
 
+  // Submissions refused since start, by the refusal's status code (core::Status::Code as index).
+  static constexpr size_t kCodes = 10;
+  std::array<uint64_t, kCodes> refused_by_code() const;
+  // Where remove() records each removed tx's time from admission (the node's metrics); set
+  // before the pool is shared. Borrowed.
+  void set_metrics(ChainMetrics* metrics) { metrics_ = metrics; }
+
   // Called (on the admitting thread, outside the pool's lock) after a call to
   // add or add_batch admitted at least one tx. Set it before the pool is
   // shared between threads; it must be cheap and must not call back into the pool.
@@ -148,6 +160,8 @@ class Mempool {
   const size_t capacity_;
   const StoreStateView state_view_;
   std::function<void()> on_admitted_;
+  ChainMetrics* metrics_ = nullptr;
+  std::array<std::atomic<uint64_t>, kCodes> refused_{};
   std::function<void(const std::vector<core::ByteSpan>&)> on_client_txs_;
 
   mutable std::mutex mu_;  // guards the four fields below

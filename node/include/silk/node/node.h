@@ -95,6 +95,9 @@ class Node {
   explicit Node(NodeParts parts);
   core::Status build();
   core::Status build_network();
+  // GET /metrics' node families (after the RPC's own), and GET /v1/ready's verdict.
+  void write_metrics(MetricsWriter& w) const;
+  RpcApi::Readiness readiness() const;
   // Submits a tbft double-sign evidence tx signed by this node (driver thread).
   void report_evidence(const core::Bytes& evidence);
 
@@ -118,6 +121,9 @@ class Node {
   std::unique_ptr<RpcServer> rpc_;
 
   std::atomic<bool> failed_{false};
+  std::atomic<bool> stopping_{false};  // stop() began
+  std::string engine_name_;
+  ChainMetrics chain_metrics_;  // updated by the pipeline and the pool; read by /metrics
   mutable std::mutex mu_;  // guards failure_, started_, stopped_
   core::Status failure_;
   bool started_ = false;

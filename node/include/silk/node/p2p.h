@@ -107,6 +107,8 @@ struct P2pConfig {
 struct P2pStats {
   uint64_t frames_sent = 0;            // written to a socket
   uint64_t frames_received = 0;        // delivered to the receive callback
+  uint64_t bytes_sent = 0;             // frame bytes written (headers included)
+  uint64_t bytes_received = 0;         // frame bytes delivered (headers included)
   uint64_t dropped_not_connected = 0;  // send()/broadcast() to no connection
   uint64_t slow_readers = 0;           // connections closed: their send queue was full
   uint64_t handshakes_refused = 0;     // peers refused (either direction), handshake failures

@@ -7,18 +7,21 @@
 //   GET  /v1/state?key=                  current value
 //   GET  /v1/history?key=&offset=&limit= key versions, oldest first
 //   GET  /v1/txs?sender=&contract=&from_ms=&to_ms=&after=&limit=&order=   tx search, paged
-//   GET  /v1/chain, GET /v1/health
+//   GET  /v1/chain, GET /v1/health, GET /v1/ready
+//   GET  /metrics                        Prometheus text format (docs/operations.md)
 //
 // Errors are {"error": {"code", "message"}} with the HTTP status of the
 // table in docs/api.md. Never throws; an unexpected exception is a 500.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "silk/core/genesis.h"
 #include "silk/node/commit_waiters.h"
 #include "silk/node/mempool.h"
+#include "silk/node/metrics.h"
 #include "silk/node/rpc_server.h"
 #include "silk/storage/store.h"
 
@@ -45,13 +48,31 @@ class RpcApi final : public RequestHandler {
   void handle(HttpRequest request, boost::asio::any_io_executor executor,
               Responder respond) override;
 
+  // GET /metrics answers with what `source` writes after the RPC's own families (text format
+  // 0.0.4). GET /v1/ready with `ready`: whether the node is ready, and a JSON object saying why
+  // (200 when ready, else 503). Without them: 404 and a plain "ready". Set before serving.
+  struct Readiness {
+    bool ready = true;
+    std::string body_json;  // a JSON object
+  };
+  void set_metrics_source(std::function<void(MetricsWriter&)> source) {
+    metrics_source_ = std::move(source);
+  }
+  void set_readiness(std::function<Readiness()> ready) { readiness_ = std::move(ready); }
+
  private:
+  // /metrics and /v1/ready: answered here, not by the routes of the Call.
+  bool answer_operator_route(const HttpRequest& request, const Responder& respond);
+
   const core::Genesis& genesis_;
   const storage::Store& store_;
   Mempool& mempool_;
   CommitWaiters& waiters_;
   const std::string consensus_;
   const contracts::Executor& contracts_;
+  std::function<void(MetricsWriter&)> metrics_source_;
+  std::function<Readiness()> readiness_;
+  RpcMetrics rpc_metrics_;
 };
 
 }  // namespace silk::node

@@ -104,6 +104,11 @@ class Store {
   // The last committed block; nullopt on an empty store.
   virtual std::optional<ChainTip> tip() const = 0;
 
+  // The storage engine's own figures for an operator (RocksDB: memtable and SST bytes, pending
+  // compaction bytes, whether writes are stalled), as (metric name suffix, value). Empty for a
+  // store that has none. Thread-safe; cheap enough for a scrape.
+  virtual std::vector<std::pair<std::string, uint64_t>> engine_figures() const { return {}; }
+
   // Commits one block with its receipts (one per tx, same order) and the
   // state writes its txs made, in one atomic, synced write: after a crash the
   // store holds the whole block or none of it. Rejects (kInvalid) a height
