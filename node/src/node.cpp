@@ -170,6 +170,7 @@ Status Node::build() {
     logger("node")->info("consensus WAL opened path={} records={} bytes={}", config_.wal_file,
                          records.size(), (*wal)->size_bytes());
     driver_->set_wal(std::move(wal).value(), std::move(records));
+    driver_->set_wal_compact_bytes(config_.wal_compact_bytes);
   }
   if (!config_.p2p.cert.empty()) SILK_RETURN_IF_ERROR(build_network());
   driver_->set_evidence_sink([this](core::Bytes evidence) { report_evidence(evidence); });
