@@ -608,8 +608,8 @@ class TbftEngine final : public Engine {
         if (step_ == Step::kPrevote) {
           locked_round_ = round_;
           locked_hash_ = p->hash;
-          Bytes lock = encode_lock(LockRecord{height_, round_, p->hash,
-                                              blocks_.at(p->hash).bytes, polka(round_, p->hash)});
+          Bytes lock = encode_lock(LockRecord{height_, round_, p->hash, blocks_.at(p->hash).bytes,
+                                              polka(round_, p->hash)});
           height_records_.push_back(lock);
           out.emplace_back(PersistWal{std::move(lock)});
           precommit(p->hash, out);

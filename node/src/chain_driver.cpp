@@ -254,8 +254,8 @@ bool ChainDriver::maybe_compact_wal() {
     wal_checkpoint_max_bytes_ = std::max(wal_checkpoint_max_bytes_, wal_base_bytes_);
   }
   note_wal_size();
-  logger("chain")->info("consensus WAL compacted bytes_before={} bytes_after={} records={}",
-                        before, wal_base_bytes_, records->size());
+  logger("chain")->info("consensus WAL compacted bytes_before={} bytes_after={} records={}", before,
+                        wal_base_bytes_, records->size());
   return true;
 }
 

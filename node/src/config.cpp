@@ -79,9 +79,10 @@ bool known_level(const std::string& level) {
 Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base) {
   if (!j.is_object())
     return Status::invalid(std::string("expected a JSON object, got ") + j.type_name());
-  SILK_RETURN_IF_ERROR(check_keys(j, "",
-                                  {"data_dir", "genesis", "node_key", "passphrase_file", "wal_file",
-                                   "wal_compact_bytes", "rpc", "mempool", "log", "p2p", "consensus"}));
+  SILK_RETURN_IF_ERROR(
+      check_keys(j, "",
+                 {"data_dir", "genesis", "node_key", "passphrase_file", "wal_file",
+                  "wal_compact_bytes", "rpc", "mempool", "log", "p2p", "consensus"}));
   NodeConfig c;
   c.data_dir = "data";
   SILK_RETURN_IF_ERROR(get_string(j, "data_dir", "", c.data_dir));

@@ -95,12 +95,12 @@ std::string long_run(const std::string& engine, const Options& options) {
   if (!h.ok()) return h.failure();
   const uint64_t bound =
       std::max(ho.wal_compact_bytes, 2 * h.max_checkpoint_bytes()) + kStepSlackBytes;
-  std::printf("%s long run: height %llu, %llu WAL compactions, largest WAL %llu KiB, largest "
-              "checkpoint %llu KiB, bound %llu KiB\n",
-              engine.c_str(), (unsigned long long)h.max_height(),
-              (unsigned long long)h.wal_checkpoints(), (unsigned long long)(h.max_wal_bytes() >> 10),
-              (unsigned long long)(h.max_checkpoint_bytes() >> 10),
-              (unsigned long long)(bound >> 10));
+  std::printf(
+      "%s long run: height %llu, %llu WAL compactions, largest WAL %llu KiB, largest "
+      "checkpoint %llu KiB, bound %llu KiB\n",
+      engine.c_str(), (unsigned long long)h.max_height(), (unsigned long long)h.wal_checkpoints(),
+      (unsigned long long)(h.max_wal_bytes() >> 10),
+      (unsigned long long)(h.max_checkpoint_bytes() >> 10), (unsigned long long)(bound >> 10));
   if (options.wal_compact_bytes.value_or(0) < (1ull << 30) && h.max_wal_bytes() > bound) {
     return "the WAL grew to " + std::to_string(h.max_wal_bytes()) + " bytes, over its bound of " +
            std::to_string(bound);
@@ -326,10 +326,11 @@ int main(int argc, char** argv) {
     }
   }
   if (engines.empty()) {
-    std::fprintf(stderr,
-                 "usage: sim_consensus [--engine NAME|all] [--seed N] [--seeds COUNT] "
-                 "[--first N] [--wal-compact-bytes N] [--long-run HEIGHTS] [--verbose]\n(engines: %s)\n",
-                 silk::consensus::engine_names().c_str());
+    std::fprintf(
+        stderr,
+        "usage: sim_consensus [--engine NAME|all] [--seed N] [--seeds COUNT] "
+        "[--first N] [--wal-compact-bytes N] [--long-run HEIGHTS] [--verbose]\n(engines: %s)\n",
+        silk::consensus::engine_names().c_str());
     return 2;
   }
   if (!silk::core::crypto_init().is_ok()) return 1;

@@ -694,7 +694,9 @@ TEST_SUITE("raft_engine") {
     block.cert = commits[0].cert;
     CHECK(core::verify_commit_cert(block.header, block.cert, c.validators).is_ok());
   }
-  TEST_CASE("wal_checkpoint() keeps term, vote and the log near the tip; a restart from it is as from all") {
+  TEST_CASE(
+      "wal_checkpoint() keeps term, vote and the log near the tip; a restart from it is as from "
+      "all") {
     Cluster c;
     c.elect(0);
     CHECK_FALSE(c.make(1, 1)->wal_checkpoint().has_value());  // before Started

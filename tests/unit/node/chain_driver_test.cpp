@@ -564,7 +564,8 @@ TEST_SUITE("chain_driver") {
     }
     std::filesystem::remove_all(dir);
   }
-  TEST_CASE("past its threshold the WAL becomes the engine's checkpoint, and stays under its bound") {
+  TEST_CASE(
+      "past its threshold the WAL becomes the engine's checkpoint, and stays under its bound") {
     core::ManualClock timer_clock(1000);
     MemEnv env(timer_clock);
     constexpr uint64_t kThreshold = 64u << 10;

@@ -57,8 +57,7 @@ TEST_SUITE("config") {
     refused(R"({"genesis": "g", "node_key": "k",
                 "consensus": {"raft_heartbeat_ms": 500, "raft_election_timeout_ms": 600}})",
             "must exceed twice");
-    refused(R"({"genesis": "g", "node_key": "k", "wal_compact_bytes": 1000})",
-            "wal_compact_bytes");
+    refused(R"({"genesis": "g", "node_key": "k", "wal_compact_bytes": 1000})", "wal_compact_bytes");
     refused(R"({"genesis": "g", "node_key": "k", "consensus": {"tbft_vote": 1}})",
             "unknown key 'consensus.tbft_vote'");
   }

@@ -174,7 +174,9 @@ TEST_SUITE("wal") {
       config.validators = {key->public_key()};
       config.self = key->public_key();
       auto k = key;
-      config.signer = [k](const core::Hash& m) { return k->sign(core::ByteSpan(m.data(), m.size())); };
+      config.signer = [k](const core::Hash& m) {
+        return k->sign(core::ByteSpan(m.data(), m.size()));
+      };
       std::unique_ptr<consensus::Engine> engine = make();
       std::vector<consensus::Event> events{consensus::Started{}, consensus::TxsAvailable{}};
       while (!events.empty()) {

@@ -85,7 +85,7 @@ struct DriverStats {
   uint64_t wal_bytes = 0;         // the WAL's size now
   uint64_t wal_max_bytes = 0;     // the largest it has been in this run
   uint64_t wal_checkpoint_max_bytes = 0;  // the largest it has been right after a compaction
-  std::string last_rejection;     // why the latest block was refused
+  std::string last_rejection;             // why the latest block was refused
 };
 
 class ChainDriver {
