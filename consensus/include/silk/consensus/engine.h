@@ -28,8 +28,9 @@ struct Started {
   uint64_t tip_height = 0;
   core::Hash tip_hash{};
   // Every PersistWal record this engine (or an earlier run of it on this node)
-  // asked for, in the order they were asked for, unchanged. Empty on a first
-  // start. Solo ignores it. Raft restores its term, vote and log from it (see
+  // asked for, in the order they were asked for, unchanged; or, once the
+  // driver compacted its WAL, a wal_checkpoint() of an earlier run followed
+  // by the records asked for after it. Empty on a first start. Solo ignores it. Raft restores its term, vote and log from it (see
   // the record format below make_raft_engine). The driver reads the WAL
   // before Started and hands over every record it holds; a record torn by a
   // crash in mid-write must be dropped by the WAL layer, not passed on.
