@@ -191,6 +191,18 @@ class RaftEngine final : public Engine {
   const EngineKind& kind() const override { return raft_engine_kind(); }
   EngineCounters counters() const override { return counters_; }
 
+  // The hard state, then the log from kRaftCheckpointEntries below the tip on: every entry not
+  // yet in the store, and enough below it for last_term() and for followers a little behind.
+  std::optional<std::vector<Bytes>> wal_checkpoint() const override {
+    if (!started_ || halted_) return std::nullopt;
+    std::vector<Bytes> records{hard_state_record()};
+    const uint64_t keep_from = tip_ > kRaftCheckpointEntries ? tip_ - kRaftCheckpointEntries : 0;
+    for (auto it = log_.lower_bound(keep_from); it != log_.end(); ++it) {
+      records.push_back(entry_record(it->first, it->second));
+    }
+    return records;
+  }
+
   std::vector<Action> step(const Event& event) override {
     std::vector<Action> out;
     if (halted_) return out;
@@ -622,14 +634,27 @@ class RaftEngine final : public Engine {
   }
 
   // ---- persistence ----
-  void persist_hard_state(std::vector<Action>& out) {
+  Bytes hard_state_record() const {
     Bytes record;
     core::Writer w(record);
     w.u8(kRecordHardState);
     w.u64(term_);
     w.u8(voted_for_ ? 1 : 0);
     write_key(w, voted_for_.value_or(PublicKey{}));
-    out.emplace_back(PersistWal{std::move(record)});
+    return record;
+  }
+
+  static Bytes entry_record(uint64_t height, const Entry& e) {
+    Bytes record;
+    core::Writer w(record);
+    w.u8(kRecordEntry);
+    w.u64(height);
+    write_entry_body(w, e);
+    return record;
+  }
+
+  void persist_hard_state(std::vector<Action>& out) {
+    out.emplace_back(PersistWal{hard_state_record()});
   }
 
   // Drops the log from `height` on, durably (a restart must not bring it back).
@@ -643,12 +668,7 @@ class RaftEngine final : public Engine {
   }
 
   void persist_entry(uint64_t height, const Entry& e, std::vector<Action>& out) {
-    Bytes record;
-    core::Writer w(record);
-    w.u8(kRecordEntry);
-    w.u64(height);
-    write_entry_body(w, e);
-    out.emplace_back(PersistWal{std::move(record)});
+    out.emplace_back(PersistWal{entry_record(height, e)});
   }
 
   bool replay(const Bytes& record) {

@@ -193,6 +193,13 @@ class TbftEngine final : public Engine {
   const EngineKind& kind() const override { return tbft_engine_kind(); }
   EngineCounters counters() const override { return counters_; }
 
+  // Replay keeps only records of tip + 1 (the height this engine is at once every block it
+  // heard of is durable), so those are all it needs, in the order they were written.
+  std::optional<std::vector<Bytes>> wal_checkpoint() const override {
+    if (!started_ || halted_) return std::nullopt;
+    return height_records_;
+  }
+
   std::vector<Action> step(const Event& event) override {
     std::vector<Action> out;
     if (halted_) return out;
@@ -236,6 +243,7 @@ class TbftEngine final : public Engine {
         halted_ = true;
         return;
       }
+      if (*r) height_records_.push_back(record);
       restored = restored || *r;
     }
     if (!restored) {
@@ -492,6 +500,7 @@ class TbftEngine final : public Engine {
     votes_.clear();
     own_votes_.clear();
     own_proposals_.clear();
+    height_records_.clear();
     latest_round_.clear();
     evidence_sent_.clear();
     catch_ups_.clear();
@@ -553,6 +562,7 @@ class TbftEngine final : public Engine {
         config_.signer(proposal_message(config_.chain_id, height_, round_, pol_round, hash));
     Bytes msg = encode_proposal(p);
     out.emplace_back(PersistWal{msg});
+    height_records_.push_back(msg);
     out.emplace_back(Broadcast{msg});
     own_proposals_[round_] = msg;
     proposals_[round_] = RoundProposal{hash, pol_round, p.signature};
@@ -598,8 +608,10 @@ class TbftEngine final : public Engine {
         if (step_ == Step::kPrevote) {
           locked_round_ = round_;
           locked_hash_ = p->hash;
-          out.emplace_back(PersistWal{encode_lock(LockRecord{
-              height_, round_, p->hash, blocks_.at(p->hash).bytes, polka(round_, p->hash)})});
+          Bytes lock = encode_lock(LockRecord{height_, round_, p->hash, blocks_.at(p->hash).bytes,
+                                              polka(round_, p->hash)});
+          height_records_.push_back(lock);
+          out.emplace_back(PersistWal{std::move(lock)});
           precommit(p->hash, out);
         }
         continue;
@@ -707,6 +719,7 @@ class TbftEngine final : public Engine {
     v.signature = config_.signer(v.message(config_.chain_id));
     Bytes msg = encode_vote(v);
     out.emplace_back(PersistWal{msg});
+    height_records_.push_back(msg);
     out.emplace_back(Broadcast{std::move(msg)});
     own_votes_.emplace(key, v);
     tally_of(round_, type)[config_.self].push_back(v);
@@ -914,6 +927,7 @@ class TbftEngine final : public Engine {
   std::map<uint32_t, RoundVotes> votes_;         // rounds up to round_ + kRoundsAhead
   std::map<std::pair<uint32_t, uint8_t>, SignedVote> own_votes_;  // (round, type)
   std::map<uint32_t, Bytes> own_proposals_;                       // round -> message
+  std::vector<Bytes> height_records_;  // every WAL record of height_, in order (wal_checkpoint)
   std::map<PublicKey, uint32_t> latest_round_;  // other validators: latest round seen
   std::set<std::tuple<PublicKey, uint8_t, uint32_t>> evidence_sent_;
   std::map<PublicKey, std::set<uint32_t>> catch_ups_;

@@ -84,7 +84,10 @@ DriverStats ChainDriver::stats() const {
   std::lock_guard lock(mu_);
   s.messages_dropped = messages_dropped_;
   s.wal_syncs = wal_syncs_;
+  s.wal_checkpoints = wal_checkpoints_;
   s.wal_bytes = wal_bytes_;
+  s.wal_max_bytes = wal_max_bytes_;
+  s.wal_checkpoint_max_bytes = wal_checkpoint_max_bytes_;
   s.engine = engine_counters_;
   return s;
 }
@@ -163,6 +166,7 @@ bool ChainDriver::drain() {
       for (const cs::Action& action : engine_->step(event)) {
         if (!carry_out(action)) return false;
       }
+      if (!maybe_compact_wal()) return false;
     }
     while (!synced_batches_.empty()) {
       auto [from, blocks] = std::move(synced_batches_.front());
@@ -173,7 +177,6 @@ bool ChainDriver::drain() {
     if (events_.empty()) {
       std::lock_guard lock(mu_);
       engine_counters_ = engine_->counters();
-      wal_bytes_ = wal_ ? wal_->size_bytes() : 0;
       return true;
     }
   }
@@ -228,6 +231,39 @@ bool ChainDriver::sync_wal() {
   return true;
 }
 
+void ChainDriver::note_wal_size() {
+  std::lock_guard lock(mu_);
+  wal_bytes_ = wal_->size_bytes();
+  wal_max_bytes_ = std::max(wal_max_bytes_, wal_bytes_);
+}
+
+bool ChainDriver::maybe_compact_wal() {
+  if (!wal_ || wal_compact_bytes_ == 0 ||
+      wal_->size_bytes() <= std::max(wal_compact_bytes_, 2 * wal_base_bytes_)) {
+    return true;
+  }
+  std::optional<std::vector<core::Bytes>> records = engine_->wal_checkpoint();
+  if (!records) return true;
+  // The checkpoint leaves out what only blocks the engine heard committed make unnecessary:
+  // those blocks must be on disk before the records go.
+  if (!pipeline_.wait_stored()) return false;
+  const uint64_t before = wal_->size_bytes();
+  if (Status st = wal_->checkpoint(*records); !st.is_ok()) {
+    fail(st);
+    return false;
+  }
+  wal_base_bytes_ = wal_->size_bytes();
+  {
+    std::lock_guard lock(mu_);
+    ++wal_checkpoints_;
+    wal_checkpoint_max_bytes_ = std::max(wal_checkpoint_max_bytes_, wal_base_bytes_);
+  }
+  note_wal_size();
+  logger("chain")->info("consensus WAL compacted bytes_before={} bytes_after={} records={}", before,
+                        wal_base_bytes_, records->size());
+  return true;
+}
+
 bool ChainDriver::carry_out(const cs::Action& action) {
   return std::visit(
       [&](const auto& a) -> bool {
@@ -259,6 +295,7 @@ bool ChainDriver::carry_out(const cs::Action& action) {
             fail(st);
             return false;
           }
+          note_wal_size();
           return true;
         } else if constexpr (std::is_same_v<T, cs::Send> || std::is_same_v<T, cs::Broadcast>) {
           if (!pipeline_.wait_stored() || !sync_wal()) return false;

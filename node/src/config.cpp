@@ -79,9 +79,10 @@ bool known_level(const std::string& level) {
 Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base) {
   if (!j.is_object())
     return Status::invalid(std::string("expected a JSON object, got ") + j.type_name());
-  SILK_RETURN_IF_ERROR(check_keys(j, "",
-                                  {"data_dir", "genesis", "node_key", "passphrase_file", "wal_file",
-                                   "rpc", "mempool", "log", "p2p", "consensus"}));
+  SILK_RETURN_IF_ERROR(
+      check_keys(j, "",
+                 {"data_dir", "genesis", "node_key", "passphrase_file", "wal_file",
+                  "wal_compact_bytes", "rpc", "mempool", "log", "p2p", "consensus"}));
   NodeConfig c;
   c.data_dir = "data";
   SILK_RETURN_IF_ERROR(get_string(j, "data_dir", "", c.data_dir));
@@ -89,6 +90,8 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
   SILK_RETURN_IF_ERROR(get_string(j, "node_key", "", c.node_key));
   SILK_RETURN_IF_ERROR(get_string(j, "passphrase_file", "", c.passphrase_file));
   SILK_RETURN_IF_ERROR(get_string(j, "wal_file", "", c.wal_file));
+  SILK_RETURN_IF_ERROR(
+      get_uint(j, "wal_compact_bytes", "", 64u << 10, 1ull << 30, c.wal_compact_bytes));
   if (c.data_dir.empty()) return Status::invalid("'data_dir' must not be empty");
   if (c.genesis.empty()) return Status::invalid("'genesis' is required (path of the genesis file)");
   if (c.node_key.empty())

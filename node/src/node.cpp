@@ -193,6 +193,7 @@ Status Node::build() {
     logger("node")->info("consensus WAL opened path={} records={} bytes={}", config_.wal_file,
                          records.size(), (*wal)->size_bytes());
     driver_->set_wal(std::move(wal).value(), std::move(records));
+    driver_->set_wal_compact_bytes(config_.wal_compact_bytes);
   }
   if (!config_.p2p.cert.empty()) SILK_RETURN_IF_ERROR(build_network());
   driver_->set_evidence_sink([this](core::Bytes evidence) { report_evidence(evidence); });
@@ -309,6 +310,9 @@ void Node::write_metrics(MetricsWriter& w) const {
   w.sample("silk_consensus_wal_bytes", static_cast<double>(d.wal_bytes));
   w.family("silk_consensus_wal_syncs_total", "counter", "fsyncs of the consensus WAL.");
   w.sample("silk_consensus_wal_syncs_total", static_cast<double>(d.wal_syncs));
+  w.family("silk_consensus_wal_compactions_total", "counter",
+           "Times the consensus WAL was replaced by the engine's checkpoint (docs/storage.md).");
+  w.sample("silk_consensus_wal_compactions_total", static_cast<double>(d.wal_checkpoints));
 
   if (network_) {
     const PeerNetworkStats n = network_->stats();

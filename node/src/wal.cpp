@@ -21,11 +21,31 @@ uint32_t get_u32(const uint8_t* p) {
 
 Status wal_error(const Status& st) { return Status::io_error("consensus WAL " + st.message()); }
 
+// Appends one record's framing and payload to `buf`.
+void frame(core::ByteSpan record, core::Bytes& buf) {
+  const size_t at = buf.size();
+  buf.resize(at + kHeaderBytes + record.size());
+  const uint32_t len = static_cast<uint32_t>(record.size());
+  for (int i = 0; i < 4; ++i) buf[at + size_t(i)] = static_cast<uint8_t>(len >> (8 * i));
+  const core::Hash check = core::sha256(record);
+  std::memcpy(buf.data() + at + 4, check.data(), 4);
+  if (!record.empty()) std::memcpy(buf.data() + at + kHeaderBytes, record.data(), record.size());
+}
+
 }  // namespace
+
+std::string ConsensusWal::tmp_path(const std::string& path) { return path + ".tmp"; }
 
 Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(Env& env, const std::string& path,
                                                          std::vector<core::Bytes>& records) {
   records.clear();
+  // A checkpoint that a crash interrupted before its rename: never in force, so dropped.
+  if (env.file_exists(tmp_path(path))) {
+    logger("wal")->warn("removing an unfinished consensus WAL checkpoint path={}", tmp_path(path));
+    Status st = env.remove_file(tmp_path(path));
+    if (st.is_ok()) st = env.sync_dir(path);
+    if (!st.is_ok()) return wal_error(st.with_context("cannot remove the unfinished checkpoint"));
+  }
   Result<std::unique_ptr<SyncFile>> opened = env.open_file(path);
   if (!opened.is_ok()) return wal_error(opened.status());
   std::unique_ptr<SyncFile> file = std::move(opened).value();
@@ -39,8 +59,9 @@ Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(Env& env, const std::st
   if (data.empty()) {
     Status st = file->append(core::ByteSpan(reinterpret_cast<const uint8_t*>(kMagic), kMagicBytes));
     if (st.is_ok()) st = file->sync();
+    if (st.is_ok()) st = env.sync_dir(path);  // the new name, too, must survive a power cut
     if (!st.is_ok()) return wal_error(st.with_context("cannot write the header"));
-    return std::unique_ptr<ConsensusWal>(new ConsensusWal(path, std::move(file), kMagicBytes));
+    return std::unique_ptr<ConsensusWal>(new ConsensusWal(env, path, std::move(file), kMagicBytes));
   }
   if (data.size() < kMagicBytes || std::memcmp(data.data(), kMagic, kMagicBytes) != 0) {
     return Status::invalid("consensus WAL " + path +
@@ -92,7 +113,7 @@ Result<std::unique_ptr<ConsensusWal>> ConsensusWal::open(Env& env, const std::st
       return wal_error(st.with_context("cannot truncate the torn tail"));
     }
   }
-  return std::unique_ptr<ConsensusWal>(new ConsensusWal(path, std::move(file), good_end));
+  return std::unique_ptr<ConsensusWal>(new ConsensusWal(env, path, std::move(file), good_end));
 }
 
 ConsensusWal::~ConsensusWal() = default;
@@ -102,12 +123,9 @@ Status ConsensusWal::append(core::ByteSpan record) {
     return Status::invalid("consensus WAL record of " + std::to_string(record.size()) +
                            " bytes; limit is " + std::to_string(kMaxRecordBytes));
   }
-  core::Bytes buf(kHeaderBytes + record.size());
-  const uint32_t len = static_cast<uint32_t>(record.size());
-  for (int i = 0; i < 4; ++i) buf[size_t(i)] = static_cast<uint8_t>(len >> (8 * i));
-  const core::Hash check = core::sha256(record);
-  std::memcpy(buf.data() + 4, check.data(), 4);
-  if (!record.empty()) std::memcpy(buf.data() + kHeaderBytes, record.data(), record.size());
+  if (broken_) return Status::io_error("consensus WAL " + path_ + ": a checkpoint failed");
+  core::Bytes buf;
+  frame(record, buf);
   if (Status st = file_->append(core::ByteSpan(buf.data(), buf.size())); !st.is_ok()) {
     return wal_error(st);
   }
@@ -117,9 +135,48 @@ Status ConsensusWal::append(core::ByteSpan record) {
 }
 
 Status ConsensusWal::sync() {
+  if (broken_) return Status::io_error("consensus WAL " + path_ + ": a checkpoint failed");
   if (!pending_) return Status::ok();
   if (Status st = file_->sync(); !st.is_ok()) return wal_error(st);
   pending_ = false;
+  return Status::ok();
+}
+
+}  // namespace silk::node
+
+namespace silk::node {
+
+Status ConsensusWal::checkpoint(const std::vector<core::Bytes>& records) {
+  if (broken_) return Status::io_error("consensus WAL " + path_ + ": a checkpoint failed");
+  core::Bytes buf(kMagic, kMagic + kMagicBytes);
+  for (const core::Bytes& r : records) {
+    if (r.size() > kMaxRecordBytes) {
+      return Status::invalid("consensus WAL checkpoint record of " + std::to_string(r.size()) +
+                             " bytes; limit is " + std::to_string(kMaxRecordBytes));
+    }
+    frame(core::ByteSpan(r.data(), r.size()), buf);
+  }
+  const std::string tmp = tmp_path(path_);
+  // Until the rename, the file in force is untouched: any failure leaves it as it was, and a
+  // tmp left behind is removed by the next open().
+  if (Status st = env_.remove_file(tmp); !st.is_ok()) return wal_error(st);
+  Result<std::unique_ptr<SyncFile>> opened = env_.open_file(tmp);
+  if (!opened.is_ok()) return wal_error(opened.status());
+  std::unique_ptr<SyncFile> file = std::move(opened).value();
+  if (Status st = file->append(core::ByteSpan(buf.data(), buf.size())); !st.is_ok()) {
+    return wal_error(st.with_context("cannot write the checkpoint"));
+  }
+  if (Status st = file->sync(); !st.is_ok()) {
+    return wal_error(st.with_context("cannot sync the checkpoint"));
+  }
+  // From here the old file may be gone: whatever fails, this object is done with.
+  broken_ = true;
+  if (Status st = env_.rename_file(tmp, path_); !st.is_ok()) return wal_error(st);
+  if (Status st = env_.sync_dir(tmp); !st.is_ok()) return wal_error(st);  // its folder
+  file_ = std::move(file);
+  size_ = buf.size();
+  pending_ = false;
+  broken_ = false;
   return Status::ok();
 }
 

@@ -117,6 +117,8 @@ struct Harness::Node {
   node::MemEnv env;
   bool up = false;
   uint64_t restarts = 0;
+  bool fault_armed = false;  // crash_in_compaction: the Env fails on purpose
+  bool fault_hit = false;    // and the driver stopped on it: crash the node
   // Gone at a crash.
   std::shared_ptr<node::ConfigInForce> config;
   std::unique_ptr<node::Mempool> mempool;
@@ -224,6 +226,11 @@ void Harness::start_node(size_t i) {
   node.driver = std::make_unique<node::ChainDriver>(
       genesis_, node.pk, std::move(engine).value(), *node.executor, *node.config, *node.store,
       *node.mempool, *node.waiters, clock_, [this, i](const core::Status& st) {
+        Node& n = *nodes_[i];
+        if (n.fault_armed) {
+          n.fault_hit = true;  // the fault crash_in_compaction asked for: a crash, not a bug
+          return;
+        }
         fail("node " + std::to_string(i) + " stopped: " + st.to_string());
       });
   node::ChainDriver& driver = *node.driver;
@@ -259,6 +266,7 @@ void Harness::start_node(size_t i) {
       return;
     }
     driver.set_wal(std::move(wal).value(), std::move(records));
+    driver.set_wal_compact_bytes(options_.wal_compact_bytes);
   }
   if (core::Status st = driver.start_stepped(); !st.is_ok()) {
     fail("node " + std::to_string(i) + " start: " + st.to_string());
@@ -285,6 +293,9 @@ void Harness::crash(size_t i, size_t torn_bytes) {
   if (!node.up) return;
   log("crash node " + std::to_string(i) + " torn=" + std::to_string(torn_bytes));
   node.up = false;
+  if (node.driver) wal_checkpoints_ += node.driver->stats().wal_checkpoints;
+  node.fault_armed = false;
+  node.fault_hit = false;
   node.driver.reset();
   node.waiters.reset();
   node.mempool.reset();
@@ -292,8 +303,42 @@ void Harness::crash(size_t i, size_t torn_bytes) {
   node.env.crash(torn_bytes);
 }
 
+void Harness::crash_in_compaction(size_t i) {
+  Node& node = *nodes_[i];
+  if (!node.up || node.fault_armed) return;
+  const uint64_t at = choose_(6);
+  log("crash node " + std::to_string(i) + " at step " + std::to_string(at) +
+      " of its next WAL compaction");
+  // Counted: creating, writing, syncing and renaming the tmp file, and syncing the folder
+  // through it; at 5 the node dies at its first write after the compaction.
+  node.env.fail_after(at, node::ConsensusWal::tmp_path(kWalPath));
+  node.fault_armed = true;
+}
+
+uint64_t Harness::wal_checkpoints() const {
+  uint64_t n = wal_checkpoints_;
+  for (const auto& node : nodes_) {
+    if (node->driver) n += node->driver->stats().wal_checkpoints;
+  }
+  return n;
+}
+
+void Harness::after_step(size_t i) {
+  Node& node = *nodes_[i];
+  if (!node.up) return;
+  if (node.fault_hit) {
+    log("node " + std::to_string(i) + " stopped by its injected fault");
+    crash(i);
+    return;
+  }
+  const node::DriverStats stats = node.driver->stats();
+  max_wal_bytes_ = std::max(max_wal_bytes_, stats.wal_max_bytes);
+  max_checkpoint_bytes_ = std::max(max_checkpoint_bytes_, stats.wal_checkpoint_max_bytes);
+}
+
 void Harness::restart(size_t i) {
   Node& node = *nodes_[i];
+  if (node.up && node.fault_armed) crash(i);  // a node waiting to die in compaction dies now
   if (node.up) return;
   ++node.restarts;
   log("restart node " + std::to_string(i));
@@ -529,7 +574,10 @@ void Harness::run_until(uint64_t t) {
   uint64_t last_now = now_ms();
   while (ok()) {
     for (size_t i = 0; i < nodes_.size() && ok(); ++i) {
-      if (nodes_[i]->up) nodes_[i]->driver->step();
+      if (nodes_[i]->up) {
+        nodes_[i]->driver->step();
+        after_step(i);
+      }
     }
     if (!ok()) return;
     uint64_t next = std::min(t + 1, next_sync_);

@@ -67,6 +67,9 @@ class Harness {
     // -1: every node is correct. Only meaningful with at least 4 validators (f >= 1).
     int byzantine = -1;
     double equivocate = 0.3;
+    // Each node compacts its WAL past this size (ChainDriver::set_wal_compact_bytes): small, so
+    // that runs compact often and crashes hit compaction.
+    uint64_t wal_compact_bytes = 16u << 10;
     bool verbose = false;
   };
   // What the network does to each message, in per-mille and milliseconds.
@@ -97,6 +100,15 @@ class Harness {
   void heal();
   // Stops node i at once; its WAL keeps what was synced and `torn_bytes` more.
   void crash(size_t i, size_t torn_bytes = 0);
+  // Node i dies at a step of its next WAL compaction, drawn from the Chooser: before or after
+  // writing, syncing or renaming the checkpoint, or syncing its folder (MemEnv::fail_after).
+  // Until then it runs on. Its WAL then keeps what was synced, as in crash().
+  void crash_in_compaction(size_t i);
+  // The largest WAL any node has had (bytes), and the largest right after a compaction.
+  uint64_t max_wal_bytes() const { return max_wal_bytes_; }
+  uint64_t max_checkpoint_bytes() const { return max_checkpoint_bytes_; }
+  // WAL compactions over all nodes and runs of them.
+  uint64_t wal_checkpoints() const;
   // Starts node i again from its store and WAL.
   void restart(size_t i);
   bool up(size_t i) const;
@@ -152,6 +164,8 @@ class Harness {
   };
 
   void start_node(size_t i);
+  // After node i's step: notes its WAL's size; crashes it if an injected fault stopped it.
+  void after_step(size_t i);
   void send(size_t from, size_t to, const core::Bytes& payload);
   void block_sync();
   // Every message a node sends, before the network: tracks proposed blocks and checks that no
@@ -186,6 +200,9 @@ class Harness {
   std::map<std::tuple<size_t, uint8_t, uint64_t, uint32_t>, core::Hash> signed_;  // correct votes
   uint64_t evidence_reports_ = 0;
   uint64_t double_signs_delivered_ = 0;
+  uint64_t max_wal_bytes_ = 0;
+  uint64_t max_checkpoint_bytes_ = 0;
+  uint64_t wal_checkpoints_ = 0;
   core::Bytes last_governance_tx_;
   std::string failure_;
 };

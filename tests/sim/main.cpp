@@ -9,6 +9,11 @@
 //            SILK_SIM_SEEDS.
 // --seed     replays exactly one run (a failing run prints its seed).
 // --verbose  logs the events of each run.
+// --wal-compact-bytes N  each node's WAL compaction threshold (default Harness::Options'; a
+//            large N to see how the WAL grows without compaction).
+// --long-run H  instead of the scenarios: per engine, 4 validators under light load and a crash
+//            every few seconds, until height H; fails unless every node's WAL stayed under its
+//            bound, max(threshold, 2 x the largest checkpoint) + kStepSlackBytes.
 // SILK_SIM_RAFT_MEMBER_SYNC=off: validators get no block sync (only nodes outside the set do),
 // so a raft follower must get past a validator-set change through raft alone.
 //
@@ -22,6 +27,7 @@
 // restarts, and within kLivenessMs every correct node must commit a block above the height at the heal, the
 // governance change must be in force, and the longest chain must pass chain::check_block block by
 // block (Harness::audit). Safety is checked at every commit.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -51,11 +57,66 @@ struct Options {
   std::optional<uint64_t> count;
   bool verbose = false;
   bool member_sync = true;
+  std::optional<uint64_t> wal_compact_bytes;
+  uint64_t long_run = 0;
+};
+
+// What one engine step may append beyond the compaction threshold (a proposal with its block,
+// votes, a lock with its block: light blocks here).
+constexpr uint64_t kStepSlackBytes = 32u << 10;
+
+// --long-run: the WAL over thousands of heights. Empty when it stayed under its bound.
+std::string long_run(const std::string& engine, const Options& options) {
+  Harness::Options ho;
+  ho.engine = engine;
+  ho.validators = 4;
+  ho.seed = 7;
+  ho.verbose = options.verbose;
+  ho.wal_compact_bytes = options.wal_compact_bytes.value_or(64u << 10);
+  Prng rng(42);
+  Harness h(ho, [&rng](uint64_t n) { return rng.below(n); });
+  if (!h.ok()) return h.failure();
+  uint64_t next_crash = 5000;
+  while (h.ok() && h.max_height() < options.long_run) {
+    h.run_for(100);
+    h.submit_txs(1);
+    if (h.now_ms() >= next_crash) {
+      next_crash = h.now_ms() + 5000;
+      const size_t i = rng.below(h.size());
+      if (rng.chance(0.5)) {
+        h.crash_in_compaction(i);
+      } else {
+        h.crash(i);
+      }
+      h.run_for(500);
+      h.restart(i);
+    }
+  }
+  if (!h.ok()) return h.failure();
+  const uint64_t bound =
+      std::max(ho.wal_compact_bytes, 2 * h.max_checkpoint_bytes()) + kStepSlackBytes;
+  std::printf(
+      "%s long run: height %llu, %llu WAL compactions, largest WAL %llu KiB, largest "
+      "checkpoint %llu KiB, bound %llu KiB\n",
+      engine.c_str(), (unsigned long long)h.max_height(), (unsigned long long)h.wal_checkpoints(),
+      (unsigned long long)(h.max_wal_bytes() >> 10),
+      (unsigned long long)(h.max_checkpoint_bytes() >> 10), (unsigned long long)(bound >> 10));
+  if (options.wal_compact_bytes.value_or(0) < (1ull << 30) && h.max_wal_bytes() > bound) {
+    return "the WAL grew to " + std::to_string(h.max_wal_bytes()) + " bytes, over its bound of " +
+           std::to_string(bound);
+  }
+  return "";
+}
+
+// Over the seeds of one engine.
+struct Totals {
+  uint64_t max_wal_bytes = 0;
+  uint64_t wal_checkpoints = 0;
 };
 
 // One run; empty when it passed, else what failed.
 std::string run_seed(const std::string& engine, uint64_t seed, const Options& options,
-                     std::string* summary) {
+                     std::string* summary, Totals* totals) {
   uint64_t name_hash = 1469598103934665603ULL;  // FNV-1a: each engine its own scenarios
   for (char c : engine) name_hash = (name_hash ^ static_cast<uint8_t>(c)) * 1099511628211ULL;
   Prng rng(seed * 0x9e3779b97f4a7c15ULL + name_hash);
@@ -64,6 +125,7 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
   ho.seed = seed;
   ho.verbose = options.verbose;
   ho.member_sync = options.member_sync;
+  if (options.wal_compact_bytes) ho.wal_compact_bytes = *options.wal_compact_bytes;
   ho.validators = rng.chance(0.15) ? 7 : rng.between(3, 5);
   ho.spares = rng.chance(0.5) ? 1 : 0;
   // tbft tolerates f < n/3 Byzantine validators: with 4 or more, one of them usually is.
@@ -104,6 +166,7 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
 
   uint64_t next_chaos = rng.between(200, 2000);
   size_t crashes = 0;
+  Prng wal_rng(seed ^ 0x5741'4c43'4f4d'5041ULL);
   while (h.ok() && h.now_ms() < kChaosMs) {
     h.run_for(rng.between(100, 400));
     h.submit_txs(rng.between(1, 3));
@@ -116,7 +179,14 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
     const size_t i = rng.below(h.size());
     if (rng.chance(crash_rate)) {
       if (h.up(i)) {
-        h.crash(i, rng.chance(0.5) ? rng.below(64) : 0);
+        const size_t torn = rng.chance(0.5) ? rng.below(64) : 0;
+        // Half the crashes (from a PRNG of their own, so the scenario is the same) wait for
+        // the node's next WAL compaction and stop it at one of its steps.
+        if (wal_rng.chance(0.5)) {
+          h.crash_in_compaction(i);
+        } else {
+          h.crash(i, torn);
+        }
         ++crashes;
       } else {
         h.restart(i);
@@ -170,9 +240,13 @@ std::string run_seed(const std::string& engine, uint64_t seed, const Options& op
   }
   h.audit();
   if (!h.ok()) return h.failure();
+  totals->max_wal_bytes = std::max(totals->max_wal_bytes, h.max_wal_bytes());
+  totals->wal_checkpoints += h.wal_checkpoints();
   *summary = "validators=" + std::to_string(ho.validators) +
              " spares=" + std::to_string(ho.spares) + " height=" + std::to_string(h.max_height()) +
              " crashes=" + std::to_string(crashes) + " messages=" + std::to_string(h.messages()) +
+             " wal_checkpoints=" + std::to_string(h.wal_checkpoints()) +
+             " max_wal_kib=" + std::to_string(h.max_wal_bytes() >> 10) +
              (change ? " set_change=yes" : "") +
              (byzantine ? " byzantine=" + std::to_string(ho.byzantine) +
                               " evidence=" + std::to_string(h.evidence_reports())
@@ -185,9 +259,10 @@ int run_engine(const std::string& engine, const Options& options) {
   const uint64_t from = options.only ? *options.only : options.first;
   const uint64_t to = options.only ? *options.only + 1 : options.first + count;
   const auto started = std::chrono::steady_clock::now();
+  Totals totals;
   for (uint64_t seed = from; seed < to; ++seed) {
     std::string summary;
-    const std::string failure = run_seed(engine, seed, options, &summary);
+    const std::string failure = run_seed(engine, seed, options, &summary, &totals);
     if (!failure.empty()) {
       std::fprintf(
           stderr,
@@ -203,8 +278,10 @@ int run_engine(const std::string& engine, const Options& options) {
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("%s sim: %llu seeds passed in %.1f s\n", engine.c_str(),
-              (unsigned long long)(to - from), secs);
+  std::printf("%s sim: %llu seeds passed in %.1f s (WAL: %llu compactions, at most %llu KiB)\n",
+              engine.c_str(), (unsigned long long)(to - from), secs,
+              (unsigned long long)totals.wal_checkpoints,
+              (unsigned long long)(totals.max_wal_bytes >> 10));
   return 0;
 }
 
@@ -230,6 +307,10 @@ int main(int argc, char** argv) {
       options.first = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--engine" && has_value) {
       engine = argv[++i];
+    } else if (arg == "--wal-compact-bytes" && has_value) {
+      options.wal_compact_bytes = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--long-run" && has_value) {
+      options.long_run = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--verbose") {
       options.verbose = true;
     } else {
@@ -245,10 +326,11 @@ int main(int argc, char** argv) {
     }
   }
   if (engines.empty()) {
-    std::fprintf(stderr,
-                 "usage: sim_consensus [--engine NAME|all] [--seed N] [--seeds COUNT] "
-                 "[--first N] [--verbose]\n(engines: %s)\n",
-                 silk::consensus::engine_names().c_str());
+    std::fprintf(
+        stderr,
+        "usage: sim_consensus [--engine NAME|all] [--seed N] [--seeds COUNT] "
+        "[--first N] [--wal-compact-bytes N] [--long-run HEIGHTS] [--verbose]\n(engines: %s)\n",
+        silk::consensus::engine_names().c_str());
     return 2;
   }
   if (!silk::core::crypto_init().is_ok()) return 1;
@@ -256,6 +338,13 @@ int main(int argc, char** argv) {
   log.level = options.verbose ? "warn" : "off";
   if (!silk::node::init_logging(log).is_ok()) return 1;
   for (const std::string& name : engines) {
+    if (options.long_run > 0) {
+      if (const std::string failure = long_run(name, options); !failure.empty()) {
+        std::fprintf(stderr, "%s long run FAILED: %s\n", name.c_str(), failure.c_str());
+        return 1;
+      }
+      continue;
+    }
     if (const int rc = run_engine(name, options); rc != 0) return rc;
   }
   return 0;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <type_traits>
 
@@ -58,6 +59,7 @@ class ScriptedEngine final : public cs::Engine {
     std::vector<cs::Event> events;
     std::map<uint8_t, std::vector<cs::Action>> scripts;
     std::vector<cs::Action> on_start;
+    std::optional<std::vector<core::Bytes>> checkpoint;  // what wal_checkpoint() answers
   };
   explicit ScriptedEngine(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
   const cs::EngineKind& kind() const override { return scripted_kind(); }
@@ -70,6 +72,10 @@ class ScriptedEngine final : public cs::Engine {
       return shared_->scripts[m->payload[0]];
     }
     return {};
+  }
+  std::optional<std::vector<core::Bytes>> wal_checkpoint() const override {
+    std::lock_guard lock(shared_->mu);
+    return shared_->checkpoint;
   }
 
  private:
@@ -557,6 +563,61 @@ TEST_SUITE("chain_driver") {
       CHECK(started.validators == f.chain.genesis.validators);
     }
     std::filesystem::remove_all(dir);
+  }
+  TEST_CASE(
+      "past its threshold the WAL becomes the engine's checkpoint, and stays under its bound") {
+    core::ManualClock timer_clock(1000);
+    MemEnv env(timer_clock);
+    constexpr uint64_t kThreshold = 64u << 10;
+    constexpr size_t kRecord = 1000;  // 1008 bytes in the WAL
+    auto run = [&](std::optional<std::vector<core::Bytes>> checkpoint, size_t steps) {
+      Fixture f;
+      std::vector<core::Bytes> records;
+      auto wal = ConsensusWal::open(env, "c.wal", records);
+      REQUIRE(wal.is_ok());
+      f.shared->scripts[5] = {cs::PersistWal{core::Bytes(kRecord, 5)}};
+      f.shared->checkpoint = std::move(checkpoint);
+      f.driver = std::make_unique<ChainDriver>(
+          f.chain.genesis, f.chain.node_key.public_key(),
+          std::make_unique<ScriptedEngine>(f.shared), f.executor, f.config, *f.store, f.mempool,
+          f.waiters, f.clock, [&f](const core::Status& s) { f.fatal = s; });
+      f.driver->set_env(env);
+      f.driver->set_wal(std::move(wal).value(), std::move(records));
+      f.driver->set_wal_compact_bytes(kThreshold);
+      REQUIRE(f.driver->start_stepped().is_ok());
+      const core::PublicKey peer = f.chain.genesis.validators.front();
+      for (size_t i = 0; i < steps; ++i) {
+        f.driver->deliver_message(peer, core::Bytes{5});
+        REQUIRE(f.driver->step());
+      }
+      CHECK(f.fatal.is_ok());
+      return f.driver->stats();
+    };
+
+    // A long run: thousands of steps of one record each.
+    const core::Bytes state(3000, 7);
+    DriverStats stats = run(std::vector<core::Bytes>{state}, 5000);
+    CHECK(stats.wal_checkpoints >= 5000 * (kRecord + 8) / kThreshold - 1);
+    CHECK(stats.wal_max_bytes <= kThreshold + kRecord + 8);  // the bound: threshold + one step
+    std::vector<core::Bytes> records;  // as written (nothing was sent, so not all synced)
+    REQUIRE(ConsensusWal::open(env, "c.wal", records).is_ok());
+    REQUIRE(!records.empty());
+    CHECK(records[0] == state);  // the checkpoint, then what came after it
+    CHECK(records.size() == 1 + (stats.wal_bytes - 8 - (state.size() + 8)) / (kRecord + 8));
+    for (size_t i = 1; i < records.size(); ++i) CHECK(records[i] == core::Bytes(kRecord, 5));
+
+    // A checkpoint over half the threshold: compacting again waits for twice its size.
+    REQUIRE(env.remove_file("c.wal").is_ok());
+    const core::Bytes big(48u << 10, 8);
+    stats = run(std::vector<core::Bytes>{big}, 1000);
+    CHECK(stats.wal_checkpoints >= 1000 * (kRecord + 8) / (big.size() + 8) - 2);
+    CHECK(stats.wal_max_bytes <= 2 * (8 + big.size() + 8) + kRecord + 8);
+
+    // An engine with no checkpoint to give (halted, say): the WAL is left as it is.
+    REQUIRE(env.remove_file("c.wal").is_ok());
+    stats = run(std::nullopt, 100);
+    CHECK(stats.wal_checkpoints == 0);
+    CHECK(stats.wal_bytes == 8 + 100 * (kRecord + 8));
   }
 }
 

@@ -17,9 +17,11 @@ TEST_SUITE("config") {
     REQUIRE(plain.is_ok());
     CHECK(plain->p2p.cert.empty());  // no p2p: a node alone
     CHECK(plain->wal_file == "/n/data.wal");
+    CHECK(plain->wal_compact_bytes == 4u << 20);
     CHECK(plain->consensus.tbft_propose_ms == 1000);
 
     auto c = parse_config(R"({"genesis": "g", "node_key": "k", "wal_file": "w/c.wal",
+      "wal_compact_bytes": 65536,
       "p2p": {"listen": "127.0.0.1", "port": 7001, "cert": "node.pem", "threads": 2,
               "peers": [{"host": "127.0.0.1", "port": 7002, "public_key": "ab"}]},
       "consensus": {"raft_heartbeat_ms": 50, "raft_election_timeout_ms": 300,
@@ -28,6 +30,7 @@ TEST_SUITE("config") {
                           "/n");
     REQUIRE_MESSAGE(c.is_ok(), c.status().to_string());
     CHECK(c->wal_file == "/n/w/c.wal");
+    CHECK(c->wal_compact_bytes == 65536);
     CHECK(c->p2p.port == 7001);
     CHECK(c->p2p.cert == "/n/node.pem");
     CHECK(c->p2p.threads == 2);
@@ -54,6 +57,7 @@ TEST_SUITE("config") {
     refused(R"({"genesis": "g", "node_key": "k",
                 "consensus": {"raft_heartbeat_ms": 500, "raft_election_timeout_ms": 600}})",
             "must exceed twice");
+    refused(R"({"genesis": "g", "node_key": "k", "wal_compact_bytes": 1000})", "wal_compact_bytes");
     refused(R"({"genesis": "g", "node_key": "k", "consensus": {"tbft_vote": 1}})",
             "unknown key 'consensus.tbft_vote'");
   }

@@ -21,6 +21,7 @@ TEST_SUITE("env") {
     CHECK(env.timer_clock().now_ms() == 5);
     auto file = env.open_file("f");
     REQUIRE(file.is_ok());
+    REQUIRE(env.sync_dir("f").is_ok());  // its name survives a crash
     const core::Bytes a = rec("abc");
     const core::Bytes b = rec("defg");
     REQUIRE((*file)->append(core::ByteSpan(a.data(), a.size())).is_ok());
@@ -56,6 +57,74 @@ TEST_SUITE("env") {
     REQUIRE(records.size() == 1);
     CHECK(records[0] == rec("vote 1"));
     CHECK(env.durable("c.wal").size() == (*wal)->size_bytes());  // truncated and synced
+  }
+  TEST_CASE("MemEnv names: creations, renames and removals survive a crash only after sync_dir") {
+    core::ManualClock clock;
+    MemEnv env(clock);
+    const core::Bytes a = rec("aaaa");
+    const core::Bytes b = rec("bbbb");
+    auto put = [&](const std::string& path, const core::Bytes& bytes) {
+      auto f = env.open_file(path);
+      REQUIRE(f.is_ok());
+      REQUIRE((*f)->append(core::ByteSpan(bytes.data(), bytes.size())).is_ok());
+      REQUIRE((*f)->sync().is_ok());
+    };
+    put("d/x", a);
+    REQUIRE(env.sync_dir("d/x").is_ok());
+    put("d/y", b);
+    CHECK(env.file_exists("d/y"));
+    env.crash();
+    CHECK_FALSE(env.file_exists("d/y"));  // created, its folder never synced
+    CHECK(env.files() == std::vector<std::string>{"d/x"});
+
+    put("d/y", b);
+    REQUIRE(env.rename_file("d/y", "d/x").is_ok());  // replaces x
+    CHECK(*(*env.open_file("d/x"))->read_all() == b);
+    env.crash();
+    CHECK(*(*env.open_file("d/x"))->read_all() == a);  // the rename was not durable
+
+    put("d/y", b);
+    REQUIRE(env.rename_file("d/y", "d/x").is_ok());
+    REQUIRE(env.sync_dir("d/x").is_ok());
+    env.crash();
+    CHECK(env.files() == std::vector<std::string>{"d/x"});
+    CHECK(*(*env.open_file("d/x"))->read_all() == b);
+
+    REQUIRE(env.remove_file("d/x").is_ok());
+    REQUIRE(env.remove_file("d/none").is_ok());  // nothing to remove is fine
+    CHECK_FALSE(env.file_exists("d/x"));
+    env.crash();
+    CHECK(env.file_exists("d/x"));  // the removal was not durable
+    REQUIRE(env.remove_file("d/x").is_ok());
+    REQUIRE(env.sync_dir("d/x").is_ok());
+    env.crash();
+    CHECK(env.files().empty());
+  }
+
+  TEST_CASE("MemEnv fail_after stops every change after the given count, until a crash") {
+    core::ManualClock clock;
+    MemEnv env(clock);
+    auto f = env.open_file("f");
+    REQUIRE(f.is_ok());
+    REQUIRE(env.sync_dir("f").is_ok());
+    const core::Bytes a = rec("aa");
+    env.fail_after(1);
+    CHECK((*f)->append(core::ByteSpan(a.data(), a.size())).is_ok());
+    CHECK((*f)->sync().code() == core::Status::Code::kIOError);
+    CHECK(env.rename_file("f", "g").code() == core::Status::Code::kIOError);
+    CHECK(env.file_exists("f"));
+    env.crash();
+    auto again = env.open_file("f");
+    REQUIRE(again.is_ok());
+    CHECK((*again)->read_all()->empty());  // the append was never synced
+    CHECK((*again)->append(core::ByteSpan(a.data(), a.size())).is_ok());
+
+    // Counting only one path: other files go on until that path's count is spent.
+    env.fail_after(1, "t");
+    CHECK((*again)->sync().is_ok());
+    auto t = env.open_file("t");  // the one counted operation
+    REQUIRE(t.is_ok());
+    CHECK((*again)->sync().code() == core::Status::Code::kIOError);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -27,8 +28,9 @@ struct Started {
   uint64_t tip_height = 0;
   core::Hash tip_hash{};
   // Every PersistWal record this engine (or an earlier run of it on this node)
-  // asked for, in the order they were asked for, unchanged. Empty on a first
-  // start. Solo ignores it. Raft restores its term, vote and log from it (see
+  // asked for, in the order they were asked for, unchanged; or, once the
+  // driver compacted its WAL, a wal_checkpoint() of an earlier run followed
+  // by the records asked for after it. Empty on a first start. Solo ignores it. Raft restores its term, vote and log from it (see
   // the record format below make_raft_engine). The driver reads the WAL
   // before Started and hands over every record it holds; a record torn by a
   // crash in mid-write must be dropped by the WAL layer, not passed on.
@@ -199,6 +201,15 @@ class Engine {
   std::string_view name() const;
   // Counters since construction. Cheap; same thread as step().
   virtual EngineCounters counters() const { return {}; }
+  // WAL compaction: records which, handed back in Started::wal_records (alone, in this order)
+  // with a store tip at or above the height of the latest BlockCommitted this engine heard,
+  // restore everything its PersistWal records so far would restore: its safety (no vote,
+  // term or lock forgotten) is the same after a restart from them as from the whole log. The
+  // driver may then replace its WAL with them, once every block the engine heard committed is
+  // durable, and only between two step() calls (after carrying out every action of the
+  // first). nullopt: keep the WAL as it is (before Started, a halted engine, or an engine
+  // that cannot say). Same thread as step().
+  virtual std::optional<std::vector<core::Bytes>> wal_checkpoint() const { return std::nullopt; }
 };
 
 struct EngineConfig {
@@ -333,10 +344,13 @@ core::Result<std::unique_ptr<Engine>> make_solo_engine(EngineConfig config);
 //                at start, differs from the log's entry at its height)
 // Replay applies records in order: the last hard_state wins; an entry at
 // height h replaces the log from h on (log := log[..h-1] + entry); a
-// truncate at h makes it log[..h-1]. The WAL
-// grows without bound for now (compaction is a later issue); the engine keeps
-// the latest kRaftRetainedEntries entries in memory, and a follower that lags
-// further behind than that needs block sync.
+// truncate at h makes it log[..h-1]. The engine keeps the latest
+// kRaftRetainedEntries entries below the tip in memory, and a follower that
+// lags further behind than that needs block sync. Its wal_checkpoint() is one
+// hard_state and the entries from tip - kRaftCheckpointEntries on (every entry
+// above the tip among them): after a restart from a compacted WAL a leader
+// holds that many below the tip, and a follower further behind needs block
+// sync.
 //
 // Message format (Send::payload; same codec; strict: trailing bytes,
 // unknown types and oversized fields are rejected):
@@ -355,6 +369,7 @@ inline constexpr uint64_t kRaftElectionTimer = 1;
 inline constexpr uint64_t kRaftHeartbeatTimer = 2;
 inline constexpr uint32_t kRaftMaxEntriesPerMessage = 64;
 inline constexpr uint64_t kRaftRetainedEntries = 4096;
+inline constexpr uint64_t kRaftCheckpointEntries = 64;
 // kInvalid when `self` is not a validator, validators repeat, no signer is
 // given, chain_id is empty, or the timing is not sane.
 core::Result<std::unique_ptr<Engine>> make_raft_engine(EngineConfig config);

@@ -9,6 +9,11 @@
 //   Send, Broadcast -> the DriverNetwork (p2p), after the WAL is synced.
 //   PersistWal      -> the ConsensusWal (fsync batched: once before the next
 //                      Send, Broadcast or CommitBlock).
+// WAL compaction: after the actions of a step are carried out, when the WAL has grown past
+// max(wal_compact_bytes, 2 x its size after the last compaction), the driver waits until every
+// block the engine heard committed is durable and replaces the WAL with the engine's
+// wal_checkpoint() (ConsensusWal::checkpoint). So the WAL stays under that size plus what one
+// step appends (docs/storage.md).
 //   ReportEvidence  -> the evidence sink (the node submits an evidence tx).
 // The mempool's admissions arrive as TxsAvailable (coalesced); consensus
 // messages from peers as MessageReceived (deliver_message); blocks fetched by
@@ -76,8 +81,11 @@ struct DriverStats {
   uint64_t blocks_rejected = 0;   // ValidateBlock answered invalid, or a synced block refused
   uint64_t messages_dropped = 0;  // inbound consensus messages dropped (queue full)
   uint64_t wal_syncs = 0;         // fsyncs of the consensus WAL
-  uint64_t wal_bytes = 0;         // the consensus WAL's size
-  std::string last_rejection;     // why the latest block was refused
+  uint64_t wal_checkpoints = 0;   // times the WAL was replaced by the engine's checkpoint
+  uint64_t wal_bytes = 0;         // the WAL's size now
+  uint64_t wal_max_bytes = 0;     // the largest it has been in this run
+  uint64_t wal_checkpoint_max_bytes = 0;  // the largest it has been right after a compaction
+  std::string last_rejection;             // why the latest block was refused
   consensus::EngineCounters engine;  // as of the driver's latest pass over its events
 };
 
@@ -124,7 +132,11 @@ class ChainDriver {
   void set_wal(std::unique_ptr<ConsensusWal> wal, std::vector<core::Bytes> records) {
     wal_ = std::move(wal);
     wal_records_ = std::move(records);
+    wal_bytes_ = wal_max_bytes_ = wal_ ? wal_->size_bytes() : 0;
   }
+  // Set before start(). The size past which the WAL is compacted (see above). 0: never.
+  void set_wal_compact_bytes(uint64_t bytes) { wal_compact_bytes_ = bytes; }
+  static constexpr uint64_t kDefaultWalCompactBytes = 4u << 20;
   // Set before start(). Verifies foreign blocks' tx signatures in parallel.
   void set_verifier_pool(ThreadPool* pool) { pipeline_.set_verifier_pool(pool); }
   // Set before start(). Receives ReportEvidence's bytes, on the driver thread.
@@ -181,6 +193,10 @@ class ChainDriver {
   // Carries out one action; false when the driver must stop.
   bool carry_out(const consensus::Action& action);
   bool sync_wal();
+  // Replaces the WAL with the engine's checkpoint when it has grown enough; false when the
+  // driver must stop.
+  bool maybe_compact_wal();
+  void note_wal_size();
   void fail(const core::Status& status);
 
   std::unique_ptr<consensus::Engine> engine_;  // driver thread only
@@ -191,6 +207,8 @@ class ChainDriver {
   DriverNetwork network_;
   std::unique_ptr<ConsensusWal> wal_;
   std::vector<core::Bytes> wal_records_;
+  uint64_t wal_compact_bytes_ = kDefaultWalCompactBytes;
+  uint64_t wal_base_bytes_ = 0;  // the WAL's size after the last compaction
   std::function<void(core::Bytes)> evidence_sink_;
 
   // Driver thread only (or step()'s caller).
@@ -202,7 +220,8 @@ class ChainDriver {
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};  // also under mu_ for the wake-up
 
-  // guards the inbound queues, txs_available_, messages_dropped_, wal_syncs_, the wake-up of cv_
+  // guards the inbound queues, txs_available_, messages_dropped_, the wal_ counters below, the
+  // wake-up of cv_
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool txs_available_ = false;
@@ -210,8 +229,11 @@ class ChainDriver {
   std::deque<std::pair<core::PublicKey, std::vector<core::Bytes>>> synced_;
   uint64_t messages_dropped_ = 0;
   uint64_t wal_syncs_ = 0;
-  uint64_t wal_bytes_ = 0;                      // snapshots for stats(), once per drain()
-  consensus::EngineCounters engine_counters_{};
+  uint64_t wal_checkpoints_ = 0;
+  uint64_t wal_bytes_ = 0;
+  uint64_t wal_max_bytes_ = 0;
+  uint64_t wal_checkpoint_max_bytes_ = 0;
+  consensus::EngineCounters engine_counters_{};  // snapshot for stats(), once per drain()
 
   std::mutex thread_mu_;  // guards thread_ and started_ (start/stop from any thread)
   std::thread thread_;

@@ -78,6 +78,8 @@ struct NodeConfig {
   // The consensus WAL (raft, tbft): the engine's votes and log, fsynced before anything that
   // depends on them leaves the node. Default: "<data_dir>.wal".
   std::string wal_file;
+  // Past this size the WAL is compacted to what the engine still needs (docs/storage.md).
+  uint64_t wal_compact_bytes = 4u << 20;
   RpcConfig rpc;
   MempoolConfig mempool;
   LogConfig log;

@@ -10,6 +10,11 @@
 // damage: open() refuses the file (kCorruption naming the offset), because an engine that
 // forgot a vote could sign a conflicting one.
 //
+// Compaction (checkpoint()): the engine's Engine::wal_checkpoint() records, which restore it as
+// the whole log would, replace the file: written to "<path>.tmp", synced, renamed over the path
+// (atomic), and the folder synced. A crash at any step leaves either the old file or the
+// checkpoint in force, never a mix; open() removes a tmp a crash left behind.
+//
 // Not thread-safe: one owner (the chain driver's thread).
 #pragma once
 
@@ -47,20 +52,29 @@ class ConsensusWal {
   core::Status append(core::ByteSpan record);
   // Makes every appended record durable (fdatasync). Cheap when nothing is pending.
   core::Status sync();
+  // Replaces every record with `records` (a checkpoint), durably, as described above; appends
+  // then go on after them. kIOError when a step fails: the WAL in force is then either the old
+  // file or the checkpoint, and this object refuses every further call (reopen it); kInvalid
+  // for a record over kMaxRecordBytes (nothing changed).
+  core::Status checkpoint(const std::vector<core::Bytes>& records);
   bool pending() const { return pending_; }
   uint64_t size_bytes() const { return size_; }
   const std::string& path() const { return path_; }
 
   static constexpr size_t kMaxRecordBytes = 256u << 20;
   static constexpr char kMagic[9] = "SILKWAL1";
+  // Where checkpoint() writes before its rename.
+  static std::string tmp_path(const std::string& path);
 
  private:
-  ConsensusWal(std::string path, std::unique_ptr<SyncFile> file, uint64_t size)
-      : path_(std::move(path)), file_(std::move(file)), size_(size) {}
+  ConsensusWal(Env& env, std::string path, std::unique_ptr<SyncFile> file, uint64_t size)
+      : env_(env), path_(std::move(path)), file_(std::move(file)), size_(size) {}
+  Env& env_;
   std::string path_;
   std::unique_ptr<SyncFile> file_;
   uint64_t size_ = 0;
   bool pending_ = false;
+  bool broken_ = false;  // a checkpoint failed after the old file may have gone
 };
 
 }  // namespace silk::node
