@@ -150,6 +150,10 @@ step "Every node holds the same chain: SG's node answers the verification too"
 SG_NODE="http://127.0.0.1:$((PORT + 1))"
 "$BIN/silk" --node "$SG_NODE" doc verify "$DOCS/certificate_of_origin.json" --as SG --doc-id CO-2026-004211 || true
 
+step "An operator's view of SG's node: readiness (store, consensus, sync lag) and Prometheus metrics"
+"$BIN/silk" --node "$SG_NODE" node status
+curl -fsS "$SG_NODE/metrics" | grep -E '^silk_(chain_height|p2p_peers_connected|sync_lag_blocks|consensus_wal_bytes) '
+
 if [ -z "${SILK_DEMO_KEEP:-}" ]; then
   step "An auditor stops the nodes and re-verifies DE's copy of the chain from its data folder"
   "$ROOT/tools/network.sh" stop "$NET"

@@ -40,6 +40,17 @@ Result<nlohmann::json> NodeClient::get(const std::string& target,
   return call("GET", target, "", timeout);
 }
 
+Result<std::pair<int, nlohmann::json>> NodeClient::get_any_status(
+    const std::string& target, std::chrono::milliseconds timeout) {
+  SILK_ASSIGN_OR_RETURN(HttpResponse res, http_.request("GET", target, "", timeout));
+  auto doc = nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return Status::invalid("node at " + url().to_string() + " answered " + target + " with " +
+                           std::to_string(res.status) + " and a body that is not JSON");
+  }
+  return std::make_pair(res.status, std::move(doc));
+}
+
 Result<nlohmann::json> NodeClient::post(const std::string& target, const nlohmann::json& body,
                                         std::chrono::milliseconds timeout) {
   return call("POST", target, body.dump(), timeout);

@@ -376,7 +376,7 @@ void Node::write_metrics(MetricsWriter& w) const {
 
   for (const auto& [name, value] : store_->engine_figures()) {
     const std::string metric = "silk_rocksdb_" + name;
-    w.family(metric, "gauge", "RocksDB property (docs/operations.md \"Metrics\").");
+    w.family(metric, "gauge", "RocksDB property (docs/api.md \"Metrics\").");
     w.sample(metric, static_cast<double>(value));
   }
   write_process_figures(w, read_process_figures());

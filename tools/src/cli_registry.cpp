@@ -71,6 +71,7 @@ const std::vector<CommandGroup>& command_groups() {
       {"deal", add_deal_commands},
       {"call", add_call_commands},
       {"events", add_events_command},
+      {"node", add_node_commands},
       {"completion", add_completion_command},
   };
   return kGroups;

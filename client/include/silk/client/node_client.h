@@ -61,6 +61,10 @@ class NodeClient {
                                    std::chrono::milliseconds timeout = kDefaultTimeout);
   core::Result<nlohmann::json> post(const std::string& target, const nlohmann::json& body,
                                     std::chrono::milliseconds timeout = kDefaultTimeout);
+  // GET whose answer is read whatever its status (GET /v1/ready says why with a 503): the
+  // status and the JSON body. kInvalid when the body is not JSON; transport errors as get().
+  core::Result<std::pair<int, nlohmann::json>> get_any_status(
+      const std::string& target, std::chrono::milliseconds timeout = kDefaultTimeout);
 
   // POST /v1/query {"contract", "method", "args"}: a contract's read-only query (identity.status,
   // governance.config, ...). Returns the answer's "result"; kInvalid when the answer has none.

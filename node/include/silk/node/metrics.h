@@ -1,4 +1,4 @@
-// Prometheus metrics (docs/operations.md "Metrics"): the instruments the hot paths update and
+// Prometheus metrics (docs/api.md "Metrics"): the instruments the hot paths update and
 // the text exposition format (0.0.4) GET /metrics answers in.
 //
 // Instruments are atomics: observing a value takes no lock, so a tx or a request pays a few

@@ -106,6 +106,7 @@ void add_data_commands(CLI::App& app, CommandRegistry& registry);      // data
 void add_deal_commands(CLI::App& app, CommandRegistry& registry);      // deal
 void add_call_commands(CLI::App& app, CommandRegistry& registry);      // call, query contract
 void add_events_command(CLI::App& app, CommandRegistry& registry);     // events
+void add_node_commands(CLI::App& app, CommandRegistry& registry);      // cli_node.cpp
 // completion
 void add_completion_command(CLI::App& app, CommandRegistry& registry);
 
