@@ -10,6 +10,7 @@ never reads, and a flood of idle unauthenticated connections. Afterwards:
   - every node has the same block hash at every height;
   - no node's height ever went backwards (sampled every 250 ms, across its restarts);
   - `silk audit verify-chain` accepts every node's data folder once the nodes are stopped;
+  - no node logs a proposal requested at an unexpected height (the engine hears of synced heights);
   - after each fault heals the chain advances within LIVENESS_BOUND_S;
   - and the hostile peers' figures hold: a validator restarted with the liar connected catches up
     within CATCHUP_BOUND_S, the amplifier's victim grows its RSS by at most the p2p send queue
@@ -616,6 +617,17 @@ def final_checks(net):
         if rc != 0:
             net.failures.append(f"{net.name}: node{i + 1} exited {rc} on SIGTERM, not 0 "
                                 f"(log {net.log_path(i)})")
+    # After block sync the engine is told of the synced heights (issue 18, item 6): a proposal
+    # asked for at an unexpected height is a warning only when it is above the tip, which is a bug.
+    for i in range(net.n):
+        try:
+            with open(net.log_path(i), errors="replace") as f:
+                odd = [line.strip() for line in f if "proposal requested at an unexpected height" in line]
+        except OSError:
+            odd = []
+        if odd:
+            net.failures.append(f"{net.name}: node{i + 1} logged {len(odd)} proposal requests at an "
+                                f"unexpected height, e.g. {odd[0]!r} (log {net.log_path(i)})")
     net.verified = 0
     for i in range(net.n):
         r = net.env.silk("--json", "audit", "verify-chain", "--data-dir",
