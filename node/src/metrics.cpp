@@ -221,14 +221,15 @@ void RpcMetrics::write(MetricsWriter& w) const {
 
 void ChainMetrics::count_block(const std::vector<std::pair<std::string, bool>>& contract_ok) {
   std::lock_guard lock(mu_);
-  for (const auto& [contract, ok] : contract_ok) {
+  for (const auto& outcome : contract_ok) {
+    const std::string& contract = outcome.first;
     auto it = std::find_if(by_contract_.begin(), by_contract_.end(),
-                           [&](const auto& e) { return e.first == contract; });
+                           [&contract](const auto& e) { return e.first == contract; });
     if (it == by_contract_.end()) {
       by_contract_.push_back({contract, {0, 0}});
       it = by_contract_.end() - 1;
     }
-    ++it->second[ok ? 0 : 1];
+    ++it->second[outcome.second ? 0 : 1];
   }
 }
 
