@@ -25,6 +25,7 @@
 
 #include "silk/core/crypto.h"
 #include "silk/core/x509.h"
+#include "support/eventually.h"
 
 namespace silk::node {
 namespace {
@@ -71,16 +72,7 @@ Identity make_identity(const Org& org, const std::string& cn, const std::string&
   return {std::move(key), *cert};
 }
 
-// Polls `pred` until it holds or `timeout` passes.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using test::eventually;
 
 std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
 

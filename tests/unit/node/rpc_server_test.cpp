@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "silk/node/descriptors.h"
+#include "support/eventually.h"
 
 namespace silk::node {
 namespace {
@@ -51,15 +52,7 @@ std::string get(tcp::socket& s) {
   return out;
 }
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using test::eventually;
 
 TEST_SUITE("rpc server") {
   TEST_CASE("past max_connections a connection gets a JSON 503 naming the limit; a freed one serves") {
