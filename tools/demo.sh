@@ -14,7 +14,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/build"
 DIR="${SILK_DEMO_DIR:-$ROOT/demo}"
 PORT="${SILK_DEMO_PORT:-8645}"
-export SILK_NODE="http://127.0.0.1:$PORT"
 silk() { "$BIN/silk" "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -27,6 +26,17 @@ id() { echo "--key $NET/orgs/$1/users/$2.key --passphrase-file $NET/orgs/$1/user
 P2P="${SILK_DEMO_P2P_PORT:-7645}"
 step "A local consortium: 4 organisations (CN, SG, DE, AE), each with a CA, 6 identities and a validator node; tbft consensus (silk network init)"
 silk network init --dir "$NET" --chain-id silk-demo --consensus tbft --nodes 4 --port "$PORT" --p2p-port "$P2P"
+# The RPC is HTTPS for members only: silk checks each node against the consortium's CAs and shows a
+# member certificate (org1's auditor here; a command that signs shows its signer's unless told).
+eval "$(silk network env --dir "$NET")"
+echo "SILK_NODE=$SILK_NODE SILK_CA=$SILK_CA SILK_TLS_CERT=$SILK_TLS_CERT"
+# curl checks the host name against the node certificate's name (CN=org1-node ...).
+node_curl() {  # node_curl N PATH [curl options...]: as a member, to node N
+  local n="$1" path="$2"; shift 2
+  local port=$((PORT + n - 1)) name="org$n-node"  # node n belongs to org n here
+  curl -sS --cacert "$SILK_CA" --cert "$SILK_TLS_CERT" --key "$SILK_TLS_KEY" \
+    --resolve "$name:$port:127.0.0.1" "$@" "https://$name:$port$path"
+}
 
 step "Starting the four silkd nodes (tbft over mutual TLS on loopback, each on its own RocksDB store)"
 export SILKD="$BIN/silkd"
@@ -117,8 +127,14 @@ printf '{"type": "bill_of_lading", "number": "COSU6321907999"}\n' >"$DOCS/bill_o
 silk doc issue "$DOCS/bill_of_lading_2.json" --type bill_of_lading --doc-id COSU6321907999 $CARRIER
 silk ebl issue COSU6321907999 --holder org2 $CARRIER
 refused silk doc revoke COSU6321907999 --reason superseded $CARRIER
-refused curl -sS --fail-with-body -H 'Content-Type: application/json' -d '{"tx": "00", "tx": "01"}' \
-  "http://127.0.0.1:$PORT/v1/tx"; echo
+refused node_curl 1 /v1/tx --fail-with-body -H 'Content-Type: application/json' -d '{"tx": "00", "tx": "01"}'; echo
+
+step "Transport: the RPC serves consortium members only; a visitor without a certificate reaches only the public verification listener"
+refused curl -sS --fail-with-body --cacert "$SILK_CA" --resolve "org1-node:$PORT:127.0.0.1" "https://org1-node:$PORT/v1/chain"; echo
+PUBLIC="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][1]["public_url"])' "$NET/network.json")"
+curl -sS --fail-with-body --cacert "$NET/nodes/node2/public.pem" -H 'Content-Type: application/json' \
+  -d '{"doc_id": "CO-2026-004211", "jurisdiction": "SG"}' "$PUBLIC/v1/verify" | python3 -c 'import json,sys; v=json.load(sys.stdin)["result"]; print("public listener, no certificate: CO-2026-004211 in SG:", v["overall"])'
+refused curl -sS --fail-with-body --cacert "$NET/nodes/node2/public.pem" "$PUBLIC/v1/block/1"; echo
 
 step "Keys made elsewhere: an SM2 key from openssl becomes an encrypted silk key file; an RSA-1024 key is refused by name"
 openssl genpkey -algorithm SM2 -out "$DIR/sm2.pem"
@@ -147,12 +163,12 @@ silk data shares INV-88120
 
 step "Every node holds the same chain: SG's node answers the verification too"
 "$ROOT/tools/network.sh" status "$NET"
-SG_NODE="http://127.0.0.1:$((PORT + 1))"
+SG_NODE="https://127.0.0.1:$((PORT + 1))"
 "$BIN/silk" --node "$SG_NODE" doc verify "$DOCS/certificate_of_origin.json" --as SG --doc-id CO-2026-004211 || true
 
 step "An operator's view of SG's node: readiness (store, consensus, sync lag) and Prometheus metrics"
 "$BIN/silk" --node "$SG_NODE" node status
-curl -fsS "$SG_NODE/metrics" | grep -E '^silk_(chain_height|p2p_peers_connected|sync_lag_blocks|consensus_wal_bytes) '
+node_curl 2 /metrics -f | grep -E '^silk_(chain_height|p2p_peers_connected|sync_lag_blocks|consensus_wal_bytes) '
 
 if [ -z "${SILK_DEMO_KEEP:-}" ]; then
   step "An auditor stops the nodes and re-verifies DE's copy of the chain from its data folder"

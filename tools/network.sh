@@ -9,11 +9,14 @@
 #   tools/network.sh status DIR            one line per node: height, block hash, mempool, pid
 #   tools/network.sh watch DIR             status every second until Ctrl-C
 #
-# SILKD names the silkd binary (default: build/silkd next to this script's repository).
+# SILKD and SILK name the binaries (default: build/silkd next to this script's repository, and the
+# silk on PATH, else build/silk). An https network (rpc.tls, network init's default) is read as its first
+# organisation's auditor (`silk network env`), checking each node against DIR/cas.pem.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SILKD="${SILKD:-$ROOT/build/silkd}"
+SILK="${SILK:-$(command -v silk || echo "$ROOT/build/silk")}"
 
 usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 2 ] || usage
@@ -37,7 +40,23 @@ pid_of() {
   [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
   return 0
 }
-status_json() { curl -sf --max-time 1 "$1/v1/chain" 2>/dev/null || true; }
+TLS_ENV=""  # `silk network env --json` of an https network
+if nodes | grep -q ' https://'; then
+  TLS_ENV="$("$SILK" --json network env --dir "$DIR")" || { echo "network.sh: $SILK network env --dir $DIR failed" >&2; exit 1; }
+fi
+status_json() {
+  python3 - "$1" "$TLS_ENV" <<'PY' 2>/dev/null || true
+import json, ssl, sys, urllib.request
+url, env = sys.argv[1], json.loads(sys.argv[2] or "{}")
+ctx = None
+if url.startswith("https://"):
+    ctx = ssl.create_default_context(cafile=env["SILK_CA"])
+    ctx.check_hostname = False  # node certificates name the node, not an address
+    ctx.load_cert_chain(env["SILK_TLS_CERT"], env["SILK_TLS_KEY"])
+with urllib.request.urlopen(url + "/v1/chain", timeout=1, context=ctx) as r:
+    print(r.read().decode())
+PY
+}
 
 case "$CMD" in
   start)

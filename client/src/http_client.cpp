@@ -5,8 +5,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <optional>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "silk/client/tls.h"
 
 namespace silk::client {
 
@@ -38,7 +44,9 @@ std::string Url::host_header() const {
   return h + ":" + std::to_string(port);
 }
 
-std::string Url::to_string() const { return "http://" + host_header() + base_path; }
+std::string Url::to_string() const {
+  return (https ? "https://" : "http://") + host_header() + base_path;
+}
 
 Result<Url> parse_url(std::string_view text) {
   const std::string original(text);
@@ -47,10 +55,12 @@ Result<Url> parse_url(std::string_view text) {
   };
   std::string_view rest = text;
   size_t scheme_end = rest.find("://");
+  bool https = false;
   if (scheme_end != std::string_view::npos) {
-    if (!iequals_prefix(rest, "http://")) {
+    https = iequals_prefix(rest, "https://");
+    if (!https && !iequals_prefix(rest, "http://")) {
       std::string scheme(rest.substr(0, scheme_end));
-      return bad("unsupported scheme " + scheme + " (only http:// is supported)");
+      return bad("unsupported scheme " + scheme + " (http:// or https://)");
     }
     rest.remove_prefix(scheme_end + 3);
   }
@@ -64,6 +74,8 @@ Result<Url> parse_url(std::string_view text) {
   if (authority.find('@') != std::string_view::npos) return bad("user info is not allowed");
 
   Url url;
+  url.https = https;
+  if (https) url.port = 443;
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
@@ -136,9 +148,20 @@ struct HttpClient::Impl {
   Impl() { buffer.reserve(64 * 1024); }
 
   asio::io_context ioc;
-  beast::tcp_stream stream{ioc};
+  std::unique_ptr<beast::tcp_stream> tcp;                       // http://
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;    // https://
   beast::flat_buffer buffer;
   bool connected = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *tcp; }
+  template <typename F>
+  void with_stream(F&& f) {
+    if (tls) {
+      f(*tls);
+    } else {
+      f(*tcp);
+    }
+  }
 
   void run() {
     ioc.restart();
@@ -146,9 +169,13 @@ struct HttpClient::Impl {
   }
 
   void close() {
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
+    if (tcp || tls) {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest().close();
+    }
+    tcp.reset();
+    tls.reset();
     buffer.clear();
     connected = false;
   }
@@ -161,9 +188,19 @@ HttpClient::~HttpClient() {
   if (impl_ && impl_->connected) impl_->close();
 }
 
+void HttpClient::set_tls(std::shared_ptr<TlsClient> tls) {
+  impl_->close();
+  url_.tls = std::move(tls);
+}
+
 Status HttpClient::connect() {
   Impl& im = *impl_;
   const std::string where = "cannot reach node at " + url_.to_string() + ": ";
+  if (url_.https && !url_.tls) {
+    return Status::invalid(where +
+                           "https needs the CA certificates the node's certificate chains to: "
+                           "--ca FILE (or $SILK_CA), e.g. cas.pem of `silk network init`");
+  }
 
   tcp::resolver resolver(im.ioc);
   beast::error_code ec;
@@ -176,8 +213,13 @@ Status HttpClient::connect() {
   im.run();
   if (ec) return Status::unavailable(where + ec.message());
 
-  im.stream.expires_after(connect_timeout_);
-  im.stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  if (url_.https) {
+    im.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(im.ioc, url_.tls->context());
+  } else {
+    im.tcp = std::make_unique<beast::tcp_stream>(im.ioc);
+  }
+  im.lowest().expires_after(connect_timeout_);
+  im.lowest().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
   im.run();
   if (ec == beast::error::timeout) {
     im.close();
@@ -187,6 +229,25 @@ Status HttpClient::connect() {
   if (ec) {
     im.close();
     return Status::unavailable(where + ec.message());
+  }
+  if (im.tls) {
+    SSL* ssl = im.tls->native_handle();
+    im.tls->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+    im.run();
+    if (ec) {
+      std::string why = ec == beast::error::timeout ? "no answer within " +
+                                                          std::to_string(connect_timeout_.count()) +
+                                                          " ms"
+                                                    : ec.message();
+      const long verify = SSL_get_verify_result(ssl);
+      if (verify != X509_V_OK) {
+        why = "the node's certificate is not trusted: " +
+              std::string(X509_verify_cert_error_string(verify)) + " (checked against " +
+              url_.tls->ca_source() + ")";
+      }
+      im.close();
+      return Status::unavailable(where + "TLS handshake failed: " + why);
+    }
   }
   im.connected = true;
   return Status::ok();
@@ -218,8 +279,10 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
     if (!im.connected) SILK_RETURN_IF_ERROR(connect());
 
     beast::error_code ec;
-    im.stream.expires_after(timeout);
-    http::async_write(im.stream, req, [&](beast::error_code e, size_t) { ec = e; });
+    im.lowest().expires_after(timeout);
+    im.with_stream([&](auto& stream) {
+      http::async_write(stream, req, [&](beast::error_code e, size_t) { ec = e; });
+    });
     im.run();
 
     std::optional<http::response_parser<http::string_body>> parser;
@@ -227,9 +290,11 @@ Result<HttpResponse> HttpClient::request(std::string_view method, std::string_vi
     parser->body_limit(kMaxResponseBytes);
     size_t read_bytes = 0;
     if (!ec) {
-      http::async_read(im.stream, im.buffer, *parser, [&](beast::error_code e, size_t n) {
-        ec = e;
-        read_bytes = n;
+      im.with_stream([&](auto& stream) {
+        http::async_read(stream, im.buffer, *parser, [&](beast::error_code e, size_t n) {
+          ec = e;
+          read_bytes = n;
+        });
       });
       im.run();
     }

@@ -53,6 +53,22 @@ Status get_uint(const json& obj, const char* key, const std::string& where, uint
   return Status::ok();
 }
 
+Status get_bool(const json& obj, const char* key, const std::string& where, bool& out) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::ok();
+  if (!it->is_boolean()) {
+    return Status::invalid("'" + where + key + "' must be true or false, got " +
+                           (it->is_primitive() ? it->dump() : std::string(it->type_name())));
+  }
+  out = it->get<bool>();
+  return Status::ok();
+}
+
+// 127.0.0.0/8 and ::1: where plain HTTP may listen.
+bool is_loopback(const std::string& address) {
+  return address == "::1" || address == "localhost" || address.rfind("127.", 0) == 0;
+}
+
 Status get_object(const json& obj, const char* key, const json*& out) {
   out = nullptr;
   auto it = obj.find(key);
@@ -82,7 +98,7 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
   SILK_RETURN_IF_ERROR(
       check_keys(j, "",
                  {"data_dir", "genesis", "node_key", "passphrase_file", "wal_file",
-                  "wal_compact_bytes", "rpc", "mempool", "log", "p2p", "consensus"}));
+                  "wal_compact_bytes", "rpc", "public", "mempool", "log", "p2p", "consensus"}));
   NodeConfig c;
   c.data_dir = "data";
   SILK_RETURN_IF_ERROR(get_string(j, "data_dir", "", c.data_dir));
@@ -100,8 +116,10 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
   const json* rpc = nullptr;
   SILK_RETURN_IF_ERROR(get_object(j, "rpc", rpc));
   if (rpc != nullptr) {
-    SILK_RETURN_IF_ERROR(check_keys(*rpc, "rpc.", {"listen", "port", "max_body_bytes", "threads",
-                                                   "max_connections", "ready_max_lag_blocks"}));
+    SILK_RETURN_IF_ERROR(check_keys(
+        *rpc, "rpc.",
+        {"listen", "port", "max_body_bytes", "threads", "max_connections", "ready_max_lag_blocks",
+         "tls", "tls_cert", "tls_key", "idle_timeout_ms", "header_timeout_ms", "rate_limit"}));
     SILK_RETURN_IF_ERROR(get_string(*rpc, "listen", "rpc.", c.rpc.listen));
     if (c.rpc.listen.empty()) return Status::invalid("'rpc.listen' must not be empty");
     uint64_t v = c.rpc.port;
@@ -118,6 +136,58 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
     c.rpc.max_connections = static_cast<size_t>(v);
     SILK_RETURN_IF_ERROR(get_uint(*rpc, "ready_max_lag_blocks", "rpc.", 0, 1ull << 40,
                                   c.rpc.ready_max_lag_blocks));
+    SILK_RETURN_IF_ERROR(get_bool(*rpc, "tls", "rpc.", c.rpc.tls));
+    SILK_RETURN_IF_ERROR(get_string(*rpc, "tls_cert", "rpc.", c.rpc.tls_cert));
+    SILK_RETURN_IF_ERROR(get_string(*rpc, "tls_key", "rpc.", c.rpc.tls_key));
+    SILK_RETURN_IF_ERROR(
+        get_uint(*rpc, "idle_timeout_ms", "rpc.", 100, 3'600'000, c.rpc.idle_timeout_ms));
+    SILK_RETURN_IF_ERROR(
+        get_uint(*rpc, "header_timeout_ms", "rpc.", 100, 600'000, c.rpc.header_timeout_ms));
+    SILK_RETURN_IF_ERROR(get_uint(*rpc, "rate_limit", "rpc.", 0, 1'000'000, c.rpc.rate_limit));
+    if (c.rpc.tls_cert.empty() && !c.rpc.tls_key.empty()) {
+      return Status::invalid("'rpc.tls_key' needs 'rpc.tls_cert' (the certificate of that key)");
+    }
+  }
+  if (!c.rpc.tls && !is_loopback(c.rpc.listen)) {
+    return Status::invalid("'rpc.listen' is " + c.rpc.listen +
+                           ", not a loopback address, and 'rpc.tls' is off: plain HTTP is for "
+                           "development on loopback only; set 'rpc.tls': true (docs/config.md)");
+  }
+
+  const json* pub = nullptr;
+  SILK_RETURN_IF_ERROR(get_object(j, "public", pub));
+  if (pub != nullptr) {
+    PublicRpcConfig& p = c.public_rpc;
+    SILK_RETURN_IF_ERROR(check_keys(*pub, "public.",
+                                    {"enabled", "listen", "port", "url", "cert", "key",
+                                     "max_connections",
+                                     "rate_limit", "idle_timeout_ms", "header_timeout_ms"}));
+    p.enabled = true;
+    SILK_RETURN_IF_ERROR(get_bool(*pub, "enabled", "public.", p.enabled));
+    SILK_RETURN_IF_ERROR(get_string(*pub, "listen", "public.", p.listen));
+    uint64_t v = p.port;
+    SILK_RETURN_IF_ERROR(get_uint(*pub, "port", "public.", 0, 65535, v));
+    p.port = static_cast<uint16_t>(v);
+    SILK_RETURN_IF_ERROR(get_string(*pub, "url", "public.", p.url));
+    while (!p.url.empty() && p.url.back() == '/') p.url.pop_back();
+    if (!p.url.empty() && p.url.rfind("https://", 0) != 0) {
+      return Status::invalid("'public.url' is " + p.url + ": it must start with https://");
+    }
+    SILK_RETURN_IF_ERROR(get_string(*pub, "cert", "public.", p.cert));
+    SILK_RETURN_IF_ERROR(get_string(*pub, "key", "public.", p.key));
+    v = p.max_connections;
+    SILK_RETURN_IF_ERROR(get_uint(*pub, "max_connections", "public.", 1, 1u << 20, v));
+    p.max_connections = static_cast<size_t>(v);
+    SILK_RETURN_IF_ERROR(get_uint(*pub, "rate_limit", "public.", 0, 1'000'000, p.rate_limit));
+    SILK_RETURN_IF_ERROR(
+        get_uint(*pub, "idle_timeout_ms", "public.", 100, 3'600'000, p.idle_timeout_ms));
+    SILK_RETURN_IF_ERROR(
+        get_uint(*pub, "header_timeout_ms", "public.", 100, 600'000, p.header_timeout_ms));
+    if (p.enabled && (p.cert.empty() || p.key.empty())) {
+      return Status::invalid(
+          "'public.cert' and 'public.key' are required: the public listener speaks HTTPS only");
+    }
+    if (p.listen.empty()) return Status::invalid("'public.listen' must not be empty");
   }
 
   const json* mempool = nullptr;
@@ -227,6 +297,10 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
   c.node_key = resolve(base, c.node_key);
   c.passphrase_file = resolve(base, c.passphrase_file);
   c.log.file = resolve(base, c.log.file);
+  c.rpc.tls_cert = resolve(base, c.rpc.tls_cert);
+  c.rpc.tls_key = resolve(base, c.rpc.tls_key);
+  c.public_rpc.cert = resolve(base, c.public_rpc.cert);
+  c.public_rpc.key = resolve(base, c.public_rpc.key);
   return c;
 }
 

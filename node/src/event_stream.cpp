@@ -4,7 +4,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -108,13 +110,14 @@ Status check_websocket_handshake(const http::request<http::string_body>& request
 }
 
 // Answers a request that is not streamed, over HTTP, then closes.
-void refuse(tcp::socket socket, unsigned version, unsigned status, const Status& error,
+template <typename Stream>
+void refuse(Stream stream, unsigned version, unsigned status, const Status& error,
             bool upgrade_required = false) {
   struct Refusal {
-    beast::tcp_stream stream;
+    Stream stream;
     http::response<http::string_body> res;
   };
-  auto r = std::make_shared<Refusal>(Refusal{beast::tcp_stream(std::move(socket)), {}});
+  auto r = std::make_shared<Refusal>(Refusal{std::move(stream), {}});
   r->res.version(version == 10 ? 10 : 11);
   r->res.result(static_cast<http::status>(status));
   r->res.set(http::field::server, "silkd");
@@ -123,19 +126,23 @@ void refuse(tcp::socket socket, unsigned version, unsigned status, const Status&
   r->res.keep_alive(false);
   r->res.body() = dump_json(error_to_json(error));
   r->res.prepare_payload();
-  r->stream.expires_after(std::chrono::seconds(10));
+  beast::get_lowest_layer(r->stream).expires_after(std::chrono::seconds(10));
   http::async_write(r->stream, r->res, [r](beast::error_code, size_t) {
     beast::error_code ignored;
-    r->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    r->stream.close();
+    beast::get_lowest_layer(r->stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(r->stream).close();
   });
 }
 
 // One WebSocket subscriber. All of it runs on the socket's strand; the hub's
 // wake-up only posts pump() there.
-class EventSession : public std::enable_shared_from_this<EventSession> {
+template <typename Stream>
+class EventSession : public std::enable_shared_from_this<EventSession<Stream>> {
  public:
-  EventSession(tcp::socket socket, EventHub& hub, const storage::Store& store, StreamParams params,
+  using std::enable_shared_from_this<EventSession<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<EventSession<Stream>>::weak_from_this;
+
+  EventSession(Stream socket, EventHub& hub, const storage::Store& store, StreamParams params,
                std::shared_ptr<void> slot)
       : ws_(std::move(socket)),
         hub_(hub),
@@ -161,7 +168,7 @@ class EventSession : public std::enable_shared_from_this<EventSession> {
     ws_.text(true);
     // Subscribed before the handshake answer: a client that got its 101 gets
     // every block published after it.
-    std::weak_ptr<EventSession> weak = weak_from_this();
+    std::weak_ptr<EventSession> weak = this->weak_from_this();
     auto executor = ws_.get_executor();
     sub_ = hub_.subscribe(params_.from_height, params_.filter, [weak, executor] {
       if (auto self = weak.lock()) asio::post(executor, [self] { self->pump(); });
@@ -304,7 +311,9 @@ class EventSession : public std::enable_shared_from_this<EventSession> {
     beast::get_lowest_layer(ws_).close();
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<std::conditional_t<std::is_same_v<Stream, tcp::socket>, beast::tcp_stream,
+                                       Stream>>
+      ws_;
   EventHub& hub_;
   const storage::Store& store_;
   const StreamParams params_;
@@ -324,38 +333,63 @@ class EventSession : public std::enable_shared_from_this<EventSession> {
   bool done_ = false;
 };
 
-}  // namespace
-
-bool is_event_stream_target(std::string_view target) {
+bool is_event_stream_target_path(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   return path == "/v1/events";
 }
 
-void serve_event_stream(tcp::socket socket, http::request<http::string_body> request, EventHub& hub,
-                        const storage::Store& store, std::shared_ptr<void> slot) {
+template <typename Stream>
+auto wrap(Stream s) {
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    return beast::tcp_stream(std::move(s));
+  } else {
+    return s;
+  }
+}
+
+template <typename Stream>
+void serve(Stream socket, http::request<http::string_body> request, EventHub& hub,
+           const storage::Store& store, std::shared_ptr<void> slot) {
   const unsigned version = request.version();
   Result<Target> target =
       parse_target(std::string_view(request.target().data(), request.target().size()));
-  if (!target.is_ok()) return refuse(std::move(socket), version, 400, target.status());
+  if (!target.is_ok()) return refuse(wrap(std::move(socket)), version, 400, target.status());
   if (target->path != "/v1/events") {
-    return refuse(std::move(socket), version, 404,
+    return refuse(wrap(std::move(socket)), version, 404,
                   Status::not_found("no WebSocket route " + target->path +
                                     " (the event stream is /v1/events)"));
   }
   if (request.method() != http::verb::get) {
-    return refuse(std::move(socket), version, 405,
+    return refuse(wrap(std::move(socket)), version, 405,
                   Status::invalid("the event stream is GET /v1/events"));
   }
   if (Status hs = check_websocket_handshake(request); !hs.is_ok()) {
     // A version we do not speak: 426 with the one we do (RFC 6455 §4.4).
     const bool wrong_version = request[http::field::sec_websocket_version] != "13";
-    return refuse(std::move(socket), version, wrong_version ? 426 : 400, hs, wrong_version);
+    return refuse(wrap(std::move(socket)), version, wrong_version ? 426 : 400, hs, wrong_version);
   }
   Result<StreamParams> params = parse_params(*target);
-  if (!params.is_ok()) return refuse(std::move(socket), version, 400, params.status());
-  std::make_shared<EventSession>(std::move(socket), hub, store, std::move(params).value(),
+  if (!params.is_ok()) return refuse(wrap(std::move(socket)), version, 400, params.status());
+  std::make_shared<EventSession<Stream>>(std::move(socket), hub, store, std::move(params).value(),
                                  std::move(slot))
       ->start(std::move(request));
+}
+
+}  // namespace
+
+bool is_event_stream_target(std::string_view target) {
+  return is_event_stream_target_path(target);
+}
+
+void serve_event_stream(tcp::socket socket, http::request<http::string_body> request, EventHub& hub,
+                        const storage::Store& store, std::shared_ptr<void> slot) {
+  serve(std::move(socket), std::move(request), hub, store, std::move(slot));
+}
+
+void serve_event_stream(beast::ssl_stream<beast::tcp_stream> stream,
+                        http::request<http::string_body> request, EventHub& hub,
+                        const storage::Store& store, std::shared_ptr<void> slot) {
+  serve(std::move(stream), std::move(request), hub, store, std::move(slot));
 }
 
 }  // namespace silk::node

@@ -18,6 +18,9 @@
 #include "silk/node/event_stream.h"
 #include "silk/node/log.h"
 #include "silk/node/p2p.h"
+#include "silk/node/public_gate.h"
+#include "silk/contracts/identity.h"
+#include "silk/core/signature_suite.h"
 
 namespace silk::node {
 
@@ -202,11 +205,96 @@ Status Node::build() {
   rpc_ = std::make_unique<RpcServer>(config_.rpc, *api_);
   api_->set_metrics_source([this](MetricsWriter& w) { write_metrics(w); });
   api_->set_readiness([this] { return readiness(); });
+  api_->set_link_base(LinkBase{config_.rpc.tls,
+                               config_.public_rpc.enabled ? config_.public_rpc.port : uint16_t{0},
+                               config_.public_rpc.url});
   rpc_->set_upgrade_handler(
       [events, store = store_.get()](auto socket, auto request, std::shared_ptr<void> slot) {
         serve_event_stream(std::move(socket), std::move(request), *events, *store,
                            std::move(slot));
       });
+  if (config_.rpc.tls) {
+    rpc_->set_tls_upgrade_handler(
+        [events, store = store_.get()](TlsStream stream, auto request, std::shared_ptr<void> slot) {
+          serve_event_stream(std::move(stream), std::move(request), *events, *store,
+                             std::move(slot));
+        });
+    SILK_RETURN_IF_ERROR(configure_rpc_tls());
+  }
+  if (config_.public_rpc.enabled) {
+    const PublicRpcConfig& pc = config_.public_rpc;
+    RpcConfig listener;
+    listener.listen = pc.listen;
+    listener.port = pc.port;
+    listener.max_body_bytes = 64u << 10;  // a verify request is a few hundred bytes
+    listener.threads = 1;
+    listener.max_connections = pc.max_connections;
+    listener.idle_timeout_ms = pc.idle_timeout_ms;
+    listener.header_timeout_ms = pc.header_timeout_ms;
+    listener.rate_limit = pc.rate_limit;
+    public_gate_ = std::make_unique<PublicGate>(*api_);
+    public_rpc_ = std::make_unique<RpcServer>(listener, *public_gate_);
+    SILK_ASSIGN_OR_RETURN(std::string cert, read_text_file(pc.cert, "public.cert"));
+    SILK_ASSIGN_OR_RETURN(std::string key, read_text_file(pc.key, "public.key"));
+    Result<std::shared_ptr<boost::asio::ssl::context>> ctx =
+        make_tls_server_context("public listener TLS", cert, key, /*ask_client_cert=*/false);
+    core::wipe(key.data(), key.size());
+    if (!ctx.is_ok()) return ctx.status();
+    public_rpc_->set_tls(std::move(ctx).value());
+  }
+  return Status::ok();
+}
+
+Result<std::string> Node::read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found(what + " " + path + " cannot be opened");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::io_error(what + " " + path + " cannot be read");
+  return text.str();
+}
+
+// The RPC over TLS 1.3: the node's certificate (or rpc.tls_cert), clients judged as members of
+// the consortium by the chain's own rules (contracts::check_certificate: chained to a CA of its
+// organisation in force now, valid now, not revoked, not frozen). Any role may read.
+Status Node::configure_rpc_tls() {
+  std::string cert_pem;
+  std::string key_pem;
+  if (!config_.rpc.tls_cert.empty()) {
+    SILK_ASSIGN_OR_RETURN(cert_pem, read_text_file(config_.rpc.tls_cert, "rpc.tls_cert"));
+  } else if (!config_.p2p.cert.empty()) {
+    SILK_ASSIGN_OR_RETURN(cert_pem, read_text_file(config_.p2p.cert, "p2p.cert"));
+  } else {
+    return Status::invalid(
+        "rpc.tls needs a server certificate: set 'rpc.tls_cert' or 'p2p.cert' (the node "
+        "certificate)");
+  }
+  if (!config_.rpc.tls_key.empty()) {
+    SILK_ASSIGN_OR_RETURN(key_pem, read_text_file(config_.rpc.tls_key, "rpc.tls_key"));
+  } else {
+    Result<core::SecretBytes> pem = core::SigningKey::from_ed25519(node_key_).pkcs8_pem();
+    if (!pem.is_ok()) return pem.status().with_context("rpc TLS: the node key");
+    key_pem = std::string(pem->view());
+  }
+  Result<std::shared_ptr<boost::asio::ssl::context>> ctx =
+      make_tls_server_context("rpc TLS", cert_pem, key_pem, /*ask_client_cert=*/true);
+  core::wipe(key_pem.data(), key_pem.size());
+  if (!ctx.is_ok()) return ctx.status();
+  const storage::Store* store = store_.get();
+  std::shared_ptr<const ConfigInForce> in_force = config_in_force_;
+  const core::Clock* clock = &clock_;
+  auto cache = std::make_shared<contracts::CertCache>(4096);
+  rpc_->set_tls(std::move(ctx).value(), [store, in_force, clock, cache](core::ByteSpan der)
+                                            -> Result<ClientIdentity> {
+    SILK_ASSIGN_OR_RETURN(core::Certificate cert, core::parse_certificate(der));
+    std::optional<storage::ChainTip> tip = store->tip();
+    const std::shared_ptr<const contracts::ChainConfig> config =
+        in_force->at(tip ? tip->height + 1 : 1);
+    contracts::KeyReader read = [store](std::string_view key) { return store->get_state(key); };
+    SILK_RETURN_IF_ERROR(
+        contracts::check_certificate(cert, *config, read, clock->now_ms(), cache.get()).status());
+    return ClientIdentity{core::to_hex(cert.fingerprint()), core::format_dn(cert.subject())};
+  });
   return Status::ok();
 }
 
@@ -373,6 +461,20 @@ void Node::write_metrics(MetricsWriter& w) const {
   w.sample("silk_rpc_connections_refused_total", static_cast<double>(rpc_->connections_refused()));
   w.family("silk_rpc_max_connections", "gauge", "The RPC's connection limit in force.");
   w.sample("silk_rpc_max_connections", static_cast<double>(config_.rpc.max_connections));
+  w.family("silk_rpc_rate_limited_total", "counter",
+           "RPC requests answered 429: past rpc.rate_limit for their client.");
+  w.sample("silk_rpc_rate_limited_total", static_cast<double>(rpc_->rate_limited()));
+  w.family("silk_rpc_clients_refused_total", "counter",
+           "RPC requests answered 403: no client certificate, or one that is not a member now.");
+  w.sample("silk_rpc_clients_refused_total", static_cast<double>(rpc_->clients_refused()));
+  if (public_rpc_) {
+    w.family("silk_public_connections_open", "gauge",
+             "Connections open on the public verification listener.");
+    w.sample("silk_public_connections_open", static_cast<double>(public_rpc_->connections()));
+    w.family("silk_public_rate_limited_total", "counter",
+             "Public listener requests answered 429: past public.rate_limit for their address.");
+    w.sample("silk_public_rate_limited_total", static_cast<double>(public_rpc_->rate_limited()));
+  }
 
   for (const auto& [name, value] : store_->engine_figures()) {
     const std::string metric = "silk_rocksdb_" + name;
@@ -534,6 +636,10 @@ Status Node::start() {
   }
   if (st.is_ok()) {
     st = rpc_->start();
+    if (st.is_ok() && public_rpc_) {
+      st = public_rpc_->start();
+      if (!st.is_ok()) rpc_->stop(std::chrono::milliseconds(0));
+    }
     if (!st.is_ok()) {
       driver_->stop();
       if (network_) network_->stop();
@@ -546,8 +652,10 @@ Status Node::start() {
   }
   std::optional<storage::ChainTip> tip = store_->tip();
   logger("node")->info(
-      "silkd started chain_id={} height={} rpc={} p2p={} consensus={} validators={} genesis={}",
-      genesis_.chain_id, tip ? tip->height : 0, rpc_->endpoint(),
+      "silkd started chain_id={} height={} rpc={}{} public={} p2p={} consensus={} validators={} "
+      "genesis={}",
+      genesis_.chain_id, tip ? tip->height : 0, rpc_->tls() ? "https://" : "http://",
+      rpc_->endpoint(), public_rpc_ ? "https://" + public_rpc_->endpoint() : std::string("off"),
       network_ ? config_.p2p.listen + ":" + std::to_string(network_->port()) : std::string("off"),
       genesis_.consensus.type, genesis_.validators.size(), core::to_hex(genesis_.hash));
   return Status::ok();
@@ -561,12 +669,14 @@ void Node::stop() {
     stopped_ = true;
   }
   rpc_->stop_accepting();          // new requests get 503
+  if (public_rpc_) public_rpc_->stop_accepting();
   if (network_) network_->stop();  // no more peer messages or txs
   driver_->stop();                 // the block being committed finishes
   waiters_->shutdown();            // waiting clients get 503
   // Event streams close (1001) before the I/O threads stop.
   events_->shutdown(std::chrono::milliseconds(1000));
   rpc_->stop();  // answers written, I/O threads joined
+  if (public_rpc_) public_rpc_->stop();
   std::optional<storage::ChainTip> tip = store_->tip();
   logger("node")->info("silkd stopped height={}", tip ? tip->height : 0);
 }

@@ -181,8 +181,9 @@ class Call {
  public:
   Call(const core::Genesis& genesis, const storage::Store& store, Mempool& mempool,
        CommitWaiters& waiters, const std::string& consensus, const contracts::Executor& contracts,
-       boost::asio::any_io_executor ex, Responder respond)
-      : genesis_(genesis),
+       const LinkBase& link_base, boost::asio::any_io_executor ex, Responder respond)
+      : link_base_(link_base),
+        genesis_(genesis),
         store_(store),
         mempool_(mempool),
         waiters_(waiters),
@@ -215,7 +216,9 @@ class Call {
     if (v1 && n == 3 && seg[1] == "block") return get(m, t, [&] { get_block(seg[2], t); });
     if (v1 && n == 2 && seg[1] == "state") return get(m, t, [&] { get_state(t); });
     if (v1 && n == 2 && seg[1] == "history") return get(m, t, [&] { get_history(t); });
-    if (v1 && n == 2 && seg[1] == "chain") return get(m, t, [&] { get_chain(); });
+    if (v1 && n == 2 && seg[1] == "chain") {
+      return get(m, t, [&] { get_chain(link_base_.for_host(req.host, req.public_surface)); });
+    }
     if (v1 && n == 2 && seg[1] == "health") return get(m, t, [&] { get_health(); });
     if (v1 && n == 2 && seg[1] == "query") return post(m, t, [&] { run_query(req.body); });
     if (v1 && n == 2 && seg[1] == "config") return get(m, t, [&] { get_config(t); });
@@ -224,7 +227,7 @@ class Call {
     if (seg[0] == "explorer") return get(m, t, [&] { serve_explorer(seg, t.path); });
     if (n == 1 && seg[0].empty()) return get(m, t, [&] { redirect_to_explorer(); });
     if (v1 && n >= 4 && seg[1] == "docs" && seg[n - 1] == "qr.svg") {
-      return get(m, t, [&] { get_doc_qr(seg, t, req.host); });
+      return get(m, t, [&] { get_doc_qr(seg, t, req.host, req.public_surface); });
     }
     respond_(error_response(
         Status::not_found("no route " + method_name_ + " " + t.path + " (see docs/api.md)")));
@@ -312,7 +315,7 @@ class Call {
   // GET /v1/docs/{id}/qr.svg[?as=CC]: the document's verification link (silk/core/verify_link.h)
   // on this node, as the Host header names it, drawn as a QR code.
   void get_doc_qr(const std::vector<std::string_view>& seg, const Target& t,
-                  const std::string& host) {
+                  const std::string& host, bool via_public) {
     std::string doc_id;
     for (size_t i = 2; i + 1 < seg.size(); ++i) {
       if (i > 2) doc_id += '/';
@@ -342,7 +345,8 @@ class Call {
       return respond_(error_response(Status::internal("documents.document gave no doc_hash")));
     }
     const std::string link =
-        core::verification_link("http://" + host, doc_id, r["doc_hash"].get<std::string>(), as);
+        core::verification_link(link_base_.for_host(host, via_public), doc_id,
+                                r["doc_hash"].get<std::string>(), as);
     Result<core::QrCode> code = core::QrCode::encode(link);
     if (!code.is_ok()) return respond_(error_response(code.status()));
     HttpResponse out;
@@ -703,7 +707,7 @@ class Call {
     return storage::TxPosition{*height, static_cast<uint32_t>(*index)};
   }
 
-  void get_chain() {
+  void get_chain(const std::string& verify_base) {
     std::optional<storage::ChainTip> tip = store_.tip();
     if (!tip) return respond_(error_response(Status::unavailable("the chain has no blocks yet")));
     respond_(json_response(
@@ -715,6 +719,7 @@ class Call {
          {"timestamp_ms", tip->timestamp_ms},
          {"total_txs", tip->total_txs},
          {"consensus", consensus_},
+         {"verify_base", verify_base},
          {"mempool", {{"size", mempool_.size()}, {"capacity", mempool_.capacity()}}}}));
   }
 
@@ -778,6 +783,7 @@ class Call {
     respond_(json_response({{"status", "ok"}, {"height", tip->height}}));
   }
 
+  const LinkBase& link_base_;
   const core::Genesis& genesis_;
   const storage::Store& store_;
   Mempool& mempool_;
@@ -791,6 +797,22 @@ class Call {
 };
 
 }  // namespace
+
+std::string LinkBase::for_host(const std::string& host, bool via_public) const {
+  if (via_public) return "https://" + host;
+  if (!public_url.empty()) return public_url;
+  if (public_port != 0) {
+    // The Host header's name, without its port: "[::1]:8645" -> "[::1]".
+    std::string name = host;
+    const size_t bracket = name.rfind(']');
+    const size_t colon = name.rfind(':');
+    if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+      name.resize(colon);
+    }
+    return "https://" + name + ":" + std::to_string(public_port);
+  }
+  return (tls ? "https://" : "http://") + host;
+}
 
 RpcApi::RpcApi(const core::Genesis& genesis, const storage::Store& store, Mempool& mempool,
                CommitWaiters& waiters, std::string consensus, const contracts::Executor& contracts)
@@ -864,7 +886,8 @@ void RpcApi::handle(HttpRequest request, boost::asio::any_io_executor executor, 
   };
   try {
     if (answer_operator_route(request, once)) return;
-    Call(genesis_, store_, mempool_, waiters_, consensus_, contracts_, std::move(executor), once)
+    Call(genesis_, store_, mempool_, waiters_, consensus_, contracts_, link_base_,
+         std::move(executor), once)
         .run(request);
   } catch (const std::exception& e) {
     log_internal_error(e.what());

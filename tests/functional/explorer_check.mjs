@@ -1,6 +1,9 @@
 // Drives the explorer (GET /explorer/) in headless Chromium through playwright-core and checks
 // what the page shows. Run by test_explorer.py; everything it needs comes in the environment:
-//   EXPLORER_URL   http://127.0.0.1:PORT
+//   EXPLORER_URL   https://127.0.0.1:PORT: the node's RPC, for consortium members
+//   CLIENT_CERT, CLIENT_KEY  a member's certificate and clear key (PEM) the browser shows it
+//   PUBLIC_URL     https://127.0.0.1:PORT: the public verification listener, for the verifier's
+//                  checks (a visitor without a certificate)
 //   PLAYWRIGHT_DIR the folder whose node_modules holds playwright-core (tools/setup.sh)
 //   CHROMIUM       the browser (default /usr/bin/chromium)
 //   TX_ID, DOC_ID, DOC_STATUS, JURISDICTION, GOOD_FILE, BAD_FILE, MIN_HEIGHT, EBL_DOC_ID
@@ -16,6 +19,14 @@ const require = createRequire(path.join(env.PLAYWRIGHT_DIR, 'package.json'));
 const { chromium } = require('playwright-core');
 
 const base = env.EXPLORER_URL;
+const pub = env.PUBLIC_URL || base;
+// The node's certificates are the consortium's own (the RPC's) and self-signed (the public
+// listener's): the browser is told not to judge them; silk and the Python test check them.
+const memberOpts = {
+  ignoreHTTPSErrors: true,
+  ...(env.CLIENT_CERT ? { clientCertificates: [{ origin: new URL(base).origin, certPath: env.CLIENT_CERT, keyPath: env.CLIENT_KEY }] } : {}),
+};
+const visitorOpts = { ignoreHTTPSErrors: true };
 const spec = JSON.parse(env.SPEC || '{}');
 const timeout = 15000;
 
@@ -31,7 +42,7 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  const page = await browser.newPage();
+  const page = await browser.newPage(memberOpts);
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', (d) => {
@@ -170,7 +181,7 @@ async function verifyByDrop(page, url, file) {
 }
 
 async function verifierChecks(browser, problems) {
-  const page = await browser.newPage();
+  const page = await browser.newPage(visitorOpts);
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 
   // The link from `silk doc link`: the verdict for SG at once, SG chosen and remembered.
@@ -182,11 +193,11 @@ async function verifierChecks(browser, problems) {
   check((await page.textContent('#verify-status')).includes('Drop your copy'), 'the link invites the visitor to drop their copy');
   check((await page.textContent('#verify-status')).includes('The link carries the anchored document hash'), 'the link\'s hash is the anchored one');
   await page.goto('about:blank');
-  await page.goto(`${base}/explorer/#/verify`);
+  await page.goto(`${pub}/explorer/#/verify`);
   await page.waitForSelector('#verify-form[data-ready]', { timeout });
   check((await page.inputValue('#verify-jurisdiction')) === 'SG', 'the jurisdiction is remembered without the link');
-  const fresh = await browser.newPage();
-  await fresh.goto(`${base}/explorer/#/verify`);
+  const fresh = await browser.newPage(visitorOpts);
+  await fresh.goto(`${pub}/explorer/#/verify`);
   await fresh.waitForSelector('#verify-form[data-ready]', { timeout });
   check((await fresh.inputValue('#verify-jurisdiction')) === '', 'a new visitor is asked, not given the first jurisdiction');
   await fresh.close();
@@ -197,7 +208,7 @@ async function verifierChecks(browser, problems) {
     `a dropped plain copy: valid, five valid fragments (${JSON.stringify(v.frags)})`);
 
   // A disclosable copy with a field hidden: the root recomputed in the page.
-  v = await verifyByDrop(page, `${base}/explorer/#/verify?as=SG`, spec.disclosed_file);
+  v = await verifyByDrop(page, `${pub}/explorer/#/verify?as=SG`, spec.disclosed_file);
   check(v.overall === 'valid', `a valid disclosable copy verifies: ${v.overall} ${JSON.stringify(v.frags)}`);
   check(v.frags.integrity.reason.includes(spec.disclosed_root), `integrity names the disclosure root (${v.frags.integrity.reason})`);
   check((await page.textContent('#verify-root')) === spec.disclosed_root, 'the page computed the same disclosure root as the CLI');
@@ -206,25 +217,25 @@ async function verifierChecks(browser, problems) {
   check(!disclosed.includes(spec.hidden_field) && disclosed.length > 0, `the disclosed fields are shown (${disclosed.join(', ')})`);
 
   // The same copy with a disclosed value changed: integrity invalid.
-  v = await verifyByDrop(page, `${base}/explorer/#/verify/${encodeURIComponent(spec.disclosed_doc_id)}?as=SG`, spec.tampered_file);
+  v = await verifyByDrop(page, `${pub}/explorer/#/verify/${encodeURIComponent(spec.disclosed_doc_id)}?as=SG`, spec.tampered_file);
   check(v.overall === 'invalid' && v.frags.integrity.result === 'invalid' && v.frags.integrity.reason.includes('not the anchored doc_hash'),
     `a tampered disclosable copy: integrity invalid (${JSON.stringify(v.frags.integrity)})`);
 
   // A surrendered eBL: its status fragment and title say it is spent.
-  v = await verifyByDrop(page, `${base}/explorer/#/verify/${encodeURIComponent(spec.ebl_doc_id)}?as=SG`, spec.ebl_file);
+  v = await verifyByDrop(page, `${pub}/explorer/#/verify/${encodeURIComponent(spec.ebl_doc_id)}?as=SG`, spec.ebl_file);
   const title = await page.textContent('#verdict-title');
   check(title.includes('SURRENDERED_FOR_DELIVERY') && title.includes('no live title'), `the surrendered eBL's title (${title})`);
   check(v.frags.integrity.result === 'valid' && v.frags.status.result === 'invalid' && /surrender/i.test(v.frags.status.reason),
     `a surrendered eBL: status invalid, saying why (${JSON.stringify(v.frags.status)})`);
 
   // A certificate issued under a suspended MRA: not recognised in SG, and why.
-  v = await verifyByDrop(page, `${base}/explorer/#/verify?as=SG`, spec.suspended_file);
+  v = await verifyByDrop(page, `${pub}/explorer/#/verify?as=SG`, spec.suspended_file);
   check(v.overall === 'invalid' && v.frags.integrity.result === 'valid' && v.frags.recognition.result === 'invalid'
     && /suspend/i.test(v.frags.recognition.reason), `under a suspended MRA: recognition invalid (${JSON.stringify(v.frags.recognition)})`);
 
   // Keyboard: the verify flow is reachable by Tab alone.
   await page.goto('about:blank');
-  await page.goto(`${base}/explorer/#/verify/${encodeURIComponent(env.DOC_ID)}?as=SG`);
+  await page.goto(`${pub}/explorer/#/verify/${encodeURIComponent(env.DOC_ID)}?as=SG`);
   await page.waitForSelector('#link-verdict-overall', { timeout });
   const reached = new Set();
   for (let i = 0; i < 40 && reached.size < 4; i++) {
@@ -246,6 +257,7 @@ async function verifierChecks(browser, problems) {
   check(bad.length === 0, `axe-core: no serious or critical violation on the verify page (${JSON.stringify(axe)})`);
 
   // Every page at a phone's width and a desk's: no sideways scrolling; a screenshot of each.
+  const visitorPage = page;
   fs.mkdirSync(spec.out_dir, { recursive: true });
   const pages = [
     ['home', `${base}/explorer/#/`, '#blocks-body tr'],
@@ -253,11 +265,14 @@ async function verifierChecks(browser, problems) {
     ['tx', `${base}/explorer/#/tx/${env.TX_ID}`, '#tx-events'],
     ['document', `${base}/explorer/#/doc/${encodeURIComponent(env.DOC_ID)}`, '#doc-timeline'],
     ['ebl', `${base}/explorer/#/doc/${encodeURIComponent(spec.ebl_doc_id)}`, '#ebl-chain'],
-    ['verify', `${base}/explorer/#/verify/${encodeURIComponent(spec.disclosed_doc_id)}?as=SG`, '#verify-status #link-verdict-overall'],
+    ['verify', `${pub}/explorer/#/verify/${encodeURIComponent(spec.disclosed_doc_id)}?as=SG`, '#verify-status #link-verdict-overall'],
   ];
+  const member = await browser.newPage(memberOpts);
   for (const [w, h] of [[375, 812], [1280, 800]]) {
     await page.setViewportSize({ width: w, height: h });
+    await member.setViewportSize({ width: w, height: h });
     for (const [name, url, ready] of pages) {
+      const page = name === 'verify' ? visitorPage : member;
       await page.goto('about:blank');
       await page.goto(url);
       await page.waitForSelector(ready, { timeout });

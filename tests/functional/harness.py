@@ -6,6 +6,7 @@ Nothing here fakes the node: a test fails if the real binaries misbehave.
 """
 import argparse
 import json
+import ssl
 import os
 import shutil
 import signal
@@ -51,17 +52,49 @@ def check(cond, what):
         raise Failure(what)
 
 
-class Http:
-    def __init__(self, base):
-        self.base = base
+class Tls:
+    """HTTPS to the nodes of a `silk network init` network (rpc.tls on, its default): the
+    consortium CA certificates and a member's certificate and key, as `silk network env` gives
+    them (org1's auditor; its key exported once in clear)."""
 
-    def request(self, method, path, body=None, raw=None, timeout=30):
+    def __init__(self, env, chain_dir, org=None, role="auditor"):
+        argv = ["network", "env", "--dir", chain_dir, "--role", role]
+        if org:
+            argv += ["--org", org]
+        exports = env.silk_json(*argv)
+        self.ca = exports["SILK_CA"]
+        self.cert = exports["SILK_TLS_CERT"]
+        self.key = exports["SILK_TLS_KEY"]
+        self.context = self.client_context(self.cert, self.key)
+
+    def client_context(self, cert=None, key=None):
+        """A TLS 1.3 client context trusting the consortium CAs, showing cert/key if given.
+        Node certificates name the node, not an address: no host name check."""
+        ctx = ssl.create_default_context(cafile=self.ca)
+        ctx.check_hostname = False
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        if cert:
+            ctx.load_cert_chain(cert, key)
+        return ctx
+
+    def silk_env(self):
+        return {"SILK_CA": self.ca, "SILK_TLS_CERT": self.cert, "SILK_TLS_KEY": self.key}
+
+
+class Http:
+    def __init__(self, base, context=None):
+        self.base = base
+        self.context = context
+
+    def request(self, method, path, body=None, raw=None, timeout=30, headers=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.base + path, data=data, method=method)
         if data is not None:
             req.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=self.context) as r:
                 return r.status, json.loads(r.read() or b"null")
         except urllib.error.HTTPError as e:
             text = e.read()
@@ -94,10 +127,14 @@ class Env:
         self.config_path = os.path.join(self.chain, "node.json")
         self.log_path = os.path.join(self.root, "silkd.log")
         self.log_file = None
+        self.tls = None  # Tls once network_init made an HTTPS network
 
     def silk(self, *argv, check_rc=True, timeout=120, input=None):
         env = dict(os.environ, SILK_NODE=self.node_url)
-        env.pop("SILK_PASSPHRASE", None)
+        for name in ("SILK_PASSPHRASE", "SILK_CA", "SILK_TLS_CERT", "SILK_TLS_KEY"):
+            env.pop(name, None)
+        if self.tls:
+            env.update(self.tls.silk_env())
         r = subprocess.run([self.silk_bin, *argv], capture_output=True, text=True, env=env,
                            timeout=timeout, input=input)
         if check_rc and r.returncode != 0:
@@ -118,8 +155,20 @@ class Env:
     def network_init(self, *extra):
         """A with-cert consortium made by `silk network init`; node1 is the one started."""
         self.silk("network", "init", "--dir", self.chain, "--port", str(self.port),
-                  "--key-kdf", "fast", *extra)
+                  "--public-port", str(free_port()), "--key-kdf", "fast", *extra)
         self.config_path = os.path.join(self.chain, "nodes", "node1", "node.json")
+        self.use_network_tls()
+
+    def use_network_tls(self):
+        """HTTPS to node1 when the network's RPC is TLS (network.json's rpc_url says)."""
+        with open(os.path.join(self.chain, "network.json")) as f:
+            network = json.load(f)
+        node = network["nodes"][0]
+        if node["rpc_url"].startswith("https://"):
+            self.tls = Tls(self, self.chain)
+            self.node_url = node["rpc_url"]
+            self.http = Http(self.node_url, self.tls.context)
+        self.public_url = node.get("public_url")
 
     def ident(self, org, role):
         """--key/--passphrase-file for a `network init` identity (its .pem is found next to it)."""
@@ -251,15 +300,23 @@ class Cluster:
         self.p2p_base = free_port_range(nodes)
         while abs(self.p2p_base - self.rpc_base) < nodes:
             self.p2p_base = free_port_range(nodes)
+        self.public_base = free_port_range(nodes)
+        while (abs(self.public_base - self.rpc_base) < nodes
+               or abs(self.public_base - self.p2p_base) < nodes):
+            self.public_base = free_port_range(nodes)
         env.silk("network", "init", "--dir", env.chain, "--consensus", consensus,
                  "--nodes", str(nodes), "--port", str(self.rpc_base),
-                 "--p2p-port", str(self.p2p_base), "--key-kdf", "fast", *extra)
+                 "--p2p-port", str(self.p2p_base), "--public-port", str(self.public_base),
+                 "--key-kdf", "fast", *extra)
         with open(os.path.join(env.chain, "network.json")) as f:
             self.network = json.load(f)
         self.procs = [None] * nodes
         self.logs = [os.path.join(env.root, f"node{i + 1}.log") for i in range(nodes)]
-        self.http = [Http(f"http://127.0.0.1:{self.rpc_base + i}") for i in range(nodes)]
-        self.url = [f"http://127.0.0.1:{self.rpc_base + i}" for i in range(nodes)]
+        self.url = [node["rpc_url"] for node in self.network["nodes"]]
+        if self.url[0].startswith("https://"):
+            env.tls = Tls(env, env.chain)
+        context = env.tls.context if env.tls else None
+        self.http = [Http(url, context) for url in self.url]
 
     def config(self, i):
         return os.path.join(self.env.chain, "nodes", f"node{i + 1}", "node.json")

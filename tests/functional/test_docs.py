@@ -20,7 +20,7 @@ The documented variables (README, "The examples are tested") are set per file:
   SILK_PORT      a free loopback port for the node's RPC, and the next seven (${SILK_PORT:-8645})
   SILK_P2P_PORT  a free base port for p2p, and the next seven (${SILK_P2P_PORT:-7645})
   SILKD          --bin-dir's silkd (what tools/network.sh starts)
-SILK_NODE and SILK_PASSPHRASE are cleared, and the folder has `tools` linking to the repository's
+SILK_NODE, SILK_PASSPHRASE, SILK_CA and SILK_TLS_* are cleared, and the folder has `tools` linking to the repository's
 tools/ so that `tools/network.sh` runs as written. Background processes a block starts (`silkd ... &`)
 are stopped when the file's script ends: the script is the leader of its own process group.
 
@@ -171,8 +171,8 @@ def run_file(path, blocks, bin_dir, root):
         p2p = free_port_range(8)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
                SILK_PORT=str(rpc), SILK_P2P_PORT=str(p2p), SILKD=os.path.join(bin_dir, "silkd"))
-    env.pop("SILK_NODE", None)
-    env.pop("SILK_PASSPHRASE", None)
+    for name in ("SILK_NODE", "SILK_PASSPHRASE", "SILK_CA", "SILK_TLS_CERT", "SILK_TLS_KEY"):
+        env.pop(name, None)
     log_path = os.path.join(root, name + ".log")
     started = time.time()
     with open(log_path, "w") as log:

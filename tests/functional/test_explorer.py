@@ -18,11 +18,12 @@ import http.client
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import threading
 import time
 
-from harness import Failure, check, run, write
+from harness import Failure, Http, check, run, write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYWRIGHT_DIR = os.environ.get("SILK_PLAYWRIGHT_DIR", os.path.join(ROOT, ".cache", "explorer-test"))
@@ -87,7 +88,9 @@ def test(env):
     # The verification link, and the same link as a QR code read back by zbarimg.
     link = silk("doc", "link", "CO-EXP-1", "--as", "SG").stdout.strip()
     record = env.silk_json("doc", "show", "CO-EXP-1")
-    check(link == f"{env.node_url}/explorer/#/verify/CO-EXP-1?hash={record['doc_hash']}&as=SG", f"silk doc link: {link}")
+    # The link lands on the public verification listener: whoever scans it has no certificate.
+    check(env.public_url and link == f"{env.public_url}/explorer/#/verify/CO-EXP-1?hash={record['doc_hash']}&as=SG",
+          f"silk doc link: {link} (public listener {env.public_url})")
     for ext in ("png", "svg"):
         silk("doc", "qr", "CO-EXP-1", "--as", "SG", "--out", os.path.join(docs, f"qr.{ext}"))
     zbar = subprocess.run(["zbarimg", "--raw", "-q", os.path.join(docs, "qr.png")], capture_output=True, text=True)
@@ -96,7 +99,7 @@ def test(env):
     refused = silk("doc", "qr", "CO-EXP-1", "--out", os.path.join(docs, "qr.png"), check_rc=False)
     check(refused.returncode != 0 and "already exists" in refused.stderr, f"silk doc qr overwrote a file: {refused.stderr}")
     # The node serves the link's QR code too, and leads from / to the explorer.
-    conn = http.client.HTTPConnection("127.0.0.1", env.port, timeout=10)
+    conn = http.client.HTTPSConnection("127.0.0.1", env.port, timeout=10, context=env.tls.context)
     conn.request("GET", "/v1/docs/CO-EXP-1/qr.svg?as=SG")
     r = conn.getresponse()
     svg = r.read().decode()
@@ -130,7 +133,16 @@ def test(env):
     check(any(m["type"] == "event" and m["name"] == "issued" for m in lines), f"no issued event: {lines}")
     check(all(m["type"] == "block" or m["contract"] == "documents" for m in lines), "contract filter ignored")
 
+    # The public listener serves the same QR code, and the verdict, to a visitor without a
+    # certificate; block browsing it refuses.
+    public = Http(env.public_url, ssl._create_unverified_context())
+    status, _ = public.get("/v1/block/1")
+    check(status == 403, f"the public listener served a block: {status}")
+    status, verdict = public.post("/v1/verify", {"doc_id": "CO-EXP-1", "jurisdiction": "SG"})
+    check(status == 200 and verdict["result"]["overall"] == "valid", f"public POST /v1/verify: {status} {verdict}")
+
     child_env = dict(os.environ, EXPLORER_URL=env.node_url, PLAYWRIGHT_DIR=PLAYWRIGHT_DIR, CHROMIUM=CHROMIUM,
+                     CLIENT_CERT=env.tls.cert, CLIENT_KEY=env.tls.key, PUBLIC_URL=env.public_url,
                      TX_ID=issue_tx, DOC_ID="CO-EXP-1", DOC_STATUS="ACTIVE", JURISDICTION="CN",
                      GOOD_FILE=coo, BAD_FILE=other, MIN_HEIGHT=str(chain["height"]), EBL_DOC_ID="BL-EXP-1",
                      SPEC=json.dumps({

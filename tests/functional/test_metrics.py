@@ -20,8 +20,8 @@ from harness import Cluster, Env, Failure, check, parse_args, run
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
 
 
-def scrape(url):
-    with urllib.request.urlopen(url + "/metrics", timeout=10) as r:
+def scrape(url, context=None):
+    with urllib.request.urlopen(url + "/metrics", timeout=10, context=context) as r:
         check(r.status == 200, f"/metrics answered {r.status}")
         ctype = r.headers.get("Content-Type", "")
         check(ctype.startswith("text/plain; version=0.0.4"), f"/metrics content type {ctype!r}")
@@ -124,13 +124,13 @@ def network():
         url = cluster.url[0]
 
         def peers():
-            return value(samples(scrape(url)), "silk_p2p_peers_connected")
+            return value(samples(scrape(url, env.tls.context)), "silk_p2p_peers_connected")
 
         deadline = time.time() + 30
         while peers() != 2:
             check(time.time() < deadline, f"node1 never saw 2 peers: {peers()}")
             time.sleep(0.2)
-        text = scrape(url)
+        text = scrape(url, env.tls.context)
         promtool_check(text)
         s = samples(text)
         check(value(s, "silk_sync_lag_blocks") is not None, "no silk_sync_lag_blocks")

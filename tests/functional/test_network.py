@@ -134,6 +134,7 @@ def add_node(env, cluster):
     rpc_port, p2p_port = free_port(), free_port()
     config.update({"node_key": f"org1-{name}.key", "passphrase_file": "node.pass"})
     config["rpc"]["port"] = rpc_port
+    config.pop("public", None)  # node1's listener port; this node needs none
     config["p2p"].update({"port": p2p_port, "cert": f"org1-{name}.pem",
                           "peers": [{"host": "127.0.0.1", "port": cluster.p2p_base + i,
                                      "public_key": cluster.network["nodes"][i]["public_key"]}
@@ -146,8 +147,10 @@ def add_node(env, cluster):
     cluster.n += 1
     cluster.procs.append(None)
     cluster.logs.append(os.path.join(env.root, name + ".log"))
-    cluster.http.append(Http(f"http://127.0.0.1:{rpc_port}"))
-    cluster.url.append(f"http://127.0.0.1:{rpc_port}")
+    scheme = "https" if config["rpc"].get("tls") else "http"
+    cluster.http.append(Http(f"{scheme}://127.0.0.1:{rpc_port}",
+                             env.tls.context if env.tls else None))
+    cluster.url.append(f"{scheme}://127.0.0.1:{rpc_port}")
     cluster.network["nodes"].append({"name": name, "public_key": key})
     cluster.start(cluster.n - 1)
     return key

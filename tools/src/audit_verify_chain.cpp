@@ -52,6 +52,7 @@ Result<CommandOutput> run_audit_verify_chain(const AuditVerifyChainOptions& opti
   if (!options.node_url.empty()) {
     Result<client::Url> url = client::parse_url(options.node_url);
     if (!url.is_ok()) return url.status();
+    url->tls = options.node_tls;
     node.emplace(*url);
     source = make_rpc_block_source(*node, *genesis);
     verify_options.check_state = false;

@@ -637,7 +637,7 @@ Result<CommandOutput> run_bench_load(CommandContext& ctx, const BenchLoadOptions
 
   SILK_ASSIGN_OR_RETURN(Signer signer, Signer::load(ctx, options.key_file, options.cert_file));
   SILK_ASSIGN_OR_RETURN(std::string chain_id, resolve_chain_id(ctx, std::nullopt));
-  SILK_ASSIGN_OR_RETURN(Url url, parse_url(ctx.node_url()));
+  SILK_ASSIGN_OR_RETURN(Url url, ctx.node_endpoint());
 
   // Everything before the clock: sign, build the request bodies, connect.
   const auto sign_start = Steady::now();
@@ -781,7 +781,7 @@ Result<CommandOutput> run_bench_history(CommandContext& ctx, const BenchHistoryO
   }
   SILK_ASSIGN_OR_RETURN(Signer signer, Signer::load(ctx, options.key_file, options.cert_file));
   SILK_ASSIGN_OR_RETURN(std::string chain_id, resolve_chain_id(ctx, std::nullopt));
-  SILK_ASSIGN_OR_RETURN(Url url, parse_url(ctx.node_url()));
+  SILK_ASSIGN_OR_RETURN(Url url, ctx.node_endpoint());
   const std::string key = "documents/type_index";
   const auto timeout = std::chrono::milliseconds(75000);
   HttpClient http(url);

@@ -69,6 +69,7 @@ class Printer {
 struct GlobalOptions {
   std::string node_url;
   std::string passphrase_file;
+  TlsFiles tls;
   // run_cli looks for --json in the arguments before parsing, so that usage errors honour it
   // too; the flag is declared so that --help lists it and parsing accepts it.
   bool json = false;
@@ -81,6 +82,15 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_option("--node", g.node_url,
                  "node RPC URL (default: $SILK_NODE, else " + std::string(kDefaultNodeUrl) + ")");
   app.add_flag("--json", g.json, "machine-readable output: one JSON document on stdout");
+  app.add_option("--ca", g.tls.ca,
+                 "https nodes: the CA certificates (PEM) the node's certificate must chain to "
+                 "(default: $SILK_CA)");
+  app.add_option("--tls-cert", g.tls.cert,
+                 "https nodes: the client certificate (default: $SILK_TLS_CERT, else the .pem "
+                 "next to --tls-key)");
+  app.add_option("--tls-key", g.tls.key,
+                 "https nodes: the client key, a key file or PKCS#8 (default: $SILK_TLS_KEY, "
+                 "else the key the command signs with)");
   app.add_option("--passphrase-file", g.passphrase_file,
                  "read the key passphrase from the first line of this file (else "
                  "$SILK_PASSPHRASE, else a terminal prompt)");
@@ -157,11 +167,19 @@ int run_cli(const std::vector<std::string>& args, const CliEnv& env) {
     if (auto url = client::parse_url(global.node_url); !url.is_ok()) {
       return printer.usage(url.status().message());
     }
+    auto from_env = [&](const char* name, std::string& value) {
+      if (!value.empty() || !env.getenv) return;
+      if (auto v = env.getenv(name)) value = *v;
+    };
+    from_env("SILK_CA", global.tls.ca);
+    from_env("SILK_TLS_KEY", global.tls.key);
+    from_env("SILK_TLS_CERT", global.tls.cert);
     std::optional<std::string> env_passphrase =
         env.getenv ? env.getenv("SILK_PASSPHRASE") : std::nullopt;
     const core::Clock& clock = env.clock ? *env.clock : core::SystemClock::instance();
     CommandContext ctx(global.node_url,
-                       PassphraseSource(global.passphrase_file, env_passphrase, env.prompt), clock);
+                       PassphraseSource(global.passphrase_file, env_passphrase, env.prompt), clock,
+                       global.tls);
 
     const CommandAction* action = registry.parsed();
     if (action == nullptr) return printer.status(Status::internal("no command ran"));

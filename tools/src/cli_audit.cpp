@@ -139,7 +139,12 @@ void add_verify_chain(CLI::App* audit, CommandRegistry& registry) {
     chain::VerifyChainProgressFn progress;
     bool progress_line_open = false;
     if (std::ostream* tty = run.terminal_err()) progress = progress_line(*tty, progress_line_open);
-    if (o->rpc) o->options.node_url = run.ctx.node_url();
+    if (o->rpc) {
+      o->options.node_url = run.ctx.node_url();
+      core::Result<client::Url> endpoint = run.ctx.node_endpoint();
+      if (!endpoint.is_ok()) return endpoint.status();
+      o->options.node_tls = endpoint->tls;
+    }
     if (o->options.data_dir.empty() && !o->rpc) {
       return CommandResult::usage_error(
           "audit verify-chain needs --data-dir DIR or --rpc (with --node)");

@@ -19,7 +19,7 @@ void add_events_command(CLI::App& app, CommandRegistry& registry) {
   cmd->add_flag("--follow", o->follow, "keep printing live blocks until interrupted");
   // It streams to the output itself (never --json's one document).
   registry.on(cmd, [o](CommandRun& run) -> CommandResult {
-    return CommandResult::printed(run_events(run.ctx.node_url(), *o, *run.env.out, *run.env.err));
+    return CommandResult::printed(run_events(run.ctx.node_endpoint(), *o, *run.env.out, *run.env.err));
   });
 }
 

@@ -54,12 +54,36 @@ void add_network_commands(CLI::App& app, CommandRegistry& registry) {
       ->check(kDecimal)
       ->check(CLI::Range(uint16_t{1}, uint16_t{65535}));
   add_key_kdf_option(cmd, o->kdf);
+  cmd->add_option("--public-port", o->options.public_port,
+                  "node i's public verification listener (HTTPS, no client certificate) on this "
+                  "port + i - 1 (default: --port + 100)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_flag("--no-public", o->options.no_public, "no public verification listener");
+  cmd->add_flag("--plain-rpc", o->options.plain_rpc,
+                "the RPC in plain HTTP on loopback, for development (default: HTTPS with "
+                "consortium client certificates)");
   cmd->add_option("--days", o->options.days, "validity of CAs and certificates (default 3650)")
       ->check(kDecimal)
       ->check(CLI::Range(uint32_t{1}, kMaxCertificateDays));
   registry.on(cmd, [o](CommandRun& run) -> CommandResult {
     o->options.kdf = parse_key_kdf(o->kdf).value();
     return run_network_init(run.ctx, o->options);
+  });
+
+  auto e = std::make_shared<NetworkEnvOptions>();
+  auto* env_cmd = network->add_subcommand(
+      "env",
+      "print the shell exports that point silk at a network init folder's node: SILK_NODE, "
+      "SILK_CA and a member's TLS certificate and key (exported once, in clear, mode 0600): "
+      "eval \"$(silk network env --dir net)\"");
+  env_cmd->add_option("--dir", e->dir, "the network init folder")->required();
+  env_cmd->add_option("--node", e->node, "which node (default 1)")
+      ->check(kDecimal)
+      ->check(CLI::Range(uint32_t{1}, uint32_t{1000}));
+  env_cmd->add_option("--org", e->org, "whose member reads (default: the first organisation)");
+  env_cmd->add_option("--role", e->role, "which identity of it (default auditor)");
+  registry.on(env_cmd, [e](CommandRun& run) -> CommandResult {
+    return run_network_env(run.ctx, *e);
   });
 }
 

@@ -2,23 +2,109 @@
 
 #include <charconv>
 #include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "silk/client/tls.h"
+#include "silk/core/signature_suite.h"
+#include "silk/tools/signer.h"
 
 namespace silk::tools {
 
 using core::Result;
+using core::Status;
 
 CommandContext::CommandContext(std::string node_url, PassphraseSource passphrase,
-                               const core::Clock& clock)
-    : node_url_(std::move(node_url)), passphrase_(std::move(passphrase)), clock_(clock) {}
+                               const core::Clock& clock, TlsFiles tls)
+    : node_url_(std::move(node_url)),
+      passphrase_(std::move(passphrase)),
+      clock_(clock),
+      tls_files_(std::move(tls)) {}
 
 CommandContext::~CommandContext() = default;
 
 Result<NodeClient*> CommandContext::node() {
   if (!node_) {
-    SILK_ASSIGN_OR_RETURN(client::Url url, client::parse_url(node_url_));
+    SILK_ASSIGN_OR_RETURN(client::Url url, node_endpoint());
     node_ = std::make_unique<NodeClient>(std::move(url));
   }
   return node_.get();
+}
+
+Result<client::Url> CommandContext::node_endpoint() {
+  SILK_ASSIGN_OR_RETURN(client::Url url, client::parse_url(node_url_));
+  return with_tls(std::move(url));
+}
+
+Result<client::Url> CommandContext::with_tls(client::Url url) {
+  if (!url.https) return url;
+  if (!tls_built_) SILK_RETURN_IF_ERROR(build_tls());
+  url.tls = tls_;
+  return url;
+}
+
+void CommandContext::offer_tls_identity(const core::SecretKey& key,
+                                        const core::Certificate& cert) {
+  if (loading_tls_identity_ || !tls_files_.key.empty() || offered_key_) return;
+  offered_key_ = core::SecretKey::from_seed(key.seed()).value();
+  offered_cert_ = cert;
+  if (!tls_built_) return;
+  // Built already without a client certificate: again, with this one, for the next connection.
+  tls_built_ = false;
+  if (build_tls().is_ok() && node_) node_->set_tls(tls_);
+}
+
+namespace {
+
+Result<std::string> read_text(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found(what + " " + path + " cannot be opened");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+Status CommandContext::build_tls() {
+  if (tls_files_.ca.empty()) {
+    return Status::invalid(
+        "node " + node_url_ +
+        " is https: give the CA certificates its certificate chains to with --ca FILE (or "
+        "$SILK_CA), e.g. cas.pem of `silk network init`");
+  }
+  client::TlsClientConfig config;
+  config.ca_source = "--ca " + tls_files_.ca;
+  SILK_ASSIGN_OR_RETURN(config.ca_pem, read_text(tls_files_.ca, "--ca"));
+  std::optional<core::SecretKey> key;
+  std::optional<core::Certificate> cert;
+  if (!tls_files_.key.empty()) {
+    loading_tls_identity_ = true;
+    Result<Signer> signer = Signer::load(*this, tls_files_.key, tls_files_.cert);
+    loading_tls_identity_ = false;
+    if (!signer.is_ok()) return signer.status().with_context("--tls-key");
+    if (!signer->identity().cert) {
+      return Status::invalid("--tls-key " + tls_files_.key +
+                             ": no certificate for it (give --tls-cert, or put it next to the "
+                             "key as a .pem file)");
+    }
+    key = core::SecretKey::from_seed(signer->key().seed()).value();
+    cert = signer->identity().cert;
+  } else if (offered_key_) {
+    key = core::SecretKey::from_seed(offered_key_->seed()).value();
+    cert = offered_cert_;
+  }
+  if (key && cert) {
+    config.cert_pem = cert->pem();
+    SILK_ASSIGN_OR_RETURN(core::SecretBytes pem, core::SigningKey::from_ed25519(*key).pkcs8_pem());
+    config.key_pem = std::string(pem.view());
+  }
+  Result<std::shared_ptr<client::TlsClient>> tls = client::TlsClient::create(config);
+  core::wipe(config.key_pem.data(), config.key_pem.size());
+  if (!tls.is_ok()) return tls.status();
+  tls_ = std::move(tls).value();
+  tls_built_ = true;
+  return Status::ok();
 }
 
 std::string format_utc_ms(uint64_t ms) {

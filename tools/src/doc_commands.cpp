@@ -577,7 +577,13 @@ Result<std::pair<std::string, std::string>> verification_link_of(CommandContext&
     return Status::invalid("node at " + node->url().to_string() + " gave no doc_hash for " +
                            o.doc_id);
   }
-  return std::pair{core::verification_link(node->url().to_string(), o.doc_id, hash, o.as), hash};
+  // Where the node sends verifiers: its public verification listener when it has one.
+  std::string base = node->url().to_string();
+  if (Result<json> chain = node->get("/v1/chain"); chain.is_ok()) {
+    const std::string verify_base = str(*chain, "verify_base");
+    if (!verify_base.empty()) base = verify_base;
+  }
+  return std::pair{core::verification_link(base, o.doc_id, hash, o.as), hash};
 }
 
 }  // namespace

@@ -22,9 +22,8 @@ int fail(std::ostream& err, const std::string& message) {
 
 }  // namespace
 
-int run_events(const std::string& node_url, const EventsOptions& options, std::ostream& out,
-               std::ostream& err) {
-  core::Result<client::Url> url = client::parse_url(node_url);
+int run_events(const core::Result<client::Url>& url, const EventsOptions& options,
+               std::ostream& out, std::ostream& err) {
   if (!url.is_ok()) return fail(err, url.status().message());
 
   std::optional<uint64_t> from = options.from_height;

@@ -1,10 +1,12 @@
 #include "silk/tools/network_init.h"
+#include "silk/tools/web_cert.h"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -12,6 +14,7 @@
 #include "silk/core/file_io.h"
 #include "silk/core/genesis.h"
 #include "silk/core/key_file.h"
+#include "silk/core/signature_suite.h"
 #include "silk/core/x509.h"
 #include "silk/tools/ca_commands.h"
 #include "silk/tools/generated_keys.h"
@@ -87,6 +90,11 @@ struct OrgMaterial {
 
 std::string rel(const fs::path& p) { return p.generic_string(); }
 
+// Node 1's public listener port: --public-port, else --port + 100.
+uint32_t public_port_of(const NetworkInitOptions& options) {
+  return options.public_port != 0 ? options.public_port : uint32_t{options.port} + 100;
+}
+
 // Every option, before anything is written; the organisations they give.
 Result<std::vector<NetworkOrgSpec>> check_network_options(const NetworkInitOptions& options) {
   if (options.dir.empty()) return Status::invalid("--dir is empty");
@@ -119,6 +127,22 @@ Result<std::vector<NetworkOrgSpec>> check_network_options(const NetworkInitOptio
       return Status::invalid("RPC ports " + std::to_string(rpc_lo) + "-" + std::to_string(rpc_hi) +
                              " and p2p ports " + std::to_string(p2p_lo) + "-" +
                              std::to_string(p2p_hi) + " overlap; choose another --p2p-port");
+    }
+  }
+  if (!options.no_public) {
+    const uint32_t pub_lo = public_port_of(options);
+    const uint32_t pub_hi = pub_lo + options.nodes - 1;
+    if (pub_hi > 65535) {
+      return Status::invalid("--public-port " + std::to_string(pub_lo) + " with " +
+                             std::to_string(options.nodes) + " nodes goes past port 65535");
+    }
+    const uint32_t rpc_lo = options.port, rpc_hi = rpc_lo + options.nodes - 1;
+    const uint32_t p2p_lo = options.p2p_port, p2p_hi = p2p_lo + options.nodes - 1;
+    if ((rpc_lo <= pub_hi && pub_lo <= rpc_hi) ||
+        (engine->networked() && p2p_lo <= pub_hi && pub_lo <= p2p_hi)) {
+      return Status::invalid("public listener ports " + std::to_string(pub_lo) + "-" +
+                             std::to_string(pub_hi) +
+                             " overlap the RPC or p2p ports; choose another --public-port");
     }
   }
   if (options.days == 0 || options.days > kMaxCertificateDays) {
@@ -186,8 +210,20 @@ class NetworkWriter {
       node["org"] = org.spec.id;
       node["config"] = rel(node_rel / "node.json");
       node["data_dir"] = rel(node_rel / "data");
-      node["rpc_url"] = "http://127.0.0.1:" + std::to_string(port);
+      node["rpc_url"] =
+          (options_.plain_rpc ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port);
       node["rpc_port"] = port;
+      if (!options_.no_public) {
+        const uint16_t pub = static_cast<uint16_t>(public_port_of(options_) + i - 1);
+        node["public_url"] = "https://127.0.0.1:" + std::to_string(pub);
+        node["public_port"] = pub;
+        SILK_ASSIGN_OR_RETURN(WebCertificate web,
+                              make_self_signed_web_certificate(cn + " public", now_, options_.days));
+        SILK_RETURN_IF_ERROR(core::write_new_file((dir_ / node_rel / "public.pem").string(),
+                                                  web.cert_pem, 0644));
+        SILK_RETURN_IF_ERROR(core::write_new_file((dir_ / node_rel / "public.key").string(),
+                                                  std::string(web.key_pem.view()), 0600));
+      }
       if (networked()) {
         node["p2p_port"] = static_cast<uint16_t>(options_.p2p_port + i - 1);
       }
@@ -206,6 +242,14 @@ class NetworkWriter {
       config["genesis"] = "../../genesis.json";
       config["node_key"] = "node.key";
       config["passphrase_file"] = "node.pass";
+      config["rpc"]["tls"] = !options_.plain_rpc;
+      if (node.contains("public_port")) {
+        config["public"] = {{"listen", "127.0.0.1"},
+                            {"port", node["public_port"]},
+                            {"cert", "public.pem"},
+                            {"key", "public.key"},
+                            {"rate_limit", 20}};
+      }
       if (networked()) {
         json peers = json::array();
         for (const json& other : nodes_json) {
@@ -218,6 +262,9 @@ class NetworkWriter {
                          {"port", node["p2p_port"]},
                          {"cert", "node.pem"},
                          {"peers", peers}};
+      } else if (!options_.plain_rpc) {
+        // A one-node chain has no p2p; its RPC still shows the node certificate.
+        config["rpc"]["tls_cert"] = "node.pem";
       }
       SILK_RETURN_IF_ERROR(core::write_new_file((dir_ / node_rel / "node.json").string(),
                                                 config.dump(2) + "\n", 0644));
@@ -299,6 +346,7 @@ json network_json(const NetworkInitOptions& options, const core::Hash& genesis_h
   return {{"chain_id", options.chain_id},
           {"genesis_hash", core::to_hex(genesis_hash)},
           {"genesis", "genesis.json"},
+          {"ca_bundle", "cas.pem"},
           {"identity_mode", "with-cert"},
           {"consensus", options.consensus},
           {"orgs", orgs_json},
@@ -332,14 +380,30 @@ std::string summary_text(const NetworkInitOptions& options, const fs::path& dir,
     << (options.nodes == 1 ? "\nstart the node:\n  "
                            : "\nstart the nodes (and watch them with "
                              "tools/network.sh watch DIR):\n  ")
-    << start << "\n"
-    << "then, as " << first << "'s client, record a file:\n"
-    << "  silk --node " << url << " --passphrase-file " << (users / "client.pass").string()
+    << start << "\n";
+  const bool https = url.rfind("https://", 0) == 0;
+  if (https) {
+    t << "the RPC is HTTPS for consortium members: silk checks the node against cas.pem and shows "
+         "the certificate it signs with (or --tls-key):\n"
+      << "  export SILK_NODE=" << url << " SILK_CA=" << (dir / "cas.pem").string() << "\n";
+  } else {
+    t << "  export SILK_NODE=" << url << "\n";
+  }
+  t << "then, as " << first << "'s client, record a file:\n"
+    << "  silk --passphrase-file " << (users / "client.pass").string()
     << " notary anchor FILE --key " << (users / "client.key").string() << "\n"
-    << "look at the consortium's configuration and a certificate's status:\n"
-    << "  silk --node " << url << " gov config\n"
-    << "  silk --node " << url << " cert status --target " << (users / "client.pem").string()
-    << "\n";
+    << "look at the consortium's configuration and a certificate's status"
+    << (https ? " (reading as " + first + "'s auditor)" : std::string()) << ":\n";
+  const std::string reader = https ? " --tls-key " + (users / "auditor.key").string() +
+                                         " --passphrase-file " + (users / "auditor.pass").string()
+                                   : std::string();
+  t << "  silk" << reader << " gov config\n"
+    << "  silk" << reader << " cert status --target " << (users / "client.pem").string() << "\n";
+  if (nodes_json[0].contains("public_url")) {
+    t << "verifiers outside the consortium (no certificate): "
+      << nodes_json[0]["public_url"].get<std::string>() << "/ (self-signed P-256: replace "
+      << "nodes/<node>/public.pem and public.key with a certificate browsers trust)\n";
+  }
   return t.str();
 }
 
@@ -404,6 +468,9 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
   json network = network_json(options, genesis_hash, orgs, nodes_json);
   SILK_RETURN_IF_ERROR(
       core::write_new_file((dir / "network.json").string(), network.dump(2) + "\n", 0644));
+  std::string cas;
+  for (const OrgMaterial& org : orgs) cas += org.ca->pem();
+  SILK_RETURN_IF_ERROR(core::write_new_file((dir / "cas.pem").string(), cas, 0644));
   rollback.commit();
 
   const std::string start =
@@ -414,6 +481,89 @@ Result<CommandOutput> run_network_init(CommandContext& ctx, const NetworkInitOpt
   out.json = network;
   out.json["dir"] = dir.string();
   out.json["start"] = start;
+  return out;
+}
+
+namespace {
+
+std::string shell_quote(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+Result<CommandOutput> run_network_env(CommandContext& ctx, const NetworkEnvOptions& options) {
+  (void)ctx;
+  SILK_RETURN_IF_ERROR(core::crypto_init());
+  const fs::path dir = fs::absolute(options.dir);
+  const std::string network_path = (dir / "network.json").string();
+  std::ifstream in(network_path, std::ios::binary);
+  if (!in) {
+    return Status::not_found(network_path + " cannot be opened (is --dir a `silk network init` "
+                             "folder?)");
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  json network = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!network.is_object() || !network["nodes"].is_array() || !network["orgs"].is_array()) {
+    return Status::invalid(network_path + " is not a network.json of silk network init");
+  }
+  if (options.node > network["nodes"].size()) {
+    return Status::invalid("--node " + std::to_string(options.node) + ": the network has " +
+                           std::to_string(network["nodes"].size()) + " node(s)");
+  }
+  const json& node = network["nodes"][options.node - 1];
+  const std::string url = node.value("rpc_url", "");
+  CommandOutput out;
+  out.json["SILK_NODE"] = url;
+  if (url.rfind("https://", 0) == 0) {
+    const json* org = nullptr;
+    for (const json& o : network["orgs"]) {
+      if (options.org.empty() || o.value("id", "") == options.org) {
+        org = &o;
+        break;
+      }
+    }
+    if (org == nullptr) {
+      return Status::invalid("--org " + options.org + ": no such organisation in " + network_path);
+    }
+    const json& ids = (*org)["identities"];
+    if (!ids.is_object() || !ids.contains(options.role)) {
+      return Status::invalid("--role " + options.role + ": organisation " +
+                             org->value("id", "") + " has no such identity");
+    }
+    const json& id = ids[options.role];
+    const fs::path key = dir / id.value("key", "");
+    const fs::path pass = dir / id.value("pass", "");
+    const fs::path cert = dir / id.value("cert", "");
+    fs::path tls_key = key;
+    tls_key.replace_extension(".tls.pem");
+    std::error_code ec;
+    if (!fs::exists(tls_key, ec)) {
+      SILK_ASSIGN_OR_RETURN(std::string passphrase, core::read_passphrase_file(pass.string()));
+      Result<core::SecretKey> secret = core::read_key_file(key.string(), passphrase);
+      core::wipe(passphrase.data(), passphrase.size());
+      if (!secret.is_ok()) return secret.status();
+      SILK_ASSIGN_OR_RETURN(core::SecretBytes pem,
+                            core::SigningKey::from_ed25519(*secret).pkcs8_pem());
+      SILK_RETURN_IF_ERROR(core::write_new_file(tls_key.string(), std::string(pem.view()), 0600));
+    }
+    out.json["SILK_CA"] = (dir / network.value("ca_bundle", "cas.pem")).string();
+    out.json["SILK_TLS_CERT"] = cert.string();
+    out.json["SILK_TLS_KEY"] = tls_key.string();
+  }
+  for (auto it = out.json.begin(); it != out.json.end(); ++it) {
+    out.text += "export " + it.key() + "=" + shell_quote(it.value().get<std::string>()) + "\n";
+  }
   return out;
 }
 

@@ -173,6 +173,7 @@ Result<Signer> Signer::load(CommandContext& ctx, const std::string& key_file,
   }
   if (id.cert) {
     SILK_RETURN_IF_ERROR(check_key_matches_certificate(key_file, key.public_key(), *id.cert));
+    ctx.offer_tls_identity(key, *id.cert);  // the identity it signs with, on an https node
   } else if (key.public_key() != id.public_key) {
     return Status::invalid("key file " + key_file + " changed while it was read");
   }

@@ -1,6 +1,6 @@
 // A small synchronous HTTP/1.1 client for talking to silkd (Boost.Beast).
 //
-// Plain http:// only. One connection is kept open and reused across calls;
+// http://, or https:// with a TlsClient attached to the Url (client/tls.h). One connection is kept open and reused across calls;
 // when the node has closed it in between, the call reconnects once. Not
 // thread-safe: one client per thread.
 #pragma once
@@ -15,11 +15,17 @@
 
 namespace silk::client {
 
-// A parsed node address: http://host[:port][/base-path].
+class TlsClient;
+
+// A parsed node address: http[s]://host[:port][/base-path], and for https how to speak TLS.
 struct Url {
   std::string host;  // "127.0.0.1", "localhost" or an IPv6 address without brackets
   uint16_t port = 80;
   std::string base_path;  // "" or "/prefix" (no trailing slash); prepended to every target
+  bool https = false;
+  // The TLS context for https (client/tls.h): the CAs and the client certificate. Without one an
+  // https request fails, saying what to give.
+  std::shared_ptr<TlsClient> tls;
 
   // "http://127.0.0.1:8645" (+ base path): how messages name the node.
   std::string to_string() const;
@@ -27,10 +33,9 @@ struct Url {
   std::string host_header() const;
 };
 
-// Accepts "http://host:port", "host:port" (http assumed), an IPv6 host in
+// Accepts "http://host:port", "https://host:port", "host:port" (http assumed), an IPv6 host in
 // brackets, and an optional path prefix. kInvalid, naming the problem, for
-// another scheme (https is not supported), an empty host, a bad or
-// out-of-range port, user info, a query or a fragment.
+// another scheme, an empty host, a bad or out-of-range port, user info, a query or a fragment.
 core::Result<Url> parse_url(std::string_view text);
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters and
@@ -63,6 +68,8 @@ class HttpClient {
                                      std::string_view body, std::chrono::milliseconds timeout);
 
   const Url& url() const { return url_; }
+  // Another TLS context for the next connections (the open one is closed).
+  void set_tls(std::shared_ptr<TlsClient> tls);
 
  private:
   struct Impl;

@@ -50,6 +50,8 @@ class NodeClient {
   static constexpr std::chrono::milliseconds kDefaultTimeout{30000};
 
   explicit NodeClient(Url url) : http_(std::move(url)) {}
+  // Another TLS context for the next connections (HttpClient::set_tls).
+  void set_tls(std::shared_ptr<TlsClient> tls) { http_.set_tls(std::move(tls)); }
 
   // GET / POST returning the parsed JSON body of a 2xx answer. A non-2xx
   // answer becomes a Status whose code follows the node's error code

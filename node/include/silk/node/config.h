@@ -28,6 +28,37 @@ struct RpcConfig {
   // GET /v1/ready answers 503 when the node is more blocks than this behind the median of its
   // peers' claimed heights.
   uint64_t ready_max_lag_blocks = 10;
+  // HTTPS only (TLS 1.3), clients authenticated by consortium certificates (docs/api.md
+  // "Transport security"). Off: plain HTTP, allowed on a loopback address only.
+  bool tls = false;
+  // The server certificate (PEM): "" = the node certificate (p2p.cert). Its private key: "" = the
+  // node key; else a clear PKCS#8 PEM file (as `silk key export` writes it).
+  std::string tls_cert;
+  std::string tls_key;
+  uint64_t idle_timeout_ms = 60000;    // a kept-alive connection with no request closes after it
+  uint64_t header_timeout_ms = 10000;  // a request's header (and a TLS handshake) must be in by it
+  // Requests per second per client (its certificate over TLS, else its address); 0 = no limit.
+  // Bursts of twice the rate pass.
+  uint64_t rate_limit = 0;
+};
+
+// The public verification listener (docs/api.md "Public verification"): HTTPS without client
+// certificates, for verifiers outside the consortium; only the verify page, POST /v1/verify and
+// one document's verdict, status and QR. Off unless the config has a "public" section.
+struct PublicRpcConfig {
+  bool enabled = false;
+  std::string listen = "127.0.0.1";
+  uint16_t port = 8745;
+  // The listener's address as verifiers reach it (a reverse proxy's, a DNS name):
+  // "https://verify.example.org". "" = https://<the Host a request named>:<port>. QR codes and
+  // `silk doc link` send verifiers there.
+  std::string url;
+  std::string cert;  // PEM certificate chain browsers accept (network init: a self-signed P-256)
+  std::string key;   // its PKCS#8 PEM private key
+  size_t max_connections = 256;
+  uint64_t rate_limit = 20;  // requests per second per source address (bursts of twice it)
+  uint64_t idle_timeout_ms = 30000;
+  uint64_t header_timeout_ms = 10000;
 };
 
 struct MempoolConfig {
@@ -81,6 +112,7 @@ struct NodeConfig {
   // Past this size the WAL is compacted to what the engine still needs (docs/storage.md).
   uint64_t wal_compact_bytes = 4u << 20;
   RpcConfig rpc;
+  PublicRpcConfig public_rpc;  // "public" in node.json
   MempoolConfig mempool;
   LogConfig log;
   P2pNodeConfig p2p;

@@ -13,8 +13,10 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <memory>
 #include <string_view>
 
@@ -35,6 +37,11 @@ bool is_event_stream_target(std::string_view target);
 // socket's io_context is stopped and destroyed. `slot` (the RPC server's count
 // of open connections) is kept as long as the stream is open.
 void serve_event_stream(boost::asio::ip::tcp::socket socket,
+                        boost::beast::http::request<boost::beast::http::string_body> request,
+                        EventHub& hub, const storage::Store& store,
+                        std::shared_ptr<void> slot = nullptr);
+// The same over TLS (the RPC with rpc.tls).
+void serve_event_stream(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                         boost::beast::http::request<boost::beast::http::string_body> request,
                         EventHub& hub, const storage::Store& store,
                         std::shared_ptr<void> slot = nullptr);

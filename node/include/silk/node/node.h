@@ -30,6 +30,7 @@
 #include "silk/node/mempool.h"
 #include "silk/node/peer_network.h"
 #include "silk/node/rpc_api.h"
+#include "silk/node/public_gate.h"
 #include "silk/node/rpc_server.h"
 #include "silk/node/thread_pool.h"
 #include "silk/storage/store.h"
@@ -81,6 +82,8 @@ class Node {
 
   uint16_t rpc_port() const { return rpc_->port(); }
   std::string rpc_endpoint() const { return rpc_->endpoint(); }
+  // The public verification listener's port, 0 when it is off.
+  uint16_t public_port() const { return public_rpc_ ? public_rpc_->port() : 0; }
   uint64_t height() const { return driver_->height(); }
   const core::Genesis& genesis() const { return genesis_; }
   const storage::Store& store() const { return *store_; }
@@ -95,6 +98,8 @@ class Node {
   explicit Node(NodeParts parts);
   core::Status build();
   core::Status build_network();
+  core::Status configure_rpc_tls();
+  static core::Result<std::string> read_text_file(const std::string& path, const std::string& what);
   // GET /metrics' node families (after the RPC's own), and GET /v1/ready's verdict.
   void write_metrics(MetricsWriter& w) const;
   RpcApi::Readiness readiness() const;
@@ -119,6 +124,8 @@ class Node {
   std::unique_ptr<PeerNetwork> network_;
   std::unique_ptr<RpcApi> api_;
   std::unique_ptr<RpcServer> rpc_;
+  std::unique_ptr<PublicGate> public_gate_;  // config "public": the verification listener
+  std::unique_ptr<RpcServer> public_rpc_;
 
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};  // stop() began

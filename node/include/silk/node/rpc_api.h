@@ -38,6 +38,17 @@ inline constexpr uint32_t kDefaultTxsLimit = 100;  // GET /v1/txs; at most stora
 // 504 is chosen where it happens).
 unsigned http_status_for(const core::Status& status);
 
+// Where verification links (QR codes, GET /v1/chain's verify_base) send a verifier: the public
+// verification listener when the node has one, else this RPC.
+struct LinkBase {
+  bool tls = false;          // the RPC's scheme: https when rpc.tls
+  uint16_t public_port = 0;  // the public listener's port; 0 = none
+  std::string public_url;    // public.url: its address as verifiers reach it; "" = derived
+  // The base URL for a request whose Host header is `host`, arriving on the public listener or
+  // not: public_url, else https://<host's name>:<public_port>, else this RPC's own address.
+  std::string for_host(const std::string& host, bool via_public) const;
+};
+
 class RpcApi final : public RequestHandler {
  public:
   // Everything is borrowed and must outlive the API (and the server using
@@ -47,6 +58,9 @@ class RpcApi final : public RequestHandler {
 
   void handle(HttpRequest request, boost::asio::any_io_executor executor,
               Responder respond) override;
+
+  // Where links send verifiers. Set before serving.
+  void set_link_base(LinkBase base) { link_base_ = std::move(base); }
 
   // GET /metrics answers with what `source` writes after the RPC's own families (text format
   // 0.0.4). GET /v1/ready with `ready`: whether the node is ready, and a JSON object saying why
@@ -70,6 +84,7 @@ class RpcApi final : public RequestHandler {
   CommitWaiters& waiters_;
   const std::string consensus_;
   const contracts::Executor& contracts_;
+  LinkBase link_base_;
   std::function<void(MetricsWriter&)> metrics_source_;
   std::function<Readiness()> readiness_;
   RpcMetrics rpc_metrics_;

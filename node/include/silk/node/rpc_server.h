@@ -19,6 +19,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <optional>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,10 +33,31 @@
 #include <utility>
 #include <vector>
 
+#include "silk/core/bytes.h"
 #include "silk/core/status.h"
 #include "silk/node/config.h"
 
 namespace silk::node {
+
+// A client as the node judged its TLS certificate.
+struct ClientIdentity {
+  std::string key;   // what rate limits count by: the certificate's fingerprint (hex)
+  std::string name;  // how logs and errors name it: "CN=org1-auditor,OU=auditor,O=org1,C=CN"
+};
+
+// Judges a client certificate (DER): the client, or an error whose message says why not
+// ("certificate CN=...: revoked at ..."). Runs on an I/O thread; must not block for long.
+using ClientAuthenticator = std::function<core::Result<ClientIdentity>(core::ByteSpan der)>;
+
+// How long a judged client certificate is trusted on an open connection before it is judged again.
+inline constexpr std::chrono::seconds kClientRecheck{5};
+
+// A TLS 1.3 server context from PEM text: the certificate (chain) and its private key (PKCS#8,
+// any key type OpenSSL loads). `ask_client_cert`: send a CertificateRequest (the client may send
+// none; the authenticator judges what it sent). kInvalid naming `what` ("rpc TLS") and the problem.
+core::Result<std::shared_ptr<boost::asio::ssl::context>> make_tls_server_context(
+    const std::string& what, const std::string& cert_pem, std::string_view key_pem,
+    bool ask_client_cert);
 
 struct HttpRequest {
   boost::beast::http::verb method = boost::beast::http::verb::get;
@@ -41,6 +66,9 @@ struct HttpRequest {
   std::string host;         // the Host header as sent ("" without one)
   std::string content_type;  // the Content-Type header, as sent (empty: none)
   std::string body;
+  std::string remote;  // the client's address ("127.0.0.1")
+  std::optional<ClientIdentity> client;  // over TLS with a client certificate the node accepted
+  bool public_surface = false;  // came through the public verification listener (PublicGate)
 };
 
 struct HttpResponse {
@@ -74,6 +102,13 @@ using UpgradeHandler =
                        boost::beast::http::request<boost::beast::http::string_body> request,
                        std::shared_ptr<void> slot)>;
 
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+// The same for a connection over TLS (the handshake done, the client accepted).
+using TlsUpgradeHandler =
+    std::function<void(TlsStream stream,
+                       boost::beast::http::request<boost::beast::http::string_body> request,
+                       std::shared_ptr<void> slot)>;
+
 class RpcServer {
  public:
   // `handler` is borrowed and must outlive the server.
@@ -91,6 +126,13 @@ class RpcServer {
   // Routes WebSocket upgrade requests to `handler` (without one they go to
   // the RequestHandler like any request). Call before start().
   void set_upgrade_handler(UpgradeHandler handler);
+  void set_tls_upgrade_handler(TlsUpgradeHandler handler);
+
+  // Serve HTTPS only, with `context` (make_tls_server_context). With `authenticate`, every
+  // request needs a client certificate it accepts. Call before start().
+  void set_tls(std::shared_ptr<boost::asio::ssl::context> context,
+               ClientAuthenticator authenticate = nullptr);
+  bool tls() const;
 
   // The bound port (the real one when config.port is 0). Valid after start().
   uint16_t port() const { return port_; }
@@ -113,6 +155,9 @@ class RpcServer {
   // since start() for being past config.max_connections. Thread-safe.
   size_t connections() const;
   uint64_t connections_refused() const;
+  // Requests refused for a client's rate (429), and clients refused their certificate (403).
+  uint64_t rate_limited() const;
+  uint64_t clients_refused() const;
 
   struct Shared;  // state the connections share with the server
 

@@ -5,6 +5,8 @@
 // source agrees with the replay). docs/audit.md.
 #pragma once
 
+#include "silk/client/http_client.h"
+
 #include <string>
 
 #include "silk/chain/verify_chain.h"
@@ -16,6 +18,7 @@ namespace silk::tools {
 struct AuditVerifyChainOptions {
   std::string data_dir;      // the node's RocksDB folder (silkd's data_dir), or:
   std::string node_url;      // a running node's RPC (--rpc): blocks and receipts over HTTP
+  std::shared_ptr<client::TlsClient> node_tls;  // for an https node_url
   std::string genesis_file;  // genesis.json
   bool keep_going = false;
   // The checker's clock (Unix ms) for blocks too far ahead of it; nullopt: the system clock.

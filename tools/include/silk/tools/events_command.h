@@ -10,6 +10,8 @@
 // node names, so the output has no gap.
 #pragma once
 
+#include "silk/client/http_client.h"
+
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -28,7 +30,7 @@ struct EventsOptions {
 // Streams to `out` (one JSON document a line, flushed each line); reports
 // failures as "silk: error: ..." on `err`. Returns the exit status: 0, 1 when
 // the node cannot be reached or refuses the stream, 2 for a usage error.
-int run_events(const std::string& node_url, const EventsOptions& options, std::ostream& out,
+int run_events(const core::Result<client::Url>& node, const EventsOptions& options, std::ostream& out,
                std::ostream& err);
 
 }  // namespace silk::tools

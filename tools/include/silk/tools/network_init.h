@@ -7,9 +7,16 @@
 //   DIR/orgs/<org>/users/<role>.key|.pass|.pem    admin, client, issuer, regulator, auditor,
 //                                                 arbitrator (CN=<org>-<role>, OU=<role>,
 //                                                 O=<org>, C=<jurisdiction>)
+//   DIR/cas.pem                        every organisation's CA certificate: what `silk --ca` takes
+//                                      to check a node's RPC certificate
+//   DIR/nodes/node<i>/public.pem|public.key   the public verification listener's self-signed
+//                                      P-256 certificate and clear key (web_cert.h)
 //   DIR/nodes/node<i>/node.key|node.pass|node.pem|node.json   node i belongs to org
 //                                      ((i-1) mod N)+1; node.json is silkd's config (data in
-//                                      DIR/nodes/node<i>/data, RPC on 127.0.0.1:port+i-1;
+//                                      DIR/nodes/node<i>/data, RPC on 127.0.0.1:port+i-1
+//                                      over TLS with node.pem (unless plain_rpc), the public
+//                                      listener on 127.0.0.1:public_port+i-1 (unless
+//                                      no_public);
 //                                      raft/tbft: p2p on 127.0.0.1:p2p_port+i-1 with every
 //                                      other node as a peer, node.pem as its TLS certificate)
 // Keys are encrypted key files under random passphrases kept in .pass files (generated_keys.h);
@@ -52,6 +59,9 @@ struct NetworkInitOptions {
   uint32_t nodes = 1;
   uint16_t port = 8645;      // node i's RPC listens on port + i - 1
   uint16_t p2p_port = 7645;  // raft, tbft: node i's p2p listens on p2p_port + i - 1
+  uint16_t public_port = 0;  // node i's public listener: public_port + i - 1; 0 = port + 100
+  bool plain_rpc = false;    // rpc.tls off: plain HTTP on loopback (development)
+  bool no_public = false;    // no public verification listener
   KeyKdf kdf = KeyKdf::kInteractive;
   uint32_t days = 3650;  // validity of the CAs and certificates, from now
 };
@@ -63,5 +73,20 @@ struct NetworkInitOptions {
 // command and example commands. JSON: network.json's content plus "dir" and "start".
 core::Result<CommandOutput> run_network_init(CommandContext& ctx,
                                              const NetworkInitOptions& options);
+
+struct NetworkEnvOptions {
+  std::string dir;
+  uint32_t node = 1;
+  std::string org;              // "" = the first organisation of network.json
+  std::string role = "auditor";
+};
+
+// `silk network env`: shell exports for node `node` of the network in `dir` (network.json):
+// SILK_NODE (its RPC URL); for https also SILK_CA (cas.pem), SILK_TLS_CERT and SILK_TLS_KEY — the
+// member's key exported once in clear next to it (<role>.tls.pem, 0600), so that reading commands
+// need no passphrase (commands that sign still show the identity they sign with). Text: the
+// export lines, values single-quoted. JSON: {"SILK_NODE", "SILK_CA", "SILK_TLS_CERT",
+// "SILK_TLS_KEY"}. kNotFound / kInvalid naming the file or the missing org, role or node.
+core::Result<CommandOutput> run_network_env(CommandContext& ctx, const NetworkEnvOptions& options);
 
 }  // namespace silk::tools
