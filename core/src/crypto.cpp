@@ -1,13 +1,13 @@
 #include "silk/core/crypto.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <cstring>
 #include <mutex>
+#include <stdexcept>
 
 namespace silk::core {
-
-static_assert(sizeof(crypto_hash_sha256_state) <= 128, "Sha256 state buffer too small");
 
 Status crypto_init() {
   static const int rc = sodium_init();  // thread-safe in libsodium, once here
@@ -23,23 +23,79 @@ void ensure_init() {
 }
 }  // namespace
 
+namespace {
+
+// SHA-256 fetched once (EVP_sha256() would look it up on every init).
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+[[noreturn]] void openssl_failed(const char* what) {
+  // Only an allocation failure gets here: no input makes SHA-256 fail.
+  throw std::runtime_error(std::string("OpenSSL SHA-256 failed: ") + what);
+}
+
+// One context per thread for one-shot hashes: no allocation per call.
+EVP_MD_CTX* thread_context() {
+  struct Holder {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Holder() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Holder holder;
+  if (holder.ctx == nullptr) openssl_failed("no context");
+  return holder.ctx;
+}
+
+void digest(EVP_MD_CTX* ctx, const unsigned char* data, size_t size, uint8_t* out) {
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, data, size) != 1 || EVP_DigestFinal_ex(ctx, out, &len) != 1) {
+    openssl_failed("digest");
+  }
+}
+
+}  // namespace
+
 Hash sha256(ByteSpan data) {
   Hash out{};
-  crypto_hash_sha256(out.data(), data.data(), data.size());
+  digest(thread_context(), data.data(), data.size(), out.data());
   return out;
 }
 
-Sha256::Sha256() { crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_)); }
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(stream_)); }
 
 Sha256& Sha256::update(ByteSpan data) {
-  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_), data.data(),
-                            data.size());
+  if (stream_ == nullptr && size_ + data.size() <= kInline) {
+    if (!data.empty()) std::memcpy(buffer_ + size_, data.data(), data.size());
+    size_ += data.size();
+    return *this;
+  }
+  if (stream_ == nullptr) {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    if (ctx == nullptr || EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx, buffer_, size_) != 1) {
+      EVP_MD_CTX_free(ctx);
+      openssl_failed("stream");
+    }
+    stream_ = ctx;
+  }
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(stream_), data.data(), data.size()) != 1) {
+    openssl_failed("update");
+  }
   return *this;
 }
 
 Hash Sha256::finish() {
   Hash out{};
-  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_), out.data());
+  if (stream_ == nullptr) {
+    digest(thread_context(), buffer_, size_, out.data());
+  } else {
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(stream_), out.data(), &len) != 1) {
+      openssl_failed("final");
+    }
+  }
   return out;
 }
 

@@ -202,6 +202,12 @@
       tip = chain.height;
       document.getElementById('chain').textContent = `${chain.chain_id} · ${chain.consensus} · height ${chain.height}`;
     } catch (e) {
+      // The public verification listener serves verifiers, not browsing: its front page is the
+      // verify page.
+      if (e.status === 403) {
+        location.hash = '#/verify';
+        return;
+      }
       view.append(notice(`cannot read the chain: ${e.message}`, true));
       return;
     }

@@ -184,6 +184,11 @@ async function verifierChecks(browser, problems) {
   const page = await browser.newPage(visitorOpts);
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 
+  // The public listener's front page is the verify page (browsing is refused there).
+  await page.goto(`${pub}/`);
+  await page.waitForSelector('#verify-form[data-ready]', { timeout });
+  check(page.url().includes('#/verify'), `the public listener's front page is the verify page (${page.url()})`);
+
   // The link from `silk doc link`: the verdict for SG at once, SG chosen and remembered.
   await page.goto('about:blank');
   await page.goto(spec.link);

@@ -56,6 +56,19 @@ TEST_SUITE("http_client") {
     CHECK(u->to_string() == "http://[::1]:8645");
   }
 
+  TEST_CASE("https URLs: port 443 by default, the scheme kept") {
+    auto u = parse_url("https://127.0.0.1");
+    REQUIRE(u.is_ok());
+    CHECK(u->https);
+    CHECK(u->port == 443);
+    CHECK(u->to_string() == "https://127.0.0.1:443");
+    auto v = parse_url("HTTPS://node.example:8645/base/");
+    REQUIRE(v.is_ok());
+    CHECK(v->https);
+    CHECK(v->to_string() == "https://node.example:8645/base");
+    CHECK_FALSE(parse_url("http://h:1")->https);
+  }
+
   TEST_CASE("bad URLs are refused with the reason") {
     auto reason = [](const char* text) {
       auto u = parse_url(text);
@@ -63,9 +76,8 @@ TEST_SUITE("http_client") {
       CHECK(u.status().code() == Status::Code::kInvalid);
       return u.status().message();
     };
-    CHECK(reason("https://127.0.0.1:8645") ==
-          "bad node URL \"https://127.0.0.1:8645\": unsupported scheme https (only http:// is "
-          "supported)");
+    CHECK(reason("wss://127.0.0.1:8645") ==
+          "bad node URL \"wss://127.0.0.1:8645\": unsupported scheme wss (http:// or https://)");
     CHECK(reason("ftp://x").find("unsupported scheme ftp") != std::string::npos);
     CHECK(reason("http://:8645").find("no host") != std::string::npos);
     CHECK(reason("http://").find("no host") != std::string::npos);

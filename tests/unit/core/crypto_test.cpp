@@ -1,6 +1,7 @@
 #include "silk/core/crypto.h"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include <set>
 #include <string>
@@ -146,6 +147,22 @@ TEST_SUITE("crypto") {
           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     CHECK(to_hex(Sha256().finish()) ==
           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+    // Against libsodium's SHA-256 (what hashed before OpenSSL did): every size up to past the
+    // inline buffer and a few larger ones, one-shot and split at the inline limit's edges.
+    Bytes data(5000);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 131 + (i >> 7));
+    for (size_t n = 0; n <= 5000; n += (n < 600 ? 1 : 613)) {
+      Hash ref{};
+      crypto_hash_sha256(ref.data(), data.data(), n);
+      CHECK(sha256(ByteSpan(data.data(), n)) == ref);
+      for (size_t cut : {size_t{0}, Sha256::kInline - 1, Sha256::kInline, Sha256::kInline + 1}) {
+        if (cut > n) continue;
+        Sha256 s;
+        s.update(ByteSpan(data.data(), cut)).update(ByteSpan(data.data() + cut, n - cut));
+        CHECK(s.finish() == ref);
+      }
+    }
 
     // update(Hash) is update over its 32 raw bytes.
     Hash a = sha256(as_span("x")), b = sha256(as_span("y"));

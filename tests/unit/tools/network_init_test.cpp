@@ -140,7 +140,8 @@ TEST_SUITE("network_init") {
     const json& node = net["nodes"][0];
     CHECK(node["name"] == "node1");
     CHECK(node["org"] == "org1");
-    CHECK(node["rpc_url"] == "http://127.0.0.1:9200");
+    CHECK(node["rpc_url"] == "https://127.0.0.1:9200");
+    CHECK(node["public_url"] == "https://127.0.0.1:9300");
     CHECK(node["config"] == "nodes/node1/node.json");
     const fs::path node_dir = dir / "nodes" / "node1";
     CHECK(mode_of(node_dir) == 0700);
@@ -159,6 +160,12 @@ TEST_SUITE("network_init") {
     CHECK(config["data_dir"] == "data");
     CHECK(config["rpc"]["listen"] == "127.0.0.1");
     CHECK(config["rpc"]["port"] == 9200);
+    CHECK(config["rpc"]["tls"] == true);
+    CHECK(config["rpc"]["tls_cert"] == "node.pem");  // one node: no p2p section to take it from
+    CHECK(config["public"]["port"] == 9300);
+    CHECK(mode_of(node_dir / "public.key") == 0600);
+    CHECK(read_text(node_dir / "public.pem").find("BEGIN CERTIFICATE") != std::string::npos);
+    CHECK(read_text(dir / "cas.pem").find("BEGIN CERTIFICATE") != std::string::npos);
     CHECK(fs::weakly_canonical(node_dir / config["genesis"].get<std::string>()) ==
           fs::weakly_canonical(dir / "genesis.json"));
     auto node_key =
@@ -282,7 +289,7 @@ TEST_SUITE("network_init") {
     json doc = json::parse(text);
     CHECK(doc["dir"] == dir.string());
     CHECK(doc["orgs"].size() == 2);
-    CHECK(doc["nodes"][0]["rpc_url"] == "http://127.0.0.1:9300");
+    CHECK(doc["nodes"][0]["rpc_url"] == "https://127.0.0.1:9300");
     CHECK(doc["start"] == "silkd --config " + (dir / "nodes" / "node1" / "node.json").string());
     CHECK(json::parse(read_text(dir / "network.json"))["genesis_hash"] == doc["genesis_hash"]);
 

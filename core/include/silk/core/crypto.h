@@ -1,4 +1,6 @@
-// SHA-256 and Ed25519 through libsodium. Never hand-rolled.
+// SHA-256 through OpenSSL (its SHA-NI/AVX2 code: 3-5x libsodium's portable C on this project's
+// machines, at every size from 32 bytes up; docs/performance.md) and Ed25519 through libsodium.
+// Never hand-rolled.
 #pragma once
 
 #include <array>
@@ -16,16 +18,24 @@ Status crypto_init();
 Hash sha256(ByteSpan data);
 inline Hash sha256(std::string_view s) { return sha256(as_span(s)); }
 
-// Incremental SHA-256.
+// Incremental SHA-256. Updates gather in the object (no allocation) and are hashed in one call at
+// finish(); past kInline bytes they stream through an OpenSSL context instead. finish() once.
 class Sha256 {
  public:
-  Sha256();
+  Sha256() = default;
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   Sha256& update(ByteSpan data);
   Sha256& update(const Hash& h) { return update(ByteSpan(h.data(), h.size())); }
   Hash finish();
 
+  static constexpr size_t kInline = 240;
+
  private:
-  alignas(64) unsigned char state_[128];
+  void* stream_ = nullptr;  // EVP_MD_CTX*, once past kInline
+  size_t size_ = 0;         // bytes in buffer_
+  unsigned char buffer_[kInline];
 };
 
 using PublicKey = std::array<uint8_t, 32>;
