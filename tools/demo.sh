@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job, from a fresh Debian 12 machine: builds SilkLedger, creates a
+# The main job, from a fresh Debian 12 machine: builds silkd and silk (only
+# them, and without the tests' tools: the test suite is tools/test.sh's), creates a
 # local consortium of four organisations (CN, SG, DE, AE) with X.509
 # identities, starts its node on the embedded RocksDB store, and runs a
 # cross-border trade: trust lists and an MRA, a certificate of origin and an
@@ -9,7 +10,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$ROOT/tools/setup.sh" release >&2
+SILK_BUILD_TARGET="silkd silk" SILK_SETUP_TEST_TOOLS=0 "$ROOT/tools/setup.sh" release >&2
 
 BIN="$ROOT/build"
 DIR="${SILK_DEMO_DIR:-$ROOT/demo}"

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "silk/core/key_file.h"
+#include "silk/node/log.h"
 
 namespace silk::node {
 namespace {
@@ -87,9 +88,27 @@ std::string resolve(const std::filesystem::path& base, const std::string& p) {
   return (base / path).lexically_normal().string();
 }
 
-bool known_level(const std::string& level) {
-  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
-  return kLevels.count(level) != 0;
+// The log section's types here; its values are checked by the log module (check_log_config),
+// which silkd also relies on when it re-reads the section on SIGHUP.
+Status parse_log(const json& log, LogConfig& out) {
+  SILK_RETURN_IF_ERROR(check_keys(
+      log, "log.", {"level", "file", "format", "levels", "max_file_bytes", "max_files"}));
+  SILK_RETURN_IF_ERROR(get_string(log, "level", "log.", out.level));
+  SILK_RETURN_IF_ERROR(get_string(log, "file", "log.", out.file));
+  SILK_RETURN_IF_ERROR(get_string(log, "format", "log.", out.format));
+  SILK_RETURN_IF_ERROR(get_uint(log, "max_file_bytes", "log.", 0, 1ull << 40, out.max_file_bytes));
+  SILK_RETURN_IF_ERROR(get_uint(log, "max_files", "log.", 1, 1000, out.max_files));
+  if (auto it = log.find("levels"); it != log.end()) {
+    if (!it->is_object()) {
+      return Status::invalid(std::string("'log.levels' must be an object, got ") + it->type_name());
+    }
+    for (auto m = it->begin(); m != it->end(); ++m) {
+      std::string level;
+      SILK_RETURN_IF_ERROR(get_string(*it, m.key().c_str(), "log.levels.", level));
+      out.levels[m.key()] = level;
+    }
+  }
+  return check_log_config(out);
 }
 
 Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base) {
@@ -204,15 +223,7 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
 
   const json* log = nullptr;
   SILK_RETURN_IF_ERROR(get_object(j, "log", log));
-  if (log != nullptr) {
-    SILK_RETURN_IF_ERROR(check_keys(*log, "log.", {"level", "file"}));
-    SILK_RETURN_IF_ERROR(get_string(*log, "level", "log.", c.log.level));
-    SILK_RETURN_IF_ERROR(get_string(*log, "file", "log.", c.log.file));
-    if (!known_level(c.log.level)) {
-      return Status::invalid("'log.level' is '" + c.log.level +
-                             "'; expected trace, debug, info, warn, error or off");
-    }
-  }
+  if (log != nullptr) SILK_RETURN_IF_ERROR(parse_log(*log, c.log));
 
   const json* p2p = nullptr;
   SILK_RETURN_IF_ERROR(get_object(j, "p2p", p2p));
@@ -304,6 +315,27 @@ Result<NodeConfig> parse_object(const json& j, const std::filesystem::path& base
   return c;
 }
 
+Result<std::string> read_config_text(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::not_found("config file " + path + " does not exist");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::io_error("config file " + path + " cannot be opened");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::io_error("config file " + path + " cannot be read");
+  return text.str();
+}
+
+// The folder relative paths in the config file at `path` are resolved against.
+std::filesystem::path config_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path base = std::filesystem::absolute(path, ec).parent_path();
+  if (ec) base = std::filesystem::path(path).parent_path();
+  return base;
+}
+
 }  // namespace
 
 Result<NodeConfig> parse_config(std::string_view json_text, const std::filesystem::path& base_dir) {
@@ -317,20 +349,34 @@ Result<NodeConfig> parse_config(std::string_view json_text, const std::filesyste
 }
 
 Result<NodeConfig> load_config(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Status::not_found("config file " + path + " does not exist");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::io_error("config file " + path + " cannot be opened");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::io_error("config file " + path + " cannot be read");
-  std::filesystem::path base = std::filesystem::absolute(path, ec).parent_path();
-  if (ec) base = std::filesystem::path(path).parent_path();
-  Result<NodeConfig> parsed = parse_config(text.str(), base);
+  Result<std::string> text = read_config_text(path);
+  if (!text.is_ok()) return text.status();
+  Result<NodeConfig> parsed = parse_config(*text, config_dir(path));
   if (!parsed.is_ok()) return parsed.status().with_context("config " + path);
   return parsed;
+}
+
+Result<LogConfig> load_log_config(const std::string& path) {
+  Result<std::string> text = read_config_text(path);
+  if (!text.is_ok()) return text.status();
+  auto section = [&]() -> Result<LogConfig> {
+    json j;
+    try {
+      j = json::parse(*text);
+    } catch (const json::exception& e) {
+      return Status::invalid(std::string("not valid JSON: ") + e.what());
+    }
+    if (!j.is_object())
+      return Status::invalid(std::string("expected a JSON object, got ") + j.type_name());
+    LogConfig log;
+    const json* obj = nullptr;
+    SILK_RETURN_IF_ERROR(get_object(j, "log", obj));
+    if (obj != nullptr) SILK_RETURN_IF_ERROR(parse_log(*obj, log));
+    log.file = resolve(config_dir(path), log.file);
+    return log;
+  }();
+  if (!section.is_ok()) return section.status().with_context("config " + path);
+  return section;
 }
 
 Result<std::string> resolve_passphrase(const NodeConfig& config) {

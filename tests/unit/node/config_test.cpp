@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 
 namespace silk::node {
 namespace {
@@ -78,6 +80,10 @@ TEST_SUITE("config") {
     CHECK(c->mempool.verify_threads == 0);
     CHECK(c->log.level == "info");
     CHECK(c->log.file.empty());
+    CHECK(c->log.format == "text");
+    CHECK(c->log.levels.empty());
+    CHECK(c->log.max_file_bytes == 64u << 20);
+    CHECK(c->log.max_files == 5);
   }
 
   TEST_CASE("every field") {
@@ -85,7 +91,8 @@ TEST_SUITE("config") {
       "data_dir": "/var/lib/silk", "genesis": "g.json", "node_key": "k", "passphrase_file": "p",
       "rpc": {"listen": "::1", "port": 0, "max_body_bytes": 4096, "threads": 4},
       "mempool": {"capacity": 7, "verify_threads": 3},
-      "log": {"level": "debug", "file": "silkd.log"}})",
+      "log": {"level": "debug", "file": "silkd.log", "format": "json",
+              "levels": {"p2p": "trace", "rpc": "warn"}, "max_file_bytes": 0, "max_files": 9}})",
                           "/c");
     REQUIRE_MESSAGE(c.is_ok(), c.status().to_string());
     CHECK(c->data_dir == "/var/lib/silk");
@@ -98,6 +105,10 @@ TEST_SUITE("config") {
     CHECK(c->mempool.verify_threads == 3);
     CHECK(c->log.level == "debug");
     CHECK(c->log.file == "/c/silkd.log");
+    CHECK(c->log.format == "json");
+    CHECK(c->log.levels == std::map<std::string, std::string>{{"p2p", "trace"}, {"rpc", "warn"}});
+    CHECK(c->log.max_file_bytes == 0);
+    CHECK(c->log.max_files == 9);
   }
 
   TEST_CASE("errors name the key") {
@@ -119,7 +130,17 @@ TEST_SUITE("config") {
     CHECK(err(R"({"genesis": "g", "node_key": "k", "mempool": {"capacity": 0}})") ==
           "'mempool.capacity' is 0; must be 1..100000000");
     CHECK(err(R"({"genesis": "g", "node_key": "k", "log": {"level": "loud"}})") ==
-          "'log.level' is 'loud'; expected trace, debug, info, warn, error or off");
+          "log.level: unknown level 'loud' (trace, debug, info, warn, error, off)");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "log": {"levels": {"p2p": "verbose"}}})") ==
+          "log.levels.p2p: unknown level 'verbose' (trace, debug, info, warn, error, off)");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "log": {"levels": {"p2p": 1}}})") ==
+          "'log.levels.p2p' must be a string, got number");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "log": {"levels": ["p2p"]}})") ==
+          "'log.levels' must be an object, got array");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "log": {"max_files": 0}})") ==
+          "'log.max_files' is 0; must be 1..1000");
+    CHECK(err(R"({"genesis": "g", "node_key": "k", "log": {"rotate": true}})") ==
+          "unknown key 'log.rotate'");
     CHECK(err(R"({"genesis": "g", "node_key": "k", "rpc": 5})") ==
           "'rpc' must be an object, got number");
     CHECK(err("[1]") == "expected a JSON object, got array");
@@ -147,6 +168,29 @@ TEST_SUITE("config") {
     CHECK(bad.status().message() == "config " + path + ": unknown key 'bogus'");
     auto missing = load_config((dir / "nope.json").string());
     CHECK(missing.status().code() == Status::Code::kNotFound);
+
+    // What silkd re-reads on SIGHUP: the log section alone, checked and resolved the same way.
+    auto log = load_log_config(path);
+    REQUIRE_MESSAGE(log.is_ok(), log.status().to_string());
+    CHECK(log->level == "info");  // no section: the defaults
+    {
+      std::ofstream out(path);
+      out << R"({"genesis": "g", "log": {"level": "debug", "file": "x.log", "format": "json"}})";
+    }
+    log = load_log_config(path);
+    REQUIRE_MESSAGE(log.is_ok(), log.status().to_string());
+    CHECK(log->level == "debug");
+    CHECK(log->format == "json");
+    CHECK(log->file == (dir / "x.log").string());
+    {
+      std::ofstream out(path);
+      out << R"({"log": {"levels": {"rpc": "loud"}}})";
+    }
+    log = load_log_config(path);
+    REQUIRE_FALSE(log.is_ok());
+    CHECK(log.status().message() ==
+          "config " + path +
+              ": log.levels.rpc: unknown level 'loud' (trace, debug, info, warn, error, off)");
     std::filesystem::remove_all(dir);
   }
 

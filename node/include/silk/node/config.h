@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,9 +67,14 @@ struct MempoolConfig {
   unsigned verify_threads = 0;  // signature-verification threads; 0 = hardware concurrency
 };
 
+// The log section (node/log.h). silkd re-reads it on SIGHUP.
 struct LogConfig {
-  std::string level = "info";  // trace, debug, info, warn, error, off
-  std::string file;            // "" = standard error; else this file (appended)
+  std::string level = "info";   // trace, debug, info, warn, error, off
+  std::string file;             // "" = standard error; else this file (appended)
+  std::string format = "text";  // "text" (key=value lines) or "json" (one object per line)
+  std::map<std::string, std::string> levels = {};  // module -> level, over `level`
+  uint64_t max_file_bytes = 64u << 20;             // file: rotated past this size; 0 = never
+  uint64_t max_files = 5;                          // file: rotated files kept (silkd.1.log …)
 };
 
 // A peer this node dials.
@@ -129,6 +135,11 @@ core::Result<NodeConfig> parse_config(std::string_view json_text,
 // against its folder. kNotFound / kIOError when it cannot be read; errors from
 // parse_config are prefixed with "config <path>: ".
 core::Result<NodeConfig> load_config(const std::string& path);
+
+// Reads only the `log` section of the config file at `path` (defaults when it has none), with
+// the checks and path resolution of load_config: what silkd puts in force on SIGHUP, whatever
+// else in the file may have changed. Errors as load_config's.
+core::Result<LogConfig> load_log_config(const std::string& path);
 
 // The node key's passphrase: the first line of passphrase_file when set,
 // else the environment variable SILK_NODE_PASSPHRASE. kInvalid naming both
