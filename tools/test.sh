@@ -25,5 +25,5 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 (cd "$ROOT/build-fuzz" && ctest --output-on-failure -j"$JOBS" -L unit --timeout 900)
 
-echo "== fuzz targets: a 20 s smoke each over their seed corpus (clang, ASan, UBSan)"
+echo "== fuzz targets: a 20 s smoke each over their seed corpus, one per core at a time (clang, ASan, UBSan)"
 "$ROOT/tools/fuzz.sh" --seconds 20
