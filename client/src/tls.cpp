@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include "silk/core/openssl_error.h"
 
 namespace silk::client {
 
@@ -13,14 +14,7 @@ using core::Status;
 
 namespace {
 
-std::string openssl_error() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
+using core::openssl_error;
 
 }  // namespace
 

@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "silk/node/log.h"
+#include "silk/core/openssl_error.h"
 
 namespace silk::node {
 
@@ -51,14 +52,7 @@ std::string endpoint_text(const tcp::endpoint& ep) {
   return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
-std::string openssl_error() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
+using core::openssl_error;
 
 class Connection;
 class Dialer;

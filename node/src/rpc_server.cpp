@@ -21,6 +21,7 @@
 #include "silk/core/status.h"
 #include "silk/node/json_view.h"
 #include "silk/node/log.h"
+#include "silk/core/openssl_error.h"
 
 namespace silk::node {
 
@@ -40,14 +41,7 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 constexpr size_t kReadChunk = 64 * 1024;  // bytes a read may take at once
 constexpr size_t kDrainLimit = 4u << 20;  // bytes read and dropped after a refused body
 
-std::string openssl_error() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
+using core::openssl_error;
 
 // Token buckets by client: `rate` requests a second, bursts of twice it.
 class RateLimiter {

@@ -1,7 +1,6 @@
 #include "silk/tools/web_cert.h"
 
 #include <openssl/bn.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -9,6 +8,8 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+
+#include "silk/core/openssl_error.h"
 
 namespace silk::tools {
 
@@ -26,11 +27,7 @@ using PKeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 
 Status fail(const std::string& step) {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  char buf[256] = "unknown OpenSSL error";
-  if (e != 0) ERR_error_string_n(e, buf, sizeof buf);
-  return Status::internal("web certificate: " + step + ": " + buf);
+  return Status::internal("web certificate: " + step + ": " + core::openssl_error());
 }
 
 bool add_extension(X509* cert, int nid, const char* value) {
