@@ -22,6 +22,7 @@ PACKAGES=(build-essential cmake ninja-build pkg-config git
 PACKAGES+=(openssl curl)  # the docs' examples (tests/functional/test_docs.py) and tools/network.sh
 PACKAGES+=(zsh)  # tests/functional/test_completion.py runs `silk completion zsh` in a real zsh
 PACKAGES+=(prometheus)  # promtool: tests/functional/test_metrics.py checks GET /metrics with it
+PACKAGES+=(iproute2)  # `ip netns`, `ip rule`: the chaos suite's partitions (tests/chaos/netns.py)
 # Node.js and npm drive that test (playwright-core); any install of them will do.
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
