@@ -260,6 +260,7 @@ class Cluster:
         self.logs = [os.path.join(env.root, f"node{i + 1}.log") for i in range(nodes)]
         self.http = [Http(f"http://127.0.0.1:{self.rpc_base + i}") for i in range(nodes)]
         self.url = [f"http://127.0.0.1:{self.rpc_base + i}" for i in range(nodes)]
+        self.prefix = [[] for _ in range(nodes)]  # what node i's silkd runs under (ip netns exec)
 
     def config(self, i):
         return os.path.join(self.env.chain, "nodes", f"node{i + 1}", "node.json")
@@ -269,8 +270,8 @@ class Cluster:
 
     def start(self, i, wait=True):
         log = open(self.logs[i], "a")
-        self.procs[i] = subprocess.Popen([self.env.silkd_bin, "--config", self.config(i)],
-                                         stdout=log, stderr=subprocess.STDOUT)
+        self.procs[i] = subprocess.Popen([*self.prefix[i], self.env.silkd_bin, "--config",
+                                          self.config(i)], stdout=log, stderr=subprocess.STDOUT)
         log.close()
         if wait:
             self.wait_ready(i)
