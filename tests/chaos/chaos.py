@@ -159,7 +159,8 @@ class Load:
     def finish(self):
         self.stop_event.set()
         for t in self.threads:
-            t.join(timeout=60)
+            if t.ident is not None:  # abort() may come before start()
+                t.join(timeout=60)
 
 
 class Monitor:
@@ -238,7 +239,8 @@ class Monitor:
 
     def finish(self):
         self.stop_event.set()
-        self.thread.join(timeout=10)
+        if self.thread.ident is not None:  # abort() may come before start()
+            self.thread.join(timeout=10)
         with self.lock:
             self.end_stall(time.time())
 
