@@ -1032,12 +1032,6 @@ def main():
             raise SystemExit(f"chaos: no {b} in {args.bin_dir}")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     minutes = args.minutes if args.long else None
-    if args.workdir:
-        os.makedirs(args.workdir, exist_ok=True)
-    run_dir = tempfile.mkdtemp(prefix=f"silk-chaos-{seed}-", dir=args.workdir)
-    log(f"chaos: seed {seed} ({'long, %g min' % minutes if minutes else 'short'}); "
-        f"replay with --seed {seed}; run folder {run_dir}")
-    started = time.time()
     # Every node runs in a network namespace of this run (partitions cut the links between them):
     # first what a crashed run left, then ours, deleted on every way out (SIGTERM and SIGHUP
     # become SystemExit so that the `finally` runs; a SIGKILLed run is cleaned by the next one).
@@ -1048,12 +1042,20 @@ def main():
         raise SystemExit(f"chaos: cannot make the network namespaces the partitions need (root, "
                          f"iproute2, network namespaces and policy routing; docs/reliability.md):"
                          f" {e}")
-    if gone:
-        log(f"chaos: removed the namespaces left by runs that are gone (pids {gone})")
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
     nets = []
     try:
+        if args.workdir:
+            os.makedirs(args.workdir, exist_ok=True)
+        run_dir = tempfile.mkdtemp(prefix=f"silk-chaos-{seed}-", dir=args.workdir)
+        log(f"chaos: seed {seed} ({'long, %g min' % minutes if minutes else 'short'}); "
+            f"replay with --seed {seed}; run folder {run_dir}")
+        if gone:
+            log(f"chaos: removed the namespaces left by runs that are gone (pids {gone})")
+        log(f"chaos: nodes in namespaces {netns.PREFIX}{spaces.pid}-n*, at {spaces.address(0)} "
+            f"and up; the driver at {spaces.driver_address}")
+        started = time.time()
         for consensus, nodes in (("tbft", 4), ("raft", 3)):
             if args.only and args.only != consensus:
                 continue
