@@ -27,6 +27,7 @@ TEST_PACKAGES=(chromium zbar-tools)  # the explorer's browser test (tests/functi
 TEST_PACKAGES+=(zsh)  # tests/functional/test_completion.py runs `silk completion zsh` in a real zsh
 TEST_PACKAGES+=(prometheus)  # promtool: tests/functional/test_metrics.py checks GET /metrics with it
 TEST_PACKAGES+=(systemd)  # systemd-analyze: tests/functional/test_package.py verifies the .deb's unit
+TEST_PACKAGES+=(iproute2)  # `ip netns`, `ip rule`: the chaos suite's partitions (tests/chaos/netns.py)
 # Node.js and npm drive that test (playwright-core); any install of them will do.
 if ! command -v node >/dev/null 2>&1; then TEST_PACKAGES+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then TEST_PACKAGES+=(npm); fi

@@ -4,7 +4,15 @@ A 4-node tbft network and a 3-node raft network (`silk network init`, started th
 tests/functional/harness.py) take a stream of `silk notary anchor` calls while a schedule drawn
 from one seed injects faults: SIGKILL (the leader too), SIGSTOP/SIGCONT, SIGTERM restarts, an
 outage of more nodes than the engine tolerates, a lying sync peer, a block-request amplifier that
-never reads, and a flood of idle unauthenticated connections. Afterwards:
+never reads, a flood of idle unauthenticated connections, and network partitions: one node cut
+off (the leader too), a split that leaves no side a quorum (tbft 2|2, raft 1|1|1), a one-way cut
+(a node hears nothing but is heard) and a node's links cut and healed over and over.
+
+Each node runs in a network namespace of its own behind a router namespace (tests/chaos/netns.py,
+made and deleted by the run: root, iproute2); a partition is a blackhole rule on the router for the
+packets between nodes across the cut, so the driver, here in the root namespace, still reaches
+every node's RPC. Whatever the run made is deleted on the way out, also after a failure, Ctrl-C or
+SIGTERM, and a run deletes what a crashed one left. Afterwards:
 
   - every tx the RPC acknowledged as committed is on every node, at the height it was acknowledged;
   - every node has the same block hash at every height;
@@ -12,14 +20,17 @@ never reads, and a flood of idle unauthenticated connections. Afterwards:
   - `silk audit verify-chain` accepts every node's data folder once the nodes are stopped;
   - no node logs a proposal requested at an unexpected height (the engine hears of synced heights);
   - after each fault heals the chain advances within LIVENESS_BOUND_S;
+  - during a two-way partition the side with a quorum commits within LIVENESS_BOUND_S, a side
+    without one commits at most one block; after the heal the nodes that were cut off reach the
+    tip within RECOVER_LIMIT_S and every node holds the same block at every height the cut spanned;
   - and the hostile peers' figures hold: a validator restarted with the liar connected catches up
     within CATCHUP_BOUND_S, the amplifier's victim grows its RSS by at most the p2p send queue
     bound plus a margin, a validator restarted under the flood rejoins within CATCHUP_BOUND_S.
 
---short: a fixed handful of faults per network (a few minutes at most). --long: random faults for
---minutes, then a markdown report (--report). Both are deterministic from --seed (printed first):
-the same seed draws the same victims, kinds and durations (the OS's timing still varies).
-Partitions are not injected (see docs/reliability.md).
+--short: a fixed handful of faults per network (a few minutes at most; one partition each, the
+leader cut off). --long: random faults of --kinds for --minutes, then a markdown report
+(--report). Both are deterministic from --seed (printed first): the same seed draws the same
+victims, kinds and durations (the OS's timing still varies).
 """
 import argparse
 import http.client
@@ -40,6 +51,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "functional"))
 
 from harness import Cluster, Env, Failure  # noqa: E402
 import hostile  # noqa: E402
+import netns  # noqa: E402
 
 # The bounds (docs/reliability.md says why each is what it is).
 CATCHUP_BOUND_S = 10.0       # a restarted validator reaches the others' tip (liar, flood)
@@ -64,13 +76,17 @@ def log(msg):
 
 class Load:
     """Signers anchoring documents through the nodes that are up; records every tx the RPC
-    acknowledged as committed (tx id -> (height, node))."""
+    acknowledged as committed (tx id -> (height, node)). During a partition worker 0 still sends
+    to the nodes cut off from the quorum (what they acknowledge must be committed), the others
+    only to the quorum's side: a call to a cut-off node waits for its timeout, and workers all
+    waiting there would leave the quorum without txs, so without blocks (no empty blocks)."""
 
     def __init__(self, net, seed):
         self.net = net
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         self.acked = {}
+        self.calling = {}  # worker -> the node of its call in flight
         self.calls = 0
         self.failed_calls = 0
         self.errors = []  # problems of the node, not of the network: reported as failures
@@ -87,11 +103,15 @@ class Load:
         folder = os.path.join(env.root, "load", f"w{worker}")
         call = 0
         while not self.stop_event.is_set():
-            up = net.up_nodes()
+            with self.lock:  # steer_clear() sees either this call or the new net.cut_off
+                up = net.up_nodes()
+                if worker > 0:
+                    up = [i for i in up if i not in net.cut_off] or up
+                if up:
+                    node = self.calling[worker] = rng.choice(up)
             if not up:
                 time.sleep(0.1)
                 continue
-            node = rng.choice(up)
             call += 1
             files = []
             for k in range(FILES_PER_CALL):
@@ -108,6 +128,7 @@ class Load:
             except (subprocess.TimeoutExpired, ValueError):
                 out = None
             with self.lock:
+                del self.calling[worker]
                 self.calls += 1
                 if not isinstance(out, dict) or "results" not in out:
                     self.failed_calls += 1
@@ -125,10 +146,21 @@ class Load:
         with self.lock:
             return len(self.acked)
 
+    def steer_clear(self, nodes, limit=3.0):
+        """Waits (at most `limit` s) until only worker 0 may be in a call to one of `nodes`; the
+        caller has put them in net.cut_off, so no other worker starts one."""
+        deadline = time.time() + limit
+        while time.time() < deadline:
+            with self.lock:
+                if not any(w > 0 and n in nodes for w, n in self.calling.items()):
+                    return
+            time.sleep(0.02)
+
     def finish(self):
         self.stop_event.set()
         for t in self.threads:
-            t.join(timeout=60)
+            if t.ident is not None:  # abort() may come before start()
+                t.join(timeout=60)
 
 
 class Monitor:
@@ -207,15 +239,34 @@ class Monitor:
 
     def finish(self):
         self.stop_event.set()
-        self.thread.join(timeout=10)
+        if self.thread.ident is not None:  # abort() may come before start()
+            self.thread.join(timeout=10)
         with self.lock:
             self.end_stall(time.time())
+
+
+def place(cluster, spaces):
+    """Moves a `silk network init` cluster into the run's namespaces (tests/chaos/netns.py): node
+    i's RPC and p2p listen on its namespace's address, it dials its peers at theirs, its silkd runs
+    in its namespace, and the driver reaches its RPC there."""
+    for i in range(cluster.n):
+        with open(cluster.config(i)) as f:
+            config = json.load(f)
+        config["rpc"]["listen"] = spaces.address(i)
+        config["p2p"]["listen"] = spaces.address(i)
+        for peer in config["p2p"]["peers"]:
+            peer["host"] = spaces.address(peer["port"] - cluster.p2p_base)
+        with open(cluster.config(i), "w") as f:
+            json.dump(config, f, indent=2)
+        cluster.prefix[i] = spaces.run_in(i)
+        cluster.url[i] = cluster.url[i].replace("127.0.0.1", spaces.address(i), 1)
+        cluster.http[i].base = cluster.url[i]
 
 
 class Net:
     """One network under chaos: its cluster, load, monitor, and what happened to it."""
 
-    def __init__(self, args, consensus, nodes, seed, run_dir):
+    def __init__(self, args, consensus, nodes, seed, run_dir, spaces):
         self.name = consensus
         self.seed = seed
         self.rng = random.Random(f"{seed}-{consensus}")
@@ -226,15 +277,19 @@ class Net:
         finally:
             tempfile.tempdir = saved
         self.cluster = Cluster(self.env, consensus, nodes)
+        self.spaces = spaces
+        place(self.cluster, spaces)
         self.n = nodes
         self.f = (nodes - 1) // 3 if consensus == "tbft" else (nodes - 1) // 2
         self.keys = [n["public_key"] for n in self.cluster.network["nodes"]]
         self.down = set()
         self.paused = set()
+        self.cut_off = set()  # nodes a partition keeps from a quorum, until caught up after it
         self.expect_stall = False
         self.faults = {}
         self.catchups = []    # (kind, node, blocks behind, seconds)
         self.liveness = []    # seconds from a heal to the next block
+        self.partitions = []  # one dict of figures per partition
         self.hostile = {}     # the hostile peers' measured figures
         self.failures = []    # what failed (a bound); the run goes on to check the rest
         self.load = Load(self, seed)
@@ -249,6 +304,16 @@ class Net:
 
     def height(self, i):
         return self.cluster.chain(i)["height"]
+
+    def heights(self, among=None):
+        """{node: height} of the nodes that answer (all of them, over any partition)."""
+        out = {}
+        for i in (range(self.n) if among is None else among):
+            try:
+                out[i] = self.height(i)
+            except (urllib.error.URLError, ConnectionError, OSError, Failure):
+                pass
+        return out
 
     def tip(self, among=None):
         best = 0
@@ -268,6 +333,12 @@ class Net:
 
     def log_path(self, i):
         return self.cluster.logs[i]
+
+    def p2p_addr(self, i):
+        return (self.spaces.address(i), self.cluster.p2p_base + i)
+
+    def rpc_addr(self, i):
+        return (self.spaces.address(i), self.cluster.rpc_base + i)
 
     def stop_node(self, i, sig):
         self.down.add(i)
@@ -412,7 +483,7 @@ def fault_liar(net, victim, down_s):
     ident = net.identity("chaos-liar")
     net.stop_node(victim, signal.SIGKILL)
     time.sleep(down_s)
-    liar = hostile.Liar(ident, net.cluster.p2p_base + victim).start()
+    liar = hostile.Liar(ident, net.p2p_addr(victim)).start()
     try:
         behind, took = net.restart(victim, "liar", limit=max(RECOVER_LIMIT_S, CATCHUP_BOUND_S))
         caught_at = time.time()
@@ -432,7 +503,7 @@ def fault_liar(net, victim, down_s):
         f"block requests")
     if not connected:
         net.failures.append(f"{net.name}: the liar did not connect to node{victim + 1} "
-                            f"(port {net.cluster.p2p_base + victim}) before it caught up: the "
+                            f"({'%s:%d' % net.p2p_addr(victim)}) before it caught up: the "
                             f"check proved nothing")
     if took is None or took > CATCHUP_BOUND_S:
         net.failures.append(f"{net.name}: liar: node{victim + 1} restarted with a liar connected "
@@ -477,7 +548,7 @@ def fault_amplifier(net, victim, watch_s):
         f"({per_answer / 1e6:.2f} MB each answer, {asked / 1e6:.0f} MB asked), never read")
     slow_before = count_in_log(net, victim, "slow reader")
     base = net.rss_mib(victim)
-    amp = hostile.Amplifier(ident, net.cluster.p2p_base + victim, requests).start()
+    amp = hostile.Amplifier(ident, net.p2p_addr(victim), requests).start()
     peak = base
     start = time.time()
     try:
@@ -516,14 +587,14 @@ def fault_flood(net, victim, down_s):
     one RPC port FLOOD_RPC. The flooder reopens what the nodes close, every 50 ms."""
     others = [j for j in range(net.n) if j != victim]
     rpc_target = net.rng.choice(others)
-    ports = [net.cluster.p2p_base + j for j in range(net.n)]
+    addrs = [net.p2p_addr(j) for j in range(net.n)]
     log(f"   flood: node{victim + 1} killed; {FLOOD_P2P_PER_NODE} idle connections on every "
         f"node's p2p port, {FLOOD_RPC} on node{rpc_target + 1}'s RPC; restarted after "
         f"{down_s:.1f}s")
     refusals_before = sum(count_in_log(net, j, "handshake") for j in range(net.n))
     net.stop_node(victim, signal.SIGKILL)
-    p2p_flood = hostile.Flooder(ports, FLOOD_P2P_PER_NODE).start()
-    rpc_flood = hostile.Flooder([net.cluster.rpc_base + rpc_target], FLOOD_RPC).start()
+    p2p_flood = hostile.Flooder(addrs, FLOOD_P2P_PER_NODE).start()
+    rpc_flood = hostile.Flooder([net.rpc_addr(rpc_target)], FLOOD_RPC).start()
     try:
         time.sleep(down_s)
         t = time.time()
@@ -560,6 +631,137 @@ def fault_flood(net, victim, down_s):
                             f"{FLOOD_RPC} idle connections open on it")
     net.wait_caught_up(victim)
     net.wait_progress("the flood")
+
+
+# -- partitions (tests/chaos/netns.py): packets between nodes across a cut are dropped; the driver
+# still reaches every node, so the load, the monitor and the checks go on
+
+def group_names(groups):
+    return " | ".join(",".join(f"node{i + 1}" for i in g) for g in groups)
+
+
+def wait_block(net, among, above, limit, since):
+    """Seconds from `since` until a node of `among` holds a block above `above`; None past limit."""
+    while time.time() - since < limit:
+        if net.tip(among) > above:
+            return time.time() - since
+        time.sleep(0.1)
+    return None
+
+
+def fault_partition(net, groups, hold_s, kind, one_way=False):
+    """Cuts the network into `groups` (lists of node indexes) for hold_s; one_way: only what is
+    sent to the first group is dropped (it hears nothing but is heard). With a two-way cut a group
+    holding a quorum commits within LIVENESS_BOUND_S; a group without one commits at most one
+    block (one whose certificate was complete at the cut), as with beyond-f. Then after_heal."""
+    quorum = net.n - net.f
+    with_quorum = [g for g in groups if len(g) >= quorum]
+    how = " (one way: the first group hears nothing)" if one_way else ""
+    log(f"   {kind}: {group_names(groups)}{how} for {hold_s:.1f}s")
+    figure = {"kind": kind, "groups": group_names(groups), "hold_s": round(hold_s, 1)}
+    net.expect_stall = not with_quorum
+    low = min(net.heights().values())
+    behind = [i for i in range(net.n) if not any(i in g for g in with_quorum)]
+    net.cut_off = set(behind)
+    net.load.steer_clear(net.cut_off)
+    net.spaces.cut(groups, one_way)
+    cut_at = time.time()
+    time.sleep(0.5)  # a block whose certificate was complete at the cut may still land
+    h0 = net.heights()
+    if with_quorum and not one_way:
+        side = with_quorum[0]
+        took = wait_block(net, side, max(h0.get(i, 0) for i in side), LIVENESS_BOUND_S, cut_at)
+        figure["quorum_side_block_s"] = None if took is None else round(took, 2)
+        if took is None:
+            net.failures.append(f"{net.name}: {kind}: {group_names([side])} hold a quorum but "
+                                f"committed nothing within {LIVENESS_BOUND_S:.0f}s of the cut "
+                                f"{group_names(groups)}")
+    time.sleep(max(0.0, hold_s - (time.time() - cut_at)))
+    h1 = net.heights()
+    figure["blocks_during"] = max(h1.values()) - max(h0.values())
+    if not one_way:
+        for g in groups:
+            if g in with_quorum:
+                continue
+            before = max(h0.get(i, 0) for i in g)
+            after = max(h1.get(i, 0) for i in g)
+            if after > before + 1:
+                net.failures.append(f"{net.name}: {kind}: {group_names([g])}, without a quorum "
+                                    f"(cut {group_names(groups)}), committed from {before} to "
+                                    f"{after}: no quorum, no commit")
+    net.spaces.heal()
+    net.expect_stall = False
+    net.count(kind)
+    after_heal(net, kind, behind, low, figure)
+
+
+def fault_flap(net, victim, cycles):
+    """node `victim` cut off from the others and reconnected `cycles` times, 0.3-1.5 s each."""
+    others = [j for j in range(net.n) if j != victim]
+    log(f"   flap: node{victim + 1} cut off and healed {cycles} times")
+    figure = {"kind": "flap", "groups": group_names([[victim], others]), "cycles": cycles}
+    low = min(net.heights().values())
+    started = time.time()
+    net.cut_off = {victim}
+    net.load.steer_clear(net.cut_off)
+    for _ in range(cycles):
+        net.spaces.cut([[victim], others])
+        time.sleep(net.rng.uniform(0.3, 1.5))
+        net.spaces.heal()
+        time.sleep(net.rng.uniform(0.3, 1.5))
+    figure["hold_s"] = round(time.time() - started, 1)
+    net.count("flap")
+    after_heal(net, "flap", [victim], low, figure)
+
+
+def after_heal(net, kind, behind, low, figure):
+    """The nodes in `behind` reach the tip at the heal within RECOVER_LIMIT_S (each is in
+    net.cut_off until it does), a block above it comes within LIVENESS_BOUND_S of the heal, and
+    every node holds the same block at every height from `low` (the lowest tip at the cut) to
+    that tip."""
+    healed = time.time()
+    target = net.tip()
+    caught = {}  # node -> seconds from the heal to holding `target`
+    took = None  # seconds from the heal to a block above `target`
+    while True:
+        heights = net.heights()
+        since = time.time() - healed
+        for i in behind:
+            if i not in caught and heights.get(i, -1) >= target:
+                caught[i] = since
+                net.cut_off.discard(i)
+        if took is None and max(heights.values(), default=-1) > target:
+            took = since
+        if took is None and since > LIVENESS_BOUND_S:
+            raise Failure(f"{net.name}: liveness after {kind}: no block above {target} within "
+                          f"{LIVENESS_BOUND_S:.0f}s of the heal (logs in {net.env.root})")
+        if len(caught) < len(behind) and since > RECOVER_LIMIT_S:
+            i = next(j for j in behind if j not in caught)
+            raise Failure(f"{net.name}: node{i + 1} did not reach height {target} within "
+                          f"{RECOVER_LIMIT_S:.0f}s of the heal after {kind} "
+                          f"(log {net.log_path(i)})")
+        if took is not None and len(caught) == len(behind):
+            break
+        time.sleep(0.1)
+    net.liveness.append(took)
+    figure["catch_up_s"] = round(max(caught.values(), default=0.0), 2)
+    figure["next_block_s"] = round(took, 2)
+    net.partitions.append(figure)
+    for h in range(max(low, 1), target + 1):
+        hashes = {}
+        for i in range(net.n):
+            try:
+                hashes[i] = net.cluster.block(i, h)["hash"]
+            except (Failure, urllib.error.URLError, OSError) as e:
+                hashes[i] = f"(none: {e})"
+        if len(set(hashes.values())) > 1:
+            net.failures.append(f"{net.name}: after {kind}: height {h} differs: " + ", ".join(
+                f"node{i + 1} {v}" for i, v in hashes.items()))
+            break
+    log(f"      healed; {', '.join(f'node{i + 1}' for i in behind) or 'nobody'} caught up to "
+        f"{target} in {figure['catch_up_s']:.1f}s, next block {took:.1f}s after the heal"
+        + (f"; the quorum side's first block {figure['quorum_side_block_s']}s after the cut"
+           if figure.get("quorum_side_block_s") is not None else ""))
 
 
 # -- the checks at the end
@@ -665,6 +867,9 @@ def short_schedule(net):
     pick = lambda: rng.randrange(net.n)  # noqa: E731
     fault_kill(net, net.leader(), rng.uniform(2, 4), "kill-leader")
     fault_pause(net, net.leader() if net.name == "raft" else pick(), rng.uniform(2, 4))
+    leader = net.leader()
+    fault_partition(net, [[leader], [j for j in range(net.n) if j != leader]], rng.uniform(3, 4),
+                    "partition-leader")
     fault_kill(net, pick(), 5.0, "term-restart")
     if net.name == "tbft":
         fault_amplifier(net, pick(), 6.0)
@@ -674,17 +879,37 @@ def short_schedule(net):
     fault_beyond_f(net, rng.uniform(3, 5))
 
 
-def long_schedule(net, seconds):
-    """Random faults until the time is up."""
+# The long schedule's fault kinds and how often each is drawn.
+FAULT_WEIGHTS = {"kill": 4, "kill-leader": 3, "pause": 3, "pause-leader": 2, "term-restart": 3,
+                 "beyond-f": 1, "liar": 1, "amplifier": 1, "flood": 1, "partition": 2,
+                 "partition-leader": 2, "split": 1, "one-way": 1, "flap": 1}
+
+
+def no_quorum_groups(net):
+    """The nodes shuffled into groups too small for a quorum (tbft 4: 2|2; raft 3: 1|1|1)."""
+    nodes = net.rng.sample(range(net.n), net.n)
+    size = net.n - net.f - 1
+    return [sorted(nodes[k:k + size]) for k in range(0, net.n, size)]
+
+
+def long_schedule(net, seconds, kinds):
+    """Random faults of `kinds` until the time is up."""
     rng = net.rng
-    kinds = ["kill", "kill-leader", "pause", "pause-leader", "term-restart", "beyond-f", "liar",
-             "amplifier", "flood"]
-    weights = [4, 3, 3, 2, 3, 1, 1, 1, 1]
+    weights = [FAULT_WEIGHTS[k] for k in kinds]
     end = time.time() + seconds
     while time.time() < end:
         kind = rng.choices(kinds, weights)[0]
         victim = net.leader() if kind.endswith("-leader") else rng.randrange(net.n)
-        if kind in ("kill", "kill-leader", "term-restart"):
+        rest = [j for j in range(net.n) if j != victim]
+        if kind in ("partition", "partition-leader"):
+            fault_partition(net, [[victim], rest], rng.uniform(2, 10), kind)
+        elif kind == "split":
+            fault_partition(net, no_quorum_groups(net), rng.uniform(2, 8), kind)
+        elif kind == "one-way":
+            fault_partition(net, [[victim], rest], rng.uniform(2, 8), kind, one_way=True)
+        elif kind == "flap":
+            fault_flap(net, victim, rng.randint(3, 8))
+        elif kind in ("kill", "kill-leader", "term-restart"):
             fault_kill(net, victim, rng.uniform(1, 8), kind)
         elif kind in ("pause", "pause-leader"):
             fault_pause(net, victim, rng.uniform(1, 6), kind)
@@ -699,19 +924,21 @@ def long_schedule(net, seconds):
         time.sleep(rng.uniform(0.5, 3))
 
 
-def run_network(args, consensus, nodes, seed, run_dir, seconds):
+def run_network(args, consensus, nodes, seed, run_dir, seconds, spaces):
     log(f"== {consensus}: {nodes} nodes")
-    net = Net(args, consensus, nodes, seed, run_dir)
+    net = Net(args, consensus, nodes, seed, run_dir, spaces)
     started = time.time()
     try:
         warm_up(net)
         if seconds is None:
             short_schedule(net)
         else:
-            long_schedule(net, seconds)
+            long_schedule(net, seconds, args.kinds)
         top = final_checks(net)
     except Exception as e:  # noqa: BLE001 - a fault that could not heal ends this network's run
         net.failures.append(f"{consensus}: {e}")
+        spaces.heal()
+        net.cut_off = set()
         net.abort()
         top = net.monitor.tip
         net.missing = None
@@ -745,13 +972,17 @@ def report(nets, seed, minutes, run_dir):
     row("top height", lambda n: n.top)
     row("height regressions", lambda n: len(n.monitor.regressions))
     row("malformed RPC answers", lambda n: len(n.monitor.malformed))
-    row(f"stalls > {STALL_S:g}s (expected: beyond-f)",
+    row(f"stalls > {STALL_S:g}s (expected: beyond-f, split)",
         lambda n: f"{sum(1 for s in n.monitor.stalls if not s[2])} "
                   f"({sum(1 for s in n.monitor.stalls if s[2])})")
     row("longest stall (s)", lambda n: f"{max([s[1] for s in n.monitor.stalls] or [0]):.1f}")
     row("max catch-up after a restart (s)",
         lambda n: f"{max([c[3] for c in n.catchups if c[3] is not None] or [0]):.1f}")
     row("max time to the next block after a heal (s)", lambda n: f"{max(n.liveness or [0]):.1f}")
+    row("max catch-up after a partition heals (s)",
+        lambda n: f"{max([p['catch_up_s'] for p in n.partitions] or [0]):.1f}")
+    row("max wait for the quorum side's block in a partition (s)",
+        lambda n: f"{max([p.get('quorum_side_block_s') or 0 for p in n.partitions] or [0]):.1f}")
     row("RSS peaks (MiB)", lambda n: ", ".join(f"node{i + 1} {k / 1024:.0f}"
                                                for i, k in enumerate(n.monitor.rss_peak)))
     row("verify-chain OK", lambda n: "not run" if n.verified is None else f"{n.verified}/{n.n}")
@@ -760,11 +991,15 @@ def report(nets, seed, minutes, run_dir):
         for kind, figures in sorted(n.hostile.items()):
             for fig in figures:
                 out.append(f"- {n.name} {kind}: " + ", ".join(f"{k}={v}" for k, v in fig.items()))
+    out += ["", "## Partitions", ""]
+    for n in nets:
+        for fig in n.partitions:
+            out.append(f"- {n.name} " + ", ".join(f"{k}={v}" for k, v in fig.items()))
     out += ["", "## Stalls", ""]
     for n in nets:
         for start, dur, expected in n.monitor.stalls:
             out.append(f"- {n.name}: at {start:.0f}s for {dur:.1f}s"
-                       f"{' (during a beyond-f outage)' if expected else ''}")
+                       f"{' (during a beyond-f outage or a split)' if expected else ''}")
     failures = [f for n in nets for f in n.failures]
     out += ["", "## Failures", ""] + ([f"- {f}" for f in failures] or ["none"])
     return "\n".join(out) + "\n"
@@ -783,24 +1018,51 @@ def main():
     p.add_argument("--workdir", help="make the run folder here (default: the system temp folder)")
     p.add_argument("--keep", action="store_true", help="keep the run folder after a pass")
     p.add_argument("--only", choices=["tbft", "raft"], help="run one network only")
+    p.add_argument("--kinds", default=",".join(FAULT_WEIGHTS),
+                   help="--long: the fault kinds to draw, comma-separated (default: all of "
+                        f"{', '.join(FAULT_WEIGHTS)})")
     args = p.parse_args()
+    args.kinds = [k for k in args.kinds.split(",") if k]
+    unknown = [k for k in args.kinds if k not in FAULT_WEIGHTS]
+    if unknown or not args.kinds:
+        p.error(f"--kinds: unknown {', '.join(unknown) or '(none given)'}; "
+                f"known: {', '.join(FAULT_WEIGHTS)}")
     for b in ("silk", "silkd"):
         if not os.access(os.path.join(args.bin_dir, b), os.X_OK):
             raise SystemExit(f"chaos: no {b} in {args.bin_dir}")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     minutes = args.minutes if args.long else None
-    if args.workdir:
-        os.makedirs(args.workdir, exist_ok=True)
-    run_dir = tempfile.mkdtemp(prefix=f"silk-chaos-{seed}-", dir=args.workdir)
-    log(f"chaos: seed {seed} ({'long, %g min' % minutes if minutes else 'short'}); "
-        f"replay with --seed {seed}; run folder {run_dir}")
-    started = time.time()
+    # Every node runs in a network namespace of this run (partitions cut the links between them):
+    # first what a crashed run left, then ours, deleted on every way out (SIGTERM and SIGHUP
+    # become SystemExit so that the `finally` runs; a SIGKILLed run is cleaned by the next one).
+    try:
+        gone = netns.remove_leftovers()
+        spaces = netns.Namespaces(4)
+    except (netns.NetnsError, OSError) as e:
+        raise SystemExit(f"chaos: cannot make the network namespaces the partitions need (root, "
+                         f"iproute2, network namespaces and policy routing; docs/reliability.md):"
+                         f" {e}")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
     nets = []
-    for consensus, nodes in (("tbft", 4), ("raft", 3)):
-        if args.only and args.only != consensus:
-            continue
-        per_net = None if minutes is None else minutes * 60 / (1 if args.only else 2)
-        nets.append(run_network(args, consensus, nodes, seed, run_dir, per_net))
+    try:
+        if args.workdir:
+            os.makedirs(args.workdir, exist_ok=True)
+        run_dir = tempfile.mkdtemp(prefix=f"silk-chaos-{seed}-", dir=args.workdir)
+        log(f"chaos: seed {seed} ({'long, %g min' % minutes if minutes else 'short'}); "
+            f"replay with --seed {seed}; run folder {run_dir}")
+        if gone:
+            log(f"chaos: removed the namespaces left by runs that are gone (pids {gone})")
+        log(f"chaos: nodes in namespaces {netns.PREFIX}{spaces.pid}-n*, at {spaces.address(0)} "
+            f"and up; the driver at {spaces.driver_address}")
+        started = time.time()
+        for consensus, nodes in (("tbft", 4), ("raft", 3)):
+            if args.only and args.only != consensus:
+                continue
+            per_net = None if minutes is None else minutes * 60 / (1 if args.only else 2)
+            nets.append(run_network(args, consensus, nodes, seed, run_dir, per_net, spaces))
+    finally:
+        spaces.close()
     text = report(nets, seed, minutes, run_dir)
     report_path = args.report or (f"chaos-report-{seed}.md" if args.long else None)
     if report_path:
@@ -812,9 +1074,10 @@ def main():
     if failures:
         for f in failures:
             print(f"FAIL chaos: {f}", file=sys.stderr)
+        kinds = "" if args.kinds == list(FAULT_WEIGHTS) else f" --kinds {','.join(args.kinds)}"
         print(f"chaos: seed {seed}: {len(failures)} failures in {took:.0f}s; node logs kept in "
               f"{run_dir} (replay: tools/chaos.sh {'--long' if minutes else '--short'} "
-              f"--seed {seed})", file=sys.stderr)
+              f"--seed {seed}{kinds if minutes else ''})", file=sys.stderr)
         sys.exit(1)
     if not args.keep:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Hostile peers for the chaos suite: real sockets against a node on 127.0.0.1.
+"""Hostile peers for the chaos suite: real sockets against a node's address (host, port).
 
 - Liar: a consortium node (a certificate from the test network's own org CA) that tells a node,
   every 10 ms, that its tip is at height 2^63 and never answers a block request.
@@ -69,8 +69,8 @@ class PeerIdentity:
         return ctx
 
 
-def connect_tls(identity, port, timeout=5):
-    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def connect_tls(identity, addr, timeout=5):
+    raw = socket.create_connection(addr, timeout=timeout)
     try:
         return identity.context().wrap_socket(raw)
     except BaseException:
@@ -79,11 +79,12 @@ def connect_tls(identity, port, timeout=5):
 
 
 class Liar:
-    """Keeps one connection to 127.0.0.1:port (redialling every 50 ms while the node is down),
-    claims height 2^63 every 10 ms and reads (and counts) but never answers block requests."""
+    """Keeps one connection to addr, a node's (host, port) (redialling every 50 ms while the node
+    is down), claims height 2^63 every 10 ms and reads (and counts) but never answers block
+    requests."""
 
-    def __init__(self, identity, port):
-        self.identity, self.port = identity, port
+    def __init__(self, identity, addr):
+        self.identity, self.addr = identity, addr
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         self.connections = 0
@@ -99,7 +100,7 @@ class Liar:
     def run(self):
         while not self.stop_event.is_set():
             try:
-                sock = connect_tls(self.identity, self.port, timeout=2)
+                sock = connect_tls(self.identity, self.addr, timeout=2)
             except (OSError, ssl.SSLError):
                 time.sleep(0.05)
                 continue
@@ -153,13 +154,13 @@ class Amplifier:
     """One connection that sends `requests` block requests for heights 1..64 in one burst and
     then never reads: the answers pile up in the node's send queue for this peer."""
 
-    def __init__(self, identity, port, requests):
-        self.identity, self.port, self.requests = identity, port, requests
+    def __init__(self, identity, addr, requests):
+        self.identity, self.addr, self.requests = identity, addr, requests
         self.sock = None
         self.sent = 0
 
     def start(self):
-        self.sock = connect_tls(self.identity, self.port, timeout=5)
+        self.sock = connect_tls(self.identity, self.addr, timeout=5)
         burst = get_blocks_frame(1) * 64
         self.sock.settimeout(10)
         try:
@@ -177,12 +178,12 @@ class Amplifier:
 
 
 class Flooder:
-    """`per_port` idle TCP connections to each port, that never send a byte; a thread reopens the
-    ones the node closes (checked every 50 ms), until stopped."""
+    """`per_port` idle TCP connections to each address (host, port), that never send a byte; a
+    thread reopens the ones the node closes (checked every 50 ms), until stopped."""
 
-    def __init__(self, ports, per_port):
-        self.ports, self.per_port = list(ports), per_port
-        self.socks = {p: [] for p in self.ports}
+    def __init__(self, addrs, per_port):
+        self.addrs, self.per_port = list(addrs), per_port
+        self.socks = {a: [] for a in self.addrs}
         self.stop_event = threading.Event()
         self.opened = 0
         self.refused = 0
@@ -194,23 +195,23 @@ class Flooder:
         return self
 
     def fill(self):
-        for port in self.ports:
+        for addr in self.addrs:
             alive = []
-            for s in self.socks[port]:
+            for s in self.socks[addr]:
                 if is_closed(s):
                     s.close()
                 else:
                     alive.append(s)
             while len(alive) < self.per_port and not self.stop_event.is_set():
                 try:
-                    s = socket.create_connection(("127.0.0.1", port), timeout=1)
+                    s = socket.create_connection(addr, timeout=1)
                     s.settimeout(None)  # blocking: is_closed's MSG_DONTWAIT peek never waits
                     alive.append(s)
                     self.opened += 1
                 except OSError:
                     self.refused += 1
                     break
-            self.socks[port] = alive
+            self.socks[addr] = alive
 
     def run(self):
         while not self.stop_event.wait(0.05):
@@ -225,7 +226,7 @@ class Flooder:
         for v in self.socks.values():
             for s in v:
                 s.close()
-        self.socks = {p: [] for p in self.ports}
+        self.socks = {a: [] for a in self.addrs}
 
 
 def is_closed(sock):

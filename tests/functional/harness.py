@@ -317,6 +317,7 @@ class Cluster:
             env.tls = Tls(env, env.chain)
         context = env.tls.context if env.tls else None
         self.http = [Http(url, context) for url in self.url]
+        self.prefix = [[] for _ in range(nodes)]  # what node i's silkd runs under (ip netns exec)
 
     def config(self, i):
         return os.path.join(self.env.chain, "nodes", f"node{i + 1}", "node.json")
@@ -326,8 +327,8 @@ class Cluster:
 
     def start(self, i, wait=True):
         log = open(self.logs[i], "a")
-        self.procs[i] = subprocess.Popen([self.env.silkd_bin, "--config", self.config(i)],
-                                         stdout=log, stderr=subprocess.STDOUT)
+        self.procs[i] = subprocess.Popen([*self.prefix[i], self.env.silkd_bin, "--config",
+                                          self.config(i)], stdout=log, stderr=subprocess.STDOUT)
         log.close()
         if wait:
             self.wait_ready(i)
