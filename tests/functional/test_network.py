@@ -146,6 +146,7 @@ def add_node(env, cluster):
     key = json.loads(r.stdout)["public_key"] if r.returncode == 0 else None
     cluster.n += 1
     cluster.procs.append(None)
+    cluster.prefix.append([])
     cluster.logs.append(os.path.join(env.root, name + ".log"))
     scheme = "https" if config["rpc"].get("tls") else "http"
     cluster.http.append(Http(f"{scheme}://127.0.0.1:{rpc_port}",
