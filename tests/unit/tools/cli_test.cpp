@@ -85,7 +85,7 @@ TEST_SUITE("cli") {
              {"query", "block", "tomorrow"},
              {"query", "tx", "abc"},
              {"query", "history", "k", "--limit", "5000"},
-             {"--node", "https://127.0.0.1:8645", "query", "chain"},
+             {"--node", "ftp://127.0.0.1:8645", "query", "chain"},
              {"init-solo"},
              {"init-solo", "--dir", "d", "--key-kdf", "slow"},
              {"init-solo", "--dir", "d", "--port", "70000"},
