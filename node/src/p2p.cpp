@@ -1,10 +1,13 @@
 #include "silk/node/p2p.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -53,6 +56,25 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 }
 
 using core::openssl_error;
+
+// A connection that stops delivering must not keep its peer's place: a link that died without a
+// reset, or a path whose retransmission timer backed off to tens of seconds across a partition
+// (docs/reliability.md, the partition runs). The kernel closes a connection whose sent data stays
+// unacknowledged for kUserTimeout (TCP_USER_TIMEOUT) and probes an idle one (keepalive: after
+// 5 s, every 2 s, 3 times); the dialer then reconnects. Best effort: an option the kernel refuses
+// leaves the connection as it was.
+constexpr unsigned kUserTimeoutMs = 10000;
+
+void set_liveness_options(tcp::socket& socket) {
+  const int fd = socket.native_handle();
+  const int on = 1, idle = 5, interval = 2, count = 3;
+  const unsigned user_timeout = kUserTimeoutMs;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
+}
 
 class Connection;
 class Dialer;
@@ -489,6 +511,7 @@ void Dialer::connect(tcp::resolver::results_type results) {
         if (self->shared_->stopping.load()) return;
         boost::system::error_code ignored;
         socket->set_option(tcp::no_delay(true), ignored);
+        set_liveness_options(*socket);
         auto conn = std::make_shared<Connection>(self->shared_, std::move(*socket),
                                                  /*outbound=*/true, self->peer_.public_key, self);
         conn->start();
@@ -737,6 +760,7 @@ void accept_loop(const std::shared_ptr<P2pNetwork::Shared>& shared, asio::io_con
         } else {
           boost::system::error_code ignored;
           socket.set_option(tcp::no_delay(true), ignored);
+          p2p_detail::set_liveness_options(socket);
           const auto remote = socket.remote_endpoint(ignored);
           const std::string address = ignored ? "unknown" : remote.address().to_string();
           auto conn = std::make_shared<Connection>(shared, std::move(socket), /*outbound=*/false,
